@@ -42,3 +42,29 @@ bench:
 
 clean:
 	rm -rf build web/httpplay.wasm web/wasm_exec.js test-artifacts
+
+# --- Cloudflare Worker -------------------------------------------------------
+# The Worker is the same package main built for GOOS=js; wrangler (pinned in
+# package-lock.json) bundles build/worker.mjs with build/app.wasm and serves
+# web/ as static assets. WRANGLER_SEND_METRICS keeps dev and tests offline.
+WRANGLER  := WRANGLER_SEND_METRICS=false npx --no-install wrangler
+DEV_PORT  ?= 8787
+
+.PHONY: worker dev deploy test-worker bench-worker
+
+## worker: build/worker.mjs, build/app.wasm and the JS runtime glue (wrangler's build command)
+# workers-assets-gen (version pinned by go.mod) empties its output directory,
+# so it writes to a scratch directory instead of wiping the rest of build/.
+worker:
+	rm -rf build/.worker-gen && mkdir -p build
+	$(GO) run github.com/syumai/workers/cmd/workers-assets-gen -mode=go -o build/.worker-gen
+	cp build/.worker-gen/* build/ && rm -rf build/.worker-gen
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -o build/app.wasm .
+
+## dev: the Worker under local workerd on http://127.0.0.1:$(DEV_PORT) (no Cloudflare account needed)
+dev:
+	$(WRANGLER) dev --ip 127.0.0.1 --port $(DEV_PORT)
+
+## deploy: build and upload the Worker and web/ to Cloudflare (needs wrangler login or CLOUDFLARE_API_TOKEN)
+deploy:
+	$(WRANGLER) deploy
