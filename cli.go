@@ -1,0 +1,213 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/httpplay/httpplay/simulator"
+)
+
+const usage = `httpplay: a playground for HTTP semantics
+
+Usage:
+  httpplay run [--policies a,b,...|all] [--format table|json|markdown]
+               [--policy-file F]... FILE|-|preset:NAME
+  httpplay policies [--format table|json]
+  httpplay presets [--format table|json]
+  httpplay serve [--addr HOST:PORT] [--web DIR]
+
+run plays a scenario (a file, - for standard input, or a built-in preset)
+against each policy and prints the matrix. Exit status: 0 done, 1 the
+scenario has an error (printed as FILE:LINE:COL: message), 2 usage error.
+`
+
+// runCLI dispatches a command line and returns the exit status.
+func runCLI(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "run":
+		return runCommand(args[1:], stdin, stdout, stderr)
+	case "policies":
+		return listCommand("policies", args[1:], stdout, stderr)
+	case "presets":
+		return listCommand("presets", args[1:], stdout, stderr)
+	case "serve":
+		return serveCommand(args[1:], stdout, stderr)
+	case "help", "-h", "--help", "-help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "httpplay: unknown command %q\n\n%s", args[0], usage)
+	return 2
+}
+
+// parseInterleaved lets flags follow the positional arguments, as in
+// "httpplay run preset:x --format json", which flag.Parse alone refuses.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		if args[0] == "-" || !strings.HasPrefix(args[0], "-") {
+			pos = append(pos, args[0])
+			args = args[1:]
+			continue
+		}
+		return append(pos, args...), nil
+	}
+}
+
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	policies := fs.String("policies", "", "comma-separated policy ids, or all (default: the seven core policies)")
+	format := fs.String("format", "table", "output format: table, json or markdown")
+	var policyFiles multiFlag
+	fs.Var(&policyFiles, "policy-file", "a JSON file defining a custom policy (repeatable)")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return 2
+	}
+	if len(pos) != 1 {
+		fmt.Fprintln(stderr, "httpplay run: give exactly one scenario: a file, - for standard input, or preset:NAME")
+		return 2
+	}
+	if *format != "table" && *format != "json" && *format != "markdown" {
+		fmt.Fprintf(stderr, "httpplay run: unknown format %q: use table, json or markdown\n", *format)
+		return 2
+	}
+	name, text, err := readScenario(pos[0], stdin)
+	if err != nil {
+		fmt.Fprintf(stderr, "httpplay run: %v\n", err)
+		return 2
+	}
+	opts := simulator.Options{File: name}
+	if *policies != "" {
+		opts.Policies = strings.Split(*policies, ",")
+	}
+	for _, f := range policyFiles {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			fmt.Fprintf(stderr, "httpplay run: %v\n", err)
+			return 2
+		}
+		opts.PolicyJSON = append(opts.PolicyJSON, string(data))
+	}
+	res, err := simulator.Run(text, opts)
+	if err != nil {
+		var serr *simulator.Error
+		if errors.As(err, &serr) {
+			fmt.Fprintln(stderr, serr.Error())
+			return 1
+		}
+		fmt.Fprintf(stderr, "httpplay run: %v\n", err)
+		return 2
+	}
+	switch *format {
+	case "json":
+		_, err = stdout.Write(res.JSON())
+	case "markdown":
+		_, err = io.WriteString(stdout, markdownMatrix(res))
+	default:
+		_, err = io.WriteString(stdout, tableMatrix(res, isTerminal(stdout)))
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "httpplay run: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// readScenario loads a scenario from a file, standard input or a preset.
+func readScenario(arg string, stdin io.Reader) (name, text string, err error) {
+	switch {
+	case arg == "-":
+		data, err := io.ReadAll(io.LimitReader(stdin, 1<<20))
+		return "stdin", string(data), err
+	case strings.HasPrefix(arg, "preset:"):
+		p, ok := simulator.PresetByName(arg)
+		if !ok {
+			names := []string{}
+			for _, p := range simulator.Presets() {
+				names = append(names, p.Name)
+			}
+			return "", "", fmt.Errorf("unknown preset %q (known: %s)", strings.TrimPrefix(arg, "preset:"), strings.Join(names, ", "))
+		}
+		return arg, p.Text, nil
+	}
+	data, err := os.ReadFile(arg)
+	return arg, string(data), err
+}
+
+func listCommand(what string, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet(what, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	format := fs.String("format", "table", "output format: table or json")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 || (*format != "table" && *format != "json") {
+		fmt.Fprintf(stderr, "httpplay %s: takes only --format table|json\n", what)
+		return 2
+	}
+	var rows [][]string
+	var v any
+	if what == "policies" {
+		list := simulator.Policies()
+		v = list
+		rows = append(rows, []string{"ID", "NAME", "KIND", "SUMMARY"})
+		for _, p := range list {
+			kind := "core"
+			if p.Guideline {
+				kind = "guideline"
+			}
+			if p.Default {
+				kind += ", default"
+			}
+			rows = append(rows, []string{p.ID, p.Name, kind, p.Summary})
+		}
+	} else {
+		list := simulator.Presets()
+		v = list
+		rows = append(rows, []string{"NAME", "TITLE"})
+		for _, p := range list {
+			rows = append(rows, []string{p.Name, p.Title})
+		}
+	}
+	if *format == "json" {
+		b, _ := json.MarshalIndent(v, "", "  ")
+		fmt.Fprintf(stdout, "%s\n", b)
+		return 0
+	}
+	io.WriteString(stdout, alignRows(rows, nil))
+	return 0
+}
+
+// isTerminal reports whether w is a character device, so that colour is
+// only sent to people and never into files or pipes.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0 && os.Getenv("NO_COLOR") == ""
+}

@@ -1,0 +1,163 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/httpplay/httpplay/simulator"
+)
+
+// cell is the short form of one policy's answer to one step.
+func cell(r simulator.Response) string {
+	return fmt.Sprintf("%d %s", r.Status, r.Reason)
+}
+
+// stepLabel describes a step's request in a few words.
+func stepLabel(st simulator.Step) string {
+	if st.Request != nil {
+		return st.Request.Method + " " + st.Request.Path
+	}
+	return "race"
+}
+
+// disagree reports whether the policies answered a step differently.
+func disagree(st simulator.Step, policies []string) bool {
+	first := ""
+	for i, p := range policies {
+		c := cell(st.Results[p])
+		if i == 0 {
+			first = c
+		} else if c != first {
+			return true
+		}
+	}
+	return false
+}
+
+// tableMatrix renders the matrix for a terminal: one row per step, "≠"
+// before rows where policies disagree, and lint findings underneath.
+func tableMatrix(res *simulator.Result, colour bool) string {
+	rows := [][]string{append([]string{"", "LINE", "REQUEST"}, res.Policies...)}
+	var colours [][]string
+	colours = append(colours, nil)
+	for _, st := range res.Steps {
+		mark := ""
+		if disagree(st, res.Policies) {
+			mark = "≠"
+		}
+		row := []string{mark, fmt.Sprint(st.Line), stepLabel(st)}
+		cols := make([]string, 3, 3+len(res.Policies))
+		for _, p := range res.Policies {
+			r := st.Results[p]
+			row = append(row, cell(r))
+			cols = append(cols, statusColour(r.Status))
+		}
+		rows = append(rows, row)
+		colours = append(colours, cols)
+	}
+	if !colour {
+		colours = nil
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\n\n", res.Title)
+	b.WriteString(alignRows(rows, colours))
+	var lint []string
+	for _, st := range res.Steps {
+		for _, p := range res.Policies {
+			for _, f := range st.Results[p].Lint {
+				if f.Level == "info" {
+					continue
+				}
+				lint = append(lint, fmt.Sprintf("  line %d, %s: %s: %s (%s)", st.Line, p, f.Level, f.Message, f.Cite))
+			}
+		}
+	}
+	if len(lint) > 0 {
+		b.WriteString("\nLint:\n")
+		b.WriteString(strings.Join(lint, "\n"))
+		b.WriteByte('\n')
+	}
+	b.WriteString("\n≠ marks requests the policies answer differently; --format json shows headers, bodies and the reasons.\n")
+	return b.String()
+}
+
+func statusColour(status int) string {
+	switch status / 100 {
+	case 2:
+		return "\x1b[32m"
+	case 3:
+		return "\x1b[36m"
+	case 4:
+		return "\x1b[33m"
+	case 5:
+		return "\x1b[31m"
+	}
+	return ""
+}
+
+// alignRows pads columns to their widest cell, counting runes so that
+// "≠" takes one column.
+func alignRows(rows [][]string, colours [][]string) string {
+	var widths []int
+	for _, r := range rows {
+		for i, c := range r {
+			if i >= len(widths) {
+				widths = append(widths, 0)
+			}
+			if n := utf8.RuneCountInString(c); n > widths[i] {
+				widths[i] = n
+			}
+		}
+	}
+	var b strings.Builder
+	for ri, r := range rows {
+		for i, c := range r {
+			last := i == len(r)-1
+			col := ""
+			if colours != nil && ri < len(colours) && i < len(colours[ri]) {
+				col = colours[ri][i]
+			}
+			if col != "" {
+				b.WriteString(col + c + "\x1b[0m")
+			} else {
+				b.WriteString(c)
+			}
+			if !last {
+				b.WriteString(strings.Repeat(" ", widths[i]-utf8.RuneCountInString(c)+2))
+			}
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// markdownMatrix renders the matrix as a Markdown table for documentation.
+func markdownMatrix(res *simulator.Result) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "**%s**\n\n", mdEscape(res.Title))
+	b.WriteString("| Line | Request |")
+	for _, p := range res.Policies {
+		fmt.Fprintf(&b, " %s |", p)
+	}
+	b.WriteString("\n|---:|---|")
+	b.WriteString(strings.Repeat("---|", len(res.Policies)))
+	b.WriteByte('\n')
+	for _, st := range res.Steps {
+		label := "`" + strings.ReplaceAll(stepLabel(st), "`", "'") + "`"
+		if disagree(st, res.Policies) {
+			label += " ≠"
+		}
+		fmt.Fprintf(&b, "| %d | %s |", st.Line, label)
+		for _, p := range res.Policies {
+			fmt.Fprintf(&b, " %s |", mdEscape(cell(st.Results[p])))
+		}
+		b.WriteByte('\n')
+	}
+	b.WriteString("\n≠ marks requests the policies answer differently.\n")
+	return b.String()
+}
+
+func mdEscape(s string) string {
+	return strings.NewReplacer("|", `\|`, "*", `\*`, "_", `\_`, "<", "&lt;", ">", "&gt;").Replace(s)
+}

@@ -1,0 +1,84 @@
+package simulator
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/tidwall/gjson"
+)
+
+// lint checks a response against the MUSTs and SHOULDs of the HTTP RFCs,
+// the way httplint does for real traffic. It reads only the response and
+// the request that caused it, never the policy, so that custom policies
+// get the same scrutiny as built-in ones.
+func lint(req *request, resp *Response) []Finding {
+	var out []Finding
+	add := func(level, cite, format string, args ...any) {
+		out = append(out, Finding{Level: level, Message: fmt.Sprintf(format, args...), Cite: cite, URL: citeURL(cite)})
+	}
+	st := resp.Status
+	h := resp.Headers
+	_, hasLocation := h["Location"]
+	switch {
+	case st == 201 && req.method == "POST" && !hasLocation:
+		add("warning", "RFC 9110 §15.3.2", "201 Created without Location: the client cannot tell which resource was created (for POST the target URI is the collection, not the new member)")
+	case st == 204 && resp.Body != "":
+		add("error", "RFC 9110 §15.3.5", "204 No Content must not carry content, but this response has %d bytes", len(resp.Body))
+	case st == 304 && resp.Body != "":
+		add("error", "RFC 9110 §15.4.5", "304 Not Modified must not carry content")
+	case st >= 300 && st < 400 && st != 304 && !hasLocation:
+		add("error", "RFC 9110 §15.4", "%d %s without Location: the client has nowhere to go", st, ReasonPhrase(st))
+	case st == 401 && h["Www-Authenticate"] == "" && h["WWW-Authenticate"] == "":
+		add("error", "RFC 9110 §15.5.2", "401 Unauthorized must send WWW-Authenticate with at least one challenge")
+	case st == 405 && h["Allow"] == "":
+		add("error", "RFC 9110 §15.5.6", "405 Method Not Allowed must send Allow with the methods the target supports")
+	case st == 206 && h["Content-Range"] == "":
+		add("error", "RFC 9110 §15.3.7", "206 Partial Content answers a Range request and needs Content-Range; this request had no Range (use 207 or 200 for partial batch results)")
+	case st == 428 && strings.TrimSpace(resp.Body) == "":
+		add("warning", "RFC 6585 §3", "428 Precondition Required should explain how to resubmit the request successfully")
+	}
+	if st == 412 {
+		_, im := req.headers["If-Match"]
+		_, inm := req.headers["If-None-Match"]
+		_, ius := req.headers["If-Unmodified-Since"]
+		if !im && !inm && !ius {
+			add("warning", "RFC 9110 §15.5.13", "412 Precondition Failed, but the request carried no precondition (If-Match, If-None-Match, If-Unmodified-Since); 409 or 428 may be meant")
+		}
+	}
+	if st == 401 && !strings.Contains(resp.Situation, "auth") {
+		add("warning", "RFC 9110 §15.5.2", "401 means the request lacks valid credentials; here the server refused because of %q, which new credentials will not change", resp.Situation)
+	}
+	if st == 403 && !strings.Contains(resp.Situation, "auth") {
+		add("info", "RFC 9110 §15.5.4", "403 says the credentials are fine but access is refused; for a conflict with the resource's state, 409 tells the client it can resolve it")
+	}
+	if strings.HasPrefix(h["Content-Type"], "application/problem+json") {
+		if s := gjson.Get(resp.Body, "status"); s.Exists() && s.Int() != int64(st) {
+			add("error", "RFC 9457 §3.1.2", "the problem details say status %s but the response is %d; they must match", s.Raw, st)
+		}
+	}
+	if req.method == "HEAD" && resp.Body != "" {
+		add("error", "RFC 9110 §9.3.2", "a response to HEAD must not carry content")
+	}
+	if st >= 200 && st < 300 && !isSuccessSituation(resp.Situation) {
+		add("info", "RFC 9110 §15.3", "%d reports success although the request was not carried out (%s); clients that only read the status will assume it was", st, resp.Situation)
+	}
+	return out
+}
+
+// isSuccessSituation tells whether a situation name means the request's
+// intent holds after it, which a 2xx should only ever claim.
+func isSuccessSituation(name string) bool {
+	sit, ok := parseSituation(name)
+	if !ok {
+		return true
+	}
+	switch sit {
+	case Missing, PreviouslyDeleted:
+		// For DELETE the intent (gone) holds; for reads it does not, and a
+		// 2xx there would be caught by the client reading nothing.
+		return true
+	case Duplicate, BatchPartial:
+		return false
+	}
+	return sit.Success()
+}

@@ -1,0 +1,663 @@
+package simulator
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/tidwall/gjson"
+)
+
+// parser turns scenario text into a scenario. It reads line by line and
+// reports the first problem with its line and column; it never panics.
+type parser struct {
+	file  string
+	lines []string
+	i     int // index of the next line
+	sc    *scenario
+	vars  map[string]bool // names defined by let so far, outside races
+	count int             // requests so far, for MaxSteps
+}
+
+// parse reads a scenario.
+func parse(file, src string) (*scenario, error) {
+	src = strings.TrimPrefix(src, "\uFEFF")
+	lines := strings.Split(src, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimSuffix(l, "\r")
+	}
+	p := &parser{file: file, lines: lines, sc: &scenario{}, vars: map[string]bool{}}
+	if err := p.run(); err != nil {
+		return nil, err
+	}
+	return p.sc, nil
+}
+
+func (p *parser) errorf(line, col int, format string, args ...any) *Error {
+	msg := format
+	if len(args) > 0 {
+		msg = fmt.Sprintf(format, args...)
+	}
+	return &Error{File: p.file, Line: line, Col: col, Msg: msg}
+}
+
+// token is a word of a line with its 1-based column in runes.
+type token struct {
+	text string
+	col  int
+}
+
+func tokens(line string) []token {
+	var out []token
+	col := 1
+	start, startCol := -1, 0
+	for i, r := range line {
+		if r == ' ' || r == '\t' {
+			if start >= 0 {
+				out = append(out, token{line[start:i], startCol})
+				start = -1
+			}
+		} else if start < 0 {
+			start, startCol = i, col
+		}
+		col++
+	}
+	if start >= 0 {
+		out = append(out, token{line[start:], startCol})
+	}
+	return out
+}
+
+// indent is the column of the first non-blank rune of a line.
+func indent(line string) int {
+	return utf8.RuneCountInString(line) - utf8.RuneCountInString(strings.TrimLeft(line, " \t")) + 1
+}
+
+func blank(line string) bool { return strings.TrimSpace(line) == "" }
+
+func (p *parser) run() error {
+	seenContent := false
+	for p.i < len(p.lines) {
+		lineNo := p.i + 1
+		raw := p.lines[p.i]
+		line := strings.TrimSpace(raw)
+		switch {
+		case line == "":
+			p.i++
+		case strings.HasPrefix(line, "#"):
+			if !seenContent && p.sc.title == "" {
+				p.sc.title = strings.TrimSpace(strings.TrimLeft(line, "#"))
+				p.i++
+				var desc []string
+				for p.i < len(p.lines) {
+					l := strings.TrimSpace(p.lines[p.i])
+					if !strings.HasPrefix(l, "#") {
+						break
+					}
+					desc = append(desc, strings.TrimSpace(strings.TrimPrefix(l, "#")))
+					p.i++
+				}
+				p.sc.description = strings.TrimSpace(strings.Join(desc, " "))
+			} else {
+				p.i++
+			}
+			seenContent = true
+		case strings.HasPrefix(line, "@"):
+			seenContent = true
+			if len(p.sc.steps) > 0 {
+				return p.errorf(lineNo, indent(raw), "declarations must come before the first request")
+			}
+			if err := p.declaration(); err != nil {
+				return err
+			}
+		case strings.HasPrefix(line, "let ") || line == "let":
+			seenContent = true
+			last := p.lastRequest()
+			if last == nil {
+				return p.errorf(lineNo, indent(raw), "let needs a request before it to capture from")
+			}
+			if err := p.lets(last, p.vars); err != nil {
+				return err
+			}
+		case isRaceOpen(line):
+			seenContent = true
+			if err := p.race(); err != nil {
+				return err
+			}
+		case line == "}":
+			return p.errorf(lineNo, indent(raw), "unexpected \"}\": no race or client block is open")
+		default:
+			seenContent = true
+			req, err := p.request(p.vars)
+			if err != nil {
+				return err
+			}
+			p.sc.steps = append(p.sc.steps, stepSpec{line: req.line, req: req})
+		}
+	}
+	if len(p.sc.steps) == 0 {
+		return p.errorf(len(p.lines), 1, "the scenario has no request: write one as \"METHOD /path\", e.g. \"GET /users\"")
+	}
+	return nil
+}
+
+// lastRequest is the request that a following let line captures from.
+func (p *parser) lastRequest() *requestSpec {
+	if n := len(p.sc.steps); n > 0 {
+		return p.sc.steps[n-1].req
+	}
+	return nil
+}
+
+func isRaceOpen(line string) bool {
+	rest, ok := strings.CutPrefix(line, "race")
+	return ok && strings.TrimSpace(rest) == "{"
+}
+
+var declUsage = map[string]string{
+	"@unique":    "@unique COLLECTION FIELD",
+	"@immutable": "@immutable COLLECTION",
+	"@min":       "@min COLLECTION N",
+	"@ref":       "@ref COLLECTION FIELD TARGET-COLLECTION",
+	"@required":  "@required COLLECTION FIELD[:TYPE]...",
+	"@isolation": "@isolation atomic|check-then-act",
+	"@policy":    "@policy ID, followed by the policy's JSON on the next lines",
+}
+
+var fieldTypes = map[string]bool{
+	"string": true, "number": true, "integer": true, "boolean": true,
+	"object": true, "array": true, "email": true,
+}
+
+func (p *parser) declaration() error {
+	lineNo := p.i + 1
+	toks := tokens(p.lines[p.i])
+	p.i++
+	name, args := toks[0], toks[1:]
+	usage, known := declUsage[name.text]
+	if !known {
+		return p.errorf(lineNo, name.col, "unknown declaration %q: expected @unique, @immutable, @min, @ref, @required, @isolation or @policy", name.text)
+	}
+	wantArgs := map[string]int{"@unique": 2, "@immutable": 1, "@min": 2, "@ref": 3, "@isolation": 1, "@policy": 1}
+	if n, fixed := wantArgs[name.text]; fixed && len(args) != n {
+		return p.errorf(lineNo, name.col, "%s takes %d argument(s): %s", name.text, n, usage)
+	}
+	if name.text == "@required" && len(args) < 2 {
+		return p.errorf(lineNo, name.col, "@required needs a collection and at least one field: %s", usage)
+	}
+	coll := func(t token) (pattern, error) {
+		pt, ok := parsePattern(t.text)
+		if !ok {
+			return nil, p.errorf(lineNo, t.col, "%q is not a collection path: write it as /name or /name/*/sub", t.text)
+		}
+		return pt, nil
+	}
+	d := &p.sc.decls
+	switch name.text {
+	case "@unique":
+		c, err := coll(args[0])
+		if err != nil {
+			return err
+		}
+		d.unique = append(d.unique, uniqueDecl{c, args[1].text})
+	case "@immutable":
+		c, err := coll(args[0])
+		if err != nil {
+			return err
+		}
+		d.immutable = append(d.immutable, c)
+	case "@min":
+		c, err := coll(args[0])
+		if err != nil {
+			return err
+		}
+		n, err := strconv.Atoi(args[1].text)
+		if err != nil || n < 0 || n > 1000000 {
+			return p.errorf(lineNo, args[1].col, "%q is not a count: @min takes a whole number from 0 to 1000000", args[1].text)
+		}
+		d.min = append(d.min, minDecl{c, n})
+	case "@ref":
+		c, err := coll(args[0])
+		if err != nil {
+			return err
+		}
+		t, err := coll(args[2])
+		if err != nil {
+			return err
+		}
+		d.ref = append(d.ref, refDecl{c, args[1].text, t})
+	case "@required":
+		c, err := coll(args[0])
+		if err != nil {
+			return err
+		}
+		rd := requiredDecl{coll: c}
+		for _, a := range args[1:] {
+			f, typ, hasType := strings.Cut(a.text, ":")
+			if f == "" {
+				return p.errorf(lineNo, a.col, "empty field name in @required")
+			}
+			if hasType && !fieldTypes[typ] {
+				return p.errorf(lineNo, a.col, "unknown type %q: use string, number, integer, boolean, object, array or email", typ)
+			}
+			rd.fields = append(rd.fields, fieldRule{f, typ})
+		}
+		d.required = append(d.required, rd)
+	case "@isolation":
+		switch args[0].text {
+		case "atomic":
+			d.isolation = atomic
+		case "check-then-act":
+			d.isolation = checkThenAct
+		default:
+			return p.errorf(lineNo, args[0].col, "unknown isolation %q: use atomic or check-then-act", args[0].text)
+		}
+	case "@policy":
+		return p.policyDecl(lineNo, args[0])
+	}
+	return nil
+}
+
+// policyDecl reads the JSON that follows "@policy ID", up to a blank line.
+func (p *parser) policyDecl(lineNo int, id token) error {
+	if !validPolicyID(id.text) {
+		return p.errorf(lineNo, id.col, "policy id %q: use lower-case letters, digits and dashes", id.text)
+	}
+	start := p.i
+	for p.i < len(p.lines) && !blank(p.lines[p.i]) {
+		p.i++
+	}
+	text := strings.Join(p.lines[start:p.i], "\n")
+	if strings.TrimSpace(text) == "" {
+		return p.errorf(lineNo, id.col, "@policy %s needs its JSON definition on the following lines", id.text)
+	}
+	if !gjson.Valid(text) {
+		line, col := jsonErrorPos(text)
+		return p.errorf(start+line, col, "the definition of policy %s is not valid JSON", id.text)
+	}
+	if _, err := parsePolicyJSON(text, id.text, nil); err != nil {
+		return p.errorf(start+1, indent(p.lines[start]), "policy %s: %s", id.text, err.Error())
+	}
+	for _, other := range p.sc.policies {
+		if other.id == id.text {
+			return p.errorf(lineNo, id.col, "policy %s is declared twice (first on line %d)", id.text, other.line)
+		}
+	}
+	p.sc.policies = append(p.sc.policies, policyDecl{line: lineNo, col: id.col, id: id.text, json: text})
+	return nil
+}
+
+// jsonErrorPos guesses where invalid JSON goes wrong: the first position at
+// which a prefix stops being completable is hard to know without a full
+// parser, so it points at the end of the longest valid-looking prefix of
+// balanced lines, which is where editors show such errors too.
+func jsonErrorPos(text string) (line, col int) {
+	depth, inStr, esc := 0, false, false
+	line, col = 1, 0
+	lastLine, lastCol := 1, 1
+	for _, r := range text {
+		col++
+		switch {
+		case esc:
+			esc = false
+		case inStr && r == '\\':
+			esc = true
+		case r == '"':
+			inStr = !inStr
+		case inStr:
+		case r == '{' || r == '[':
+			depth++
+		case r == '}' || r == ']':
+			depth--
+			if depth < 0 {
+				return line, col
+			}
+		}
+		if r == '\n' {
+			line, col = line+1, 0
+			if inStr {
+				return line - 1, lastCol
+			}
+		} else if r != ' ' && r != '\t' {
+			lastLine, lastCol = line, col
+		}
+	}
+	return lastLine, lastCol
+}
+
+func validPolicyID(id string) bool {
+	if id == "" || len(id) > 40 {
+		return false
+	}
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// request reads a request block: the request line, header lines, a body up
+// to a blank line, and let lines.
+func (p *parser) request(vars map[string]bool) (*requestSpec, error) {
+	lineNo := p.i + 1
+	raw := p.lines[p.i]
+	toks := tokens(raw)
+	method := toks[0]
+	if !isToken(method.text) {
+		return nil, p.errorf(lineNo, method.col, "expected a request line \"METHOD /path\", a declaration (@...), let, race { or a # comment")
+	}
+	if up := strings.ToUpper(method.text); up != method.text {
+		if knownMethods[up] {
+			return nil, p.errorf(lineNo, method.col, "methods are case-sensitive: write %s", up)
+		}
+		return nil, p.errorf(lineNo, method.col, "expected a request line \"METHOD /path\" with an upper-case method, got %q", method.text)
+	}
+	if len(toks) < 2 {
+		return nil, p.errorf(lineNo, method.col+len(method.text), "%s needs a path, e.g. \"%s /users\"", method.text, method.text)
+	}
+	path := toks[1]
+	if !strings.HasPrefix(path.text, "/") {
+		return nil, p.errorf(lineNo, path.col, "the path must start with \"/\"")
+	}
+	if len(toks) > 3 || len(toks) == 3 && !strings.HasPrefix(toks[2].text, "HTTP/") {
+		return nil, p.errorf(lineNo, toks[2].col, "unexpected %q after the path: write one request per line as \"METHOD /path\"", toks[2].text)
+	}
+	p.count++
+	if p.count > MaxSteps {
+		return nil, p.errorf(lineNo, method.col, "too many requests: a scenario may have at most %d", MaxSteps)
+	}
+	req := &requestSpec{line: lineNo, col: method.col, method: method.text, path: path.text}
+	if err := p.checkVars(path.text, lineNo, path.col, vars); err != nil {
+		return nil, err
+	}
+	p.i++
+	var body []string
+	bodyLine := 0
+	for p.i < len(p.lines) {
+		raw := p.lines[p.i]
+		line := strings.TrimSpace(raw)
+		n := p.i + 1
+		if line == "" || line == "}" || isRaceOpen(line) {
+			break
+		}
+		if strings.HasPrefix(line, "let ") || line == "let" {
+			break
+		}
+		if body == nil && strings.HasPrefix(line, "#") {
+			p.i++
+			continue
+		}
+		if body == nil {
+			if name, value, ok := headerLine(line); ok {
+				if err := p.checkVars(value, n, indent(raw), vars); err != nil {
+					return nil, err
+				}
+				req.headers = append(req.headers, headerSpec{canonicalHeader(name), value})
+				p.i++
+				continue
+			}
+			if isRequestLine(line) {
+				return nil, p.errorf(n, indent(raw), "a blank line must separate two requests")
+			}
+			bodyLine = n
+		}
+		if err := p.checkVars(raw, n, 1, vars); err != nil {
+			return nil, err
+		}
+		body = append(body, raw)
+		p.i++
+	}
+	if body != nil {
+		req.body = strings.Join(body, "\n")
+		_ = bodyLine
+	}
+	req.vars = strings.Contains(req.path, "{{") || strings.Contains(req.body, "{{")
+	for _, h := range req.headers {
+		req.vars = req.vars || strings.Contains(h.value, "{{")
+	}
+	if p.i < len(p.lines) && strings.HasPrefix(strings.TrimSpace(p.lines[p.i]), "let") {
+		if err := p.lets(req, vars); err != nil {
+			return nil, err
+		}
+	}
+	return req, nil
+}
+
+var knownMethods = map[string]bool{
+	"GET": true, "HEAD": true, "POST": true, "PUT": true, "PATCH": true,
+	"DELETE": true, "OPTIONS": true, "TRACE": true, "CONNECT": true,
+}
+
+func isRequestLine(line string) bool {
+	toks := tokens(line)
+	return len(toks) >= 2 && knownMethods[toks[0].text] && strings.HasPrefix(toks[1].text, "/")
+}
+
+// isToken reports whether s is an RFC 9110 token (method names are tokens).
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !tchar(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func tchar(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+		strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
+}
+
+// headerLine splits "Name: value" when the name is a token.
+func headerLine(line string) (name, value string, ok bool) {
+	name, value, found := strings.Cut(line, ":")
+	if !found || !isToken(name) {
+		return "", "", false
+	}
+	return name, strings.TrimSpace(value), true
+}
+
+// canonicalHeader writes a header name the way Go's net/http does
+// (Content-Type, Idempotency-Key, If-Match), without importing it.
+func canonicalHeader(name string) string {
+	b := []byte(strings.ToLower(name))
+	upper := true
+	for i, c := range b {
+		if upper && c >= 'a' && c <= 'z' {
+			b[i] = c - 'a' + 'A'
+		}
+		upper = c == '-'
+	}
+	return string(b)
+}
+
+// lets reads consecutive let lines and attaches them to req.
+func (p *parser) lets(req *requestSpec, vars map[string]bool) error {
+	for p.i < len(p.lines) {
+		raw := p.lines[p.i]
+		line := strings.TrimSpace(raw)
+		if !strings.HasPrefix(line, "let ") && line != "let" {
+			return nil
+		}
+		n := p.i + 1
+		toks := tokens(raw)
+		usage := "write let NAME = header Header-Name, let NAME = body PATH or let NAME = status"
+		if len(toks) < 4 || toks[2].text != "=" {
+			return p.errorf(n, toks[0].col, "incomplete let: %s", usage)
+		}
+		name := toks[1]
+		if !validVarName(name.text) {
+			return p.errorf(n, name.col, "%q is not a name: use letters, digits and _, starting with a letter", name.text)
+		}
+		c := capture{line: n, col: name.col, name: name.text, kind: toks[3].text}
+		switch c.kind {
+		case "header":
+			if len(toks) != 5 || !isToken(toks[4].text) {
+				return p.errorf(n, toks[3].col, "let %s = header needs one header name, e.g. header ETag", name.text)
+			}
+			c.arg = canonicalHeader(toks[4].text)
+		case "body":
+			if len(toks) < 5 {
+				return p.errorf(n, toks[3].col, "let %s = body needs a path into the JSON body, e.g. body id", name.text)
+			}
+			c.arg = strings.TrimSpace(raw[strings.Index(raw, "body")+4:])
+		case "status":
+			if len(toks) != 4 {
+				return p.errorf(n, toks[4].col, "let %s = status takes nothing after status", name.text)
+			}
+		default:
+			return p.errorf(n, toks[3].col, "unknown capture %q: %s", c.kind, usage)
+		}
+		req.lets = append(req.lets, c)
+		vars[c.name] = true
+		p.i++
+	}
+	return nil
+}
+
+func validVarName(s string) bool {
+	for i, r := range s {
+		letter := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
+		if !(letter || r == '_' || i > 0 && r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// checkVars verifies that every {{name}} in text was defined by a let.
+func (p *parser) checkVars(text string, line, col int, vars map[string]bool) error {
+	rest := text
+	offset := 0
+	for {
+		i := strings.Index(rest, "{{")
+		if i < 0 {
+			return nil
+		}
+		at := col + utf8.RuneCountInString(text[:offset+i])
+		j := strings.Index(rest[i:], "}}")
+		if j < 0 {
+			return p.errorf(line, at, "unclosed {{: write {{name}}")
+		}
+		name := strings.TrimSpace(rest[i+2 : i+j])
+		if !vars[name] {
+			if !validVarName(name) {
+				return p.errorf(line, at, "{{%s}} is not a variable name", name)
+			}
+			return p.errorf(line, at, "{{%s}} is not defined: capture it first with let %s = ...", name, name)
+		}
+		offset += i + j + 2
+		rest = rest[i+j+2:]
+	}
+}
+
+// race reads a race block: single requests (each its own client) and
+// client NAME { ... } sequences, closed by a line "}".
+func (p *parser) race() error {
+	open := p.i + 1
+	raw := p.lines[p.i]
+	p.i++
+	rs := &raceSpec{line: open}
+	names := map[string]int{}
+	for {
+		if p.i >= len(p.lines) {
+			return p.errorf(open, indent(raw), "race { is never closed: end it with a line \"}\"")
+		}
+		lraw := p.lines[p.i]
+		line := strings.TrimSpace(lraw)
+		n := p.i + 1
+		switch {
+		case line == "" || strings.HasPrefix(line, "#"):
+			p.i++
+		case line == "}":
+			p.i++
+			if len(rs.clients) < 2 {
+				return p.errorf(open, indent(raw), "a race needs at least two requests or clients")
+			}
+			p.sc.steps = append(p.sc.steps, stepSpec{line: open, race: rs})
+			return nil
+		case isRaceOpen(line):
+			return p.errorf(n, indent(lraw), "races cannot be nested")
+		case strings.HasPrefix(line, "@"):
+			return p.errorf(n, indent(lraw), "declarations must come before the first request")
+		case strings.HasPrefix(line, "let ") || line == "let":
+			return p.errorf(n, indent(lraw), "let inside a race must belong to a client: use client NAME { ... }")
+		case strings.HasPrefix(line, "client ") || line == "client":
+			toks := tokens(lraw)
+			if len(toks) != 3 || toks[2].text != "{" || !validVarName(toks[1].text) {
+				return p.errorf(n, indent(lraw), "write a client as \"client NAME {\", its requests, then \"}\"")
+			}
+			if first, dup := names[toks[1].text]; dup {
+				return p.errorf(n, toks[1].col, "client %s is already declared on line %d", toks[1].text, first)
+			}
+			names[toks[1].text] = n
+			c, err := p.client(toks[1].text, n, indent(lraw))
+			if err != nil {
+				return err
+			}
+			rs.clients = append(rs.clients, c)
+		default:
+			// Each lone request is its own client; its captures stay its own.
+			local := copyVars(p.vars)
+			req, err := p.request(local)
+			if err != nil {
+				return err
+			}
+			name := "c" + strconv.Itoa(len(rs.clients)+1)
+			rs.clients = append(rs.clients, clientSpec{line: req.line, name: name, reqs: []*requestSpec{req}})
+		}
+	}
+}
+
+func copyVars(m map[string]bool) map[string]bool {
+	out := make(map[string]bool, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// client reads the requests of one client of a race, up to its "}".
+func (p *parser) client(name string, open, col int) (clientSpec, error) {
+	p.i++
+	c := clientSpec{line: open, name: name}
+	local := copyVars(p.vars)
+	for {
+		if p.i >= len(p.lines) {
+			return c, p.errorf(open, col, "client %s { is never closed: end it with a line \"}\"", name)
+		}
+		raw := p.lines[p.i]
+		line := strings.TrimSpace(raw)
+		n := p.i + 1
+		switch {
+		case line == "" || strings.HasPrefix(line, "#"):
+			p.i++
+		case line == "}":
+			p.i++
+			if len(c.reqs) == 0 {
+				return c, p.errorf(open, col, "client %s has no request", name)
+			}
+			return c, nil
+		case strings.HasPrefix(line, "let ") || line == "let":
+			if len(c.reqs) == 0 {
+				return c, p.errorf(n, indent(raw), "let needs a request before it to capture from")
+			}
+			if err := p.lets(c.reqs[len(c.reqs)-1], local); err != nil {
+				return c, err
+			}
+		case isRaceOpen(line) || strings.HasPrefix(line, "client ") || strings.HasPrefix(line, "@"):
+			return c, p.errorf(n, indent(raw), "only requests and let lines may stand inside a client block")
+		default:
+			req, err := p.request(local)
+			if err != nil {
+				return c, err
+			}
+			c.reqs = append(c.reqs, req)
+		}
+	}
+}

@@ -1,0 +1,519 @@
+package simulator
+
+import (
+	"embed"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/tidwall/gjson"
+)
+
+// Rule is a policy's answer to one situation: the response to give and
+// whether the state changes, with the reason in a sentence and its source.
+type Rule struct {
+	// Status is the status code; 0 means "derived": the original status
+	// for an idempotent replay, the failing item's for an atomic batch.
+	Status int
+	// Headers maps header names to values in which {location}, {etag}
+	// and {allow} stand for the subject resource's path, its ETag and the
+	// methods the target allows; a header whose placeholder has no value
+	// is left out.
+	Headers map[string]string
+	// Body is resource, none, error, ack, batch, replay, or literal JSON.
+	Body string
+	// Effect is apply (do what the situation implies), none, or replace
+	// (a duplicate create replaces the existing member: an upsert).
+	Effect string
+	// Code is the machine-readable error code of the policy's error format.
+	Code string
+	// Message, when set, replaces the detected detail in error and ack bodies.
+	Message string
+	Why     string
+	Cite    string
+}
+
+// Policy maps situations to rules. A policy names a base and overrides
+// only what it changes; lookups fall back through the chain of bases.
+type Policy struct {
+	ID        string
+	Name      string
+	Source    string
+	URL       string
+	Summary   string
+	Guideline bool
+	Default   bool
+	Base      *Policy
+	// Errors is the error body format: problem, azure, paypal, jsonapi,
+	// google, kubernetes or github.
+	Errors string
+	// RequireIfMatch makes writes to an existing resource without If-Match
+	// a precondition-required situation (RFC 6585 §3).
+	RequireIfMatch *bool
+	// PutCreates says whether PUT to a missing resource creates it.
+	PutCreates *bool
+	// BatchAtomic makes a batch with a failing item change nothing.
+	BatchAtomic *bool
+	// IdempotencyKey is honour, ignore or require.
+	IdempotencyKey string
+	Rules          map[string]Rule
+	custom         bool
+}
+
+// PolicyInfo describes a policy for listings (CLI, page, API).
+type PolicyInfo struct {
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	Source    string `json:"source"`
+	URL       string `json:"url,omitempty"`
+	Summary   string `json:"summary"`
+	Base      string `json:"base,omitempty"`
+	Guideline bool   `json:"guideline"`
+	Default   bool   `json:"default"`
+}
+
+func (p *Policy) info() PolicyInfo {
+	in := PolicyInfo{ID: p.ID, Name: p.Name, Source: p.Source, URL: p.URL, Summary: p.Summary, Guideline: p.Guideline, Default: p.Default}
+	if p.Base != nil {
+		in.Base = p.Base.ID
+	}
+	return in
+}
+
+func (p *Policy) flag(get func(*Policy) *bool, def bool) bool {
+	for q := p; q != nil; q = q.Base {
+		if v := get(q); v != nil {
+			return *v
+		}
+	}
+	return def
+}
+
+func (p *Policy) requireIfMatch() bool {
+	return p.flag(func(q *Policy) *bool { return q.RequireIfMatch }, false)
+}
+
+func (p *Policy) putCreates() bool {
+	return p.flag(func(q *Policy) *bool { return q.PutCreates }, true)
+}
+
+func (p *Policy) batchAtomic() bool {
+	return p.flag(func(q *Policy) *bool { return q.BatchAtomic }, false)
+}
+
+func (p *Policy) idempotencyKey() string {
+	for q := p; q != nil; q = q.Base {
+		if q.IdempotencyKey != "" {
+			return q.IdempotencyKey
+		}
+	}
+	return "honour"
+}
+
+func (p *Policy) errorFormat() string {
+	for q := p; q != nil; q = q.Base {
+		if q.Errors != "" {
+			return q.Errors
+		}
+	}
+	return "problem"
+}
+
+// chosen is a rule with where it was found, for the trace.
+type chosen struct {
+	Rule
+	key   string
+	owner *Policy
+}
+
+// rule finds the rule for the first key that any policy in the chain
+// defines, trying the policy's own keys before its base's.
+func (p *Policy) rule(keys []string) (chosen, bool) {
+	for q := p; q != nil; q = q.Base {
+		for _, k := range keys {
+			if r, ok := q.Rules[k]; ok {
+				return chosen{Rule: r, key: k, owner: q}, true
+			}
+		}
+	}
+	return chosen{}, false
+}
+
+//go:embed policies/*.json
+var policyFiles embed.FS
+
+var builtin struct {
+	once  sync.Once
+	list  []*Policy
+	byID  map[string]*Policy
+	err   error
+	order []string
+}
+
+// builtinOrder is the column order of the built-in policies.
+var builtinOrder = []string{
+	"strict", "idempotent", "see-other", "unprocessable", "bad-request", "enumeration-safe", "conditional",
+	"zalando", "azure", "paypal", "jsonapi", "google-aip", "kubernetes", "github",
+}
+
+func loadBuiltins() {
+	builtin.byID = map[string]*Policy{}
+	for _, id := range builtinOrder {
+		data, err := policyFiles.ReadFile("policies/" + id + ".json")
+		if err != nil {
+			builtin.err = err
+			return
+		}
+		p, err := parsePolicyJSON(string(data), id, builtin.byID)
+		if err != nil {
+			builtin.err = fmt.Errorf("built-in policy %s: %w", id, err)
+			return
+		}
+		p.custom = false
+		builtin.byID[id] = p
+		builtin.list = append(builtin.list, p)
+	}
+}
+
+func builtins() ([]*Policy, map[string]*Policy) {
+	builtin.once.Do(loadBuiltins)
+	if builtin.err != nil {
+		// The files are embedded and tested; failing here is a build error.
+		panic(builtin.err)
+	}
+	return builtin.list, builtin.byID
+}
+
+// Policies lists the built-in policies in column order.
+func Policies() []PolicyInfo {
+	list, _ := builtins()
+	out := make([]PolicyInfo, len(list))
+	for i, p := range list {
+		out[i] = p.info()
+	}
+	return out
+}
+
+// DefaultPolicyIDs lists the policies shown when none are chosen: the
+// seven that are not published guidelines.
+func DefaultPolicyIDs() []string {
+	list, _ := builtins()
+	var ids []string
+	for _, p := range list {
+		if p.Default {
+			ids = append(ids, p.ID)
+		}
+	}
+	return ids
+}
+
+var ruleFields = map[string]bool{
+	"status": true, "headers": true, "body": true, "effect": true, "code": true,
+	"message": true, "why": true, "cite": true,
+}
+
+var policyFields = map[string]bool{
+	"id": true, "name": true, "base": true, "source": true, "url": true, "summary": true,
+	"guideline": true, "default": true, "errors": true, "require_if_match": true,
+	"put_creates": true, "batch_atomic": true, "idempotency_key": true, "rules": true,
+}
+
+var errorFormats = map[string]bool{
+	"problem": true, "azure": true, "paypal": true, "jsonapi": true, "google": true, "kubernetes": true, "github": true,
+}
+
+// parsePolicyJSON reads a policy definition. id, when not empty, overrides
+// the "id" member; known resolves "base" (the built-ins when nil).
+func parsePolicyJSON(text, id string, known map[string]*Policy) (*Policy, error) {
+	if !gjson.Valid(text) {
+		return nil, errors.New("not valid JSON")
+	}
+	root := gjson.Parse(text)
+	if !root.IsObject() {
+		return nil, errors.New("a policy is a JSON object")
+	}
+	var err error
+	root.ForEach(func(k, _ gjson.Result) bool {
+		if !policyFields[k.String()] {
+			err = fmt.Errorf("unknown member %q (known: base, name, summary, errors, rules, require_if_match, put_creates, batch_atomic, idempotency_key)", k.String())
+		}
+		return err == nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	p := &Policy{custom: true, Rules: map[string]Rule{}}
+	p.ID = root.Get("id").String()
+	if id != "" {
+		p.ID = id
+	}
+	if !validPolicyID(p.ID) {
+		return nil, fmt.Errorf("policy id %q: use lower-case letters, digits and dashes", p.ID)
+	}
+	p.Name = root.Get("name").String()
+	if p.Name == "" {
+		p.Name = p.ID
+	}
+	p.Source = root.Get("source").String()
+	p.URL = root.Get("url").String()
+	p.Summary = root.Get("summary").String()
+	p.Guideline = root.Get("guideline").Bool()
+	p.Default = root.Get("default").Bool()
+	if known == nil {
+		_, known = builtins()
+	}
+	if b := root.Get("base"); b.Exists() {
+		base, ok := known[b.String()]
+		if !ok {
+			return nil, fmt.Errorf("unknown base policy %q", b.String())
+		}
+		p.Base = base
+	} else if p.custom && known["strict"] != nil && p.ID != "strict" {
+		p.Base = known["strict"]
+	}
+	if p.Source == "" {
+		p.Source = "custom"
+		if p.Base != nil {
+			p.Source = "custom, based on " + p.Base.ID
+		}
+	}
+	if e := root.Get("errors"); e.Exists() {
+		if !errorFormats[e.String()] {
+			return nil, fmt.Errorf("unknown error format %q: use problem, azure, paypal, jsonapi, google, kubernetes or github", e.String())
+		}
+		p.Errors = e.String()
+	}
+	boolFlag := func(name string) (*bool, error) {
+		v := root.Get(name)
+		if !v.Exists() {
+			return nil, nil
+		}
+		if v.Type != gjson.True && v.Type != gjson.False {
+			return nil, fmt.Errorf("%s must be true or false", name)
+		}
+		b := v.Bool()
+		return &b, nil
+	}
+	if p.RequireIfMatch, err = boolFlag("require_if_match"); err != nil {
+		return nil, err
+	}
+	if p.PutCreates, err = boolFlag("put_creates"); err != nil {
+		return nil, err
+	}
+	if p.BatchAtomic, err = boolFlag("batch_atomic"); err != nil {
+		return nil, err
+	}
+	if k := root.Get("idempotency_key"); k.Exists() {
+		switch k.String() {
+		case "honour", "ignore", "require":
+			p.IdempotencyKey = k.String()
+		default:
+			return nil, fmt.Errorf("idempotency_key must be honour, ignore or require")
+		}
+	}
+	rules := root.Get("rules")
+	if rules.Exists() && !rules.IsObject() {
+		return nil, errors.New("rules must be an object keyed by situation")
+	}
+	rules.ForEach(func(k, v gjson.Result) bool {
+		var r Rule
+		r, err = parseRule(p, k.String(), v)
+		if err == nil {
+			p.Rules[k.String()] = r
+		}
+		return err == nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+var ruleQualifiers = map[string]bool{
+	"GET": true, "HEAD": true, "POST": true, "PUT": true, "PATCH": true, "DELETE": true,
+	"unique": true, "relationship": true,
+}
+
+func parseRule(p *Policy, key string, v gjson.Result) (Rule, error) {
+	sit, qual, hasQual := strings.Cut(key, "/")
+	if _, ok := parseSituation(sit); !ok {
+		return Rule{}, fmt.Errorf("rules: unknown situation %q (known: %s)", sit, strings.Join(Situations(), ", "))
+	}
+	if hasQual && !ruleQualifiers[qual] {
+		return Rule{}, fmt.Errorf("rules: %q: a qualifier after / is a method (GET, POST, PUT, PATCH, DELETE), unique or relationship", key)
+	}
+	if !v.IsObject() {
+		return Rule{}, fmt.Errorf("rules: %s must be an object", key)
+	}
+	var err error
+	v.ForEach(func(f, _ gjson.Result) bool {
+		if !ruleFields[f.String()] {
+			err = fmt.Errorf("rules: %s: unknown member %q (known: status, headers, body, effect, code, message, why, cite)", key, f.String())
+		}
+		return err == nil
+	})
+	if err != nil {
+		return Rule{}, err
+	}
+	// A custom rule starts from what its base does for the same key, so
+	// that {"status": 401} keeps the body and headers it would have had.
+	var r Rule
+	if p.Base != nil {
+		if base, ok := p.Base.rule(lookupChain(key)); ok {
+			r = base.Rule
+			r.Headers = copyHeaders(base.Headers)
+		}
+	}
+	if s := v.Get("status"); s.Exists() {
+		if s.Type != gjson.Number || s.Int() != int64(s.Float()) || s.Int() < 0 || s.Int() > 599 || (s.Int() > 0 && s.Int() < 100) {
+			return Rule{}, fmt.Errorf("rules: %s: status must be a whole number from 100 to 599 (or 0 for derived)", key)
+		}
+		if int(s.Int()) != r.Status {
+			// A changed status no longer carries the base's reasoning.
+			r.Why, r.Cite, r.Code = "", "", ""
+		}
+		r.Status = int(s.Int())
+	}
+	if r.Status == 0 && !v.Get("status").Exists() && p.Base == nil {
+		return Rule{}, fmt.Errorf("rules: %s needs a status", key)
+	}
+	if h := v.Get("headers"); h.Exists() {
+		if !h.IsObject() {
+			return Rule{}, fmt.Errorf("rules: %s: headers must be an object of name to value", key)
+		}
+		if r.Headers == nil {
+			r.Headers = map[string]string{}
+		}
+		h.ForEach(func(name, val gjson.Result) bool {
+			if !isToken(name.String()) {
+				err = fmt.Errorf("rules: %s: %q is not a header name", key, name.String())
+				return false
+			}
+			if val.Type == gjson.Null {
+				delete(r.Headers, canonicalHeader(name.String()))
+				return true
+			}
+			r.Headers[canonicalHeader(name.String())] = val.String()
+			return true
+		})
+		if err != nil {
+			return Rule{}, err
+		}
+	}
+	if b := v.Get("body"); b.Exists() {
+		switch {
+		case b.IsObject() || b.IsArray():
+			r.Body = b.Raw
+		case b.Type == gjson.String && bodyShapes[b.String()]:
+			r.Body = b.String()
+		default:
+			return Rule{}, fmt.Errorf("rules: %s: body must be resource, none, error, ack, batch, replay or a JSON object", key)
+		}
+	}
+	if r.Body == "" {
+		r.Body = "error"
+		if r.Status >= 200 && r.Status < 300 {
+			r.Body = "resource"
+		}
+	}
+	if e := v.Get("effect"); e.Exists() {
+		switch e.String() {
+		case "apply", "none", "replace":
+			r.Effect = e.String()
+		default:
+			return Rule{}, fmt.Errorf("rules: %s: effect must be apply, none or replace", key)
+		}
+	}
+	if r.Effect == "" {
+		r.Effect = "apply"
+	}
+	for _, f := range []struct {
+		name string
+		dst  *string
+	}{{"code", &r.Code}, {"message", &r.Message}, {"why", &r.Why}, {"cite", &r.Cite}} {
+		if x := v.Get(f.name); x.Exists() {
+			*f.dst = x.String()
+		}
+	}
+	return r, nil
+}
+
+var bodyShapes = map[string]bool{
+	"resource": true, "none": true, "error": true, "ack": true, "batch": true, "replay": true,
+}
+
+// lookupChain lists the keys a rule key falls back to, most specific first.
+func lookupChain(key string) []string {
+	sit, _, hasQual := strings.Cut(key, "/")
+	if hasQual {
+		return []string{key, sit}
+	}
+	return []string{key}
+}
+
+func copyHeaders(h map[string]string) map[string]string {
+	if h == nil {
+		return nil
+	}
+	out := make(map[string]string, len(h))
+	for k, v := range h {
+		out[k] = v
+	}
+	return out
+}
+
+// selectPolicies resolves the ids of Options into policies, then adds
+// the custom ones.
+func selectPolicies(ids []string, custom []*Policy) ([]*Policy, error) {
+	list, byID := builtins()
+	var out []*Policy
+	seen := map[string]bool{}
+	add := func(p *Policy) {
+		if !seen[p.ID] {
+			seen[p.ID] = true
+			out = append(out, p)
+		}
+	}
+	customByID := map[string]*Policy{}
+	for _, c := range custom {
+		customByID[c.ID] = c
+	}
+	switch {
+	case len(ids) == 0:
+		for _, id := range DefaultPolicyIDs() {
+			add(byID[id])
+		}
+	case len(ids) == 1 && ids[0] == "all":
+		for _, p := range list {
+			add(p)
+		}
+	default:
+		for _, id := range ids {
+			id = strings.TrimSpace(id)
+			if id == "" {
+				continue
+			}
+			if p, ok := byID[id]; ok {
+				add(p)
+			} else if c, ok := customByID[id]; ok {
+				add(c)
+			} else {
+				known := make([]string, 0, len(byID))
+				for k := range byID {
+					known = append(known, k)
+				}
+				sort.Strings(known)
+				return nil, fmt.Errorf("unknown policy %q (known: %s, or all)", id, strings.Join(known, ", "))
+			}
+		}
+	}
+	for _, c := range custom {
+		if byID[c.ID] != nil {
+			return nil, fmt.Errorf("custom policy %q has the id of a built-in policy: choose another id", c.ID)
+		}
+		add(c)
+	}
+	return out, nil
+}

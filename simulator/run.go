@@ -1,0 +1,181 @@
+package simulator
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+
+	"github.com/tidwall/gjson"
+)
+
+// Run parses a scenario and plays it against every selected policy, each
+// on a fresh world. Problems in the text are returned as *Error with a
+// line and column; problems with the options are plain errors.
+func Run(src string, opts Options) (*Result, error) {
+	file := opts.File
+	if file == "" {
+		file = "scenario"
+	}
+	sc, err := parse(file, src)
+	if err != nil {
+		return nil, err
+	}
+	var custom []*Policy
+	for _, pd := range sc.policies {
+		p, err := parsePolicyJSON(pd.json, pd.id, nil)
+		if err != nil {
+			return nil, &Error{File: file, Line: pd.line, Col: pd.col, Msg: "policy " + pd.id + ": " + err.Error()}
+		}
+		custom = append(custom, p)
+	}
+	for i, text := range opts.PolicyJSON {
+		p, err := parsePolicyJSON(text, "", nil)
+		if err != nil {
+			return nil, &optionError{"custom policy " + strconv.Itoa(i+1) + ": " + err.Error()}
+		}
+		custom = append(custom, p)
+	}
+	policies, err := selectPolicies(opts.Policies, custom)
+	if err != nil {
+		return nil, &optionError{err.Error()}
+	}
+	return play(sc, policies), nil
+}
+
+// optionError is a problem with Options rather than with the scenario.
+type optionError struct{ msg string }
+
+func (e *optionError) Error() string { return e.msg }
+
+// play runs a parsed scenario; it cannot fail.
+func play(sc *scenario, policies []*Policy) *Result {
+	res := &Result{Title: sc.title, Policies: make([]string, len(policies))}
+	if res.Title == "" {
+		res.Title = "Untitled scenario"
+	}
+	for i, p := range policies {
+		res.Policies[i] = p.ID
+	}
+	res.Steps = make([]Step, len(sc.steps))
+	for i, st := range sc.steps {
+		res.Steps[i] = Step{Line: st.line, Results: map[string]Response{}}
+		if st.req != nil {
+			res.Steps[i].Request = st.req.written()
+		}
+	}
+	for _, p := range policies {
+		srv := newServer(p, &sc.decls)
+		vars := map[string]string{}
+		for i, st := range sc.steps {
+			if st.req != nil {
+				res.Steps[i].Results[p.ID] = srv.send(st.req, vars)
+			}
+		}
+	}
+	return res
+}
+
+// send substitutes variables, handles the request and runs its captures.
+func (s *server) send(spec *requestSpec, vars map[string]string) Response {
+	req := spec.resolve(vars)
+	resp := s.handle(req)
+	if spec.vars {
+		resp.Sent = req.public()
+	}
+	for _, c := range spec.lets {
+		v, entry := c.take(&resp)
+		vars[c.name] = v
+		resp.Trace = append(resp.Trace, entry)
+	}
+	return resp
+}
+
+// take reads a capture's value from a response.
+func (c capture) take(resp *Response) (string, TraceEntry) {
+	var v string
+	var found bool
+	switch c.kind {
+	case "header":
+		v, found = resp.Headers[c.arg]
+	case "body":
+		r := gjson.Get(resp.Body, c.arg)
+		v, found = r.String(), r.Exists()
+	case "status":
+		v, found = strconv.Itoa(resp.Status), true
+	}
+	detail := c.name + " = " + strconv.Quote(v)
+	if !found {
+		detail = c.name + " = \"\" (" + c.kind + " " + c.arg + " is absent from this response)"
+	}
+	return v, TraceEntry{Step: "capture", Detail: detail}
+}
+
+func (r *requestSpec) written() *Request {
+	out := &Request{Method: r.method, Path: r.path, Body: r.body}
+	if len(r.headers) > 0 {
+		out.Headers = map[string]string{}
+		for _, h := range r.headers {
+			if prev, ok := out.Headers[h.name]; ok {
+				out.Headers[h.name] = prev + ", " + h.value
+			} else {
+				out.Headers[h.name] = h.value
+			}
+		}
+	}
+	return out
+}
+
+// resolve substitutes {{name}} everywhere in the request.
+func (r *requestSpec) resolve(vars map[string]string) *request {
+	sub := func(s string) string {
+		if !r.vars || !strings.Contains(s, "{{") {
+			return s
+		}
+		return substitute(s, vars)
+	}
+	w := r.written()
+	req := &request{method: w.Method, path: sub(w.Path), body: sub(w.Body), headers: map[string]string{}}
+	for k, v := range w.Headers {
+		req.headers[k] = sub(v)
+	}
+	req.target = cleanPath(req.path)
+	return req
+}
+
+func (r *request) public() *Request {
+	out := &Request{Method: r.method, Path: r.path, Body: r.body}
+	if len(r.headers) > 0 {
+		out.Headers = copyHeaders(r.headers)
+	}
+	return out
+}
+
+func substitute(s string, vars map[string]string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(s, "{{")
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		j := strings.Index(s[i:], "}}")
+		if j < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		b.WriteString(s[:i])
+		b.WriteString(vars[strings.TrimSpace(s[i+2:i+j])])
+		s = s[i+j+2:]
+	}
+}
+
+// JSON encodes the result the one way every host sends it: indented with
+// two spaces, keys of maps sorted, and a final newline.
+func (r *Result) JSON() []byte {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		// Every field is a string, number, map or slice of those.
+		panic(err)
+	}
+	return append(b, '\n')
+}

@@ -1,0 +1,191 @@
+package simulator
+
+import (
+	"fmt"
+	"strings"
+)
+
+// MaxSteps bounds the requests of one scenario, so that a pasted file
+// cannot make a host work without end.
+const MaxSteps = 200
+
+// Error is a problem in a scenario's text, with the position it refers to.
+type Error struct {
+	File string
+	Line int
+	Col  int
+	Msg  string
+}
+
+// Error formats the problem as FILE:LINE:COL: message.
+func (e *Error) Error() string {
+	file := e.File
+	if file == "" {
+		file = "scenario"
+	}
+	return fmt.Sprintf("%s:%d:%d: %s", file, e.Line, e.Col, e.Msg)
+}
+
+// scenario is the parsed form of a scenario text.
+type scenario struct {
+	title       string
+	description string
+	decls       declarations
+	policies    []policyDecl
+	steps       []stepSpec
+}
+
+// declarations are the constraints a scenario puts on its world.
+type declarations struct {
+	unique    []uniqueDecl
+	immutable []pattern
+	min       []minDecl
+	ref       []refDecl
+	required  []requiredDecl
+	isolation isolation
+}
+
+type uniqueDecl struct {
+	coll  pattern
+	field string
+}
+
+type minDecl struct {
+	coll pattern
+	n    int
+}
+
+type refDecl struct {
+	coll   pattern
+	field  string
+	target pattern
+}
+
+type requiredDecl struct {
+	coll   pattern
+	fields []fieldRule
+}
+
+// fieldRule is one field of @required, with an optional type.
+type fieldRule struct {
+	name string
+	typ  string
+}
+
+type policyDecl struct {
+	line, col int
+	id        string
+	json      string
+}
+
+// isolation says how a write interleaves with other requests of a race.
+type isolation int
+
+const (
+	atomic isolation = iota
+	checkThenAct
+)
+
+func (i isolation) String() string {
+	if i == checkThenAct {
+		return "check-then-act"
+	}
+	return "atomic"
+}
+
+// stepSpec is one row of the scenario: a request or a race.
+type stepSpec struct {
+	line int
+	req  *requestSpec
+	race *raceSpec
+}
+
+// raceSpec is a race block: clients whose requests run concurrently.
+type raceSpec struct {
+	line    int
+	clients []clientSpec
+}
+
+// clientSpec is one client of a race: a sequence of its own requests.
+type clientSpec struct {
+	line int
+	name string
+	reqs []*requestSpec
+}
+
+// requestSpec is a request as written, before {{name}} substitution.
+type requestSpec struct {
+	line, col int
+	method    string
+	path      string
+	headers   []headerSpec
+	body      string
+	lets      []capture
+	vars      bool // whether any part uses {{name}}
+}
+
+type headerSpec struct {
+	name, value string
+}
+
+// capture is a let line: it names a value of the response for later use.
+type capture struct {
+	line, col int
+	name      string
+	kind      string // header, body or status
+	arg       string
+}
+
+// pattern is a collection path in which "*" matches any one segment.
+type pattern []string
+
+func parsePattern(s string) (pattern, bool) {
+	if !strings.HasPrefix(s, "/") || len(s) < 2 {
+		return nil, false
+	}
+	segs := strings.Split(strings.Trim(s, "/"), "/")
+	for _, seg := range segs {
+		if seg == "" {
+			return nil, false
+		}
+	}
+	return pattern(segs), true
+}
+
+// match reports whether the path segments match the pattern and returns
+// what each "*" stood for.
+func (p pattern) match(segs []string) ([]string, bool) {
+	if len(segs) != len(p) {
+		return nil, false
+	}
+	var stars []string
+	for i, seg := range p {
+		if seg == "*" {
+			stars = append(stars, segs[i])
+		} else if seg != segs[i] {
+			return nil, false
+		}
+	}
+	return stars, true
+}
+
+// fill replaces the pattern's stars, in order, with the given values; stars
+// left over (when the target has more than the source) stay unmatched.
+func (p pattern) fill(stars []string) (string, bool) {
+	var b strings.Builder
+	for _, seg := range p {
+		b.WriteByte('/')
+		if seg == "*" {
+			if len(stars) == 0 {
+				return "", false
+			}
+			seg, stars = stars[0], stars[1:]
+		}
+		b.WriteString(seg)
+	}
+	return b.String(), true
+}
+
+func (p pattern) String() string {
+	return "/" + strings.Join(p, "/")
+}

@@ -1,0 +1,256 @@
+package simulator
+
+import (
+	"encoding/json"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// resource is one entry of the world: a live representation or, when
+// deleted, a tombstone that remembers the resource existed.
+type resource struct {
+	body    string // canonical JSON
+	version int
+	deleted bool
+}
+
+// world is the in-memory state one policy's server works on.
+type world struct {
+	res  map[string]*resource
+	seq  map[string]int
+	keys map[string]*keyEntry
+}
+
+// keyEntry remembers what an Idempotency-Key was first used for.
+type keyEntry struct {
+	fingerprint string
+	done        bool
+	resp        stored
+}
+
+// stored is the part of a response an idempotent replay returns.
+type stored struct {
+	status  int
+	headers map[string]string
+	body    string
+}
+
+func newWorld() *world {
+	return &world{res: map[string]*resource{}, seq: map[string]int{}, keys: map[string]*keyEntry{}}
+}
+
+// clone copies the world deeply, for exploring races from a common state.
+func (w *world) clone() *world {
+	c := &world{
+		res:  make(map[string]*resource, len(w.res)),
+		seq:  make(map[string]int, len(w.seq)),
+		keys: make(map[string]*keyEntry, len(w.keys)),
+	}
+	for k, v := range w.res {
+		r := *v
+		c.res[k] = &r
+	}
+	for k, v := range w.seq {
+		c.seq[k] = v
+	}
+	for k, v := range w.keys {
+		e := *v
+		c.keys[k] = &e
+	}
+	return c
+}
+
+// live returns the resource at path when it exists and is not deleted.
+func (w *world) live(path string) *resource {
+	if r := w.res[path]; r != nil && !r.deleted {
+		return r
+	}
+	return nil
+}
+
+// members lists the live members of a collection, sorted by path.
+func (w *world) members(coll string) []string {
+	var out []string
+	for p, r := range w.res {
+		if !r.deleted && parentOf(p) == coll {
+			out = append(out, p)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// isCollection reports whether anything, live or deleted, lives under path.
+func (w *world) isCollection(path string) bool {
+	prefix := path + "/"
+	if path == "/" {
+		prefix = "/"
+	}
+	for p := range w.res {
+		if strings.HasPrefix(p, prefix) && p != path {
+			return true
+		}
+	}
+	return false
+}
+
+// put stores a representation at path, bumping its version so that the
+// ETag changes with every write, across deletes too.
+func (w *world) put(path, body string) *resource {
+	r := w.res[path]
+	if r == nil {
+		r = &resource{}
+		w.res[path] = r
+	}
+	r.body = body
+	r.version++
+	r.deleted = false
+	return r
+}
+
+func (w *world) remove(path string) {
+	if r := w.res[path]; r != nil {
+		r.deleted = true
+		r.version++
+	}
+}
+
+// nextID hands out the next sequential id of a collection, skipping ids
+// that clients took themselves.
+func (w *world) nextID(coll string) string {
+	for {
+		w.seq[coll]++
+		id := strconv.Itoa(w.seq[coll])
+		if w.res[joinPath(coll, id)] == nil {
+			return id
+		}
+	}
+}
+
+// etag is the strong entity tag of a resource version.
+func etag(r *resource) string {
+	return `"v` + strconv.Itoa(r.version) + `"`
+}
+
+// listBody renders a collection as a JSON array of its live members.
+func (w *world) listBody(coll string) string {
+	var b strings.Builder
+	b.WriteByte('[')
+	for i, p := range w.members(coll) {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(w.res[p].body)
+	}
+	b.WriteByte(']')
+	return b.String()
+}
+
+// snapshot renders the live state as a JSON object keyed by path, for the
+// final state of race outcomes and for comparing states.
+func (w *world) snapshot() map[string]json.RawMessage {
+	out := map[string]json.RawMessage{}
+	for p, r := range w.res {
+		if !r.deleted {
+			out[p] = json.RawMessage(r.body)
+		}
+	}
+	return out
+}
+
+// stateKey is a canonical string of the observable state (live resources
+// and tombstones, without versions), used to compare effects.
+func (w *world) stateKey() string {
+	paths := make([]string, 0, len(w.res))
+	for p := range w.res {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	var b strings.Builder
+	for _, p := range paths {
+		r := w.res[p]
+		b.WriteString(p)
+		if r.deleted {
+			b.WriteString(" deleted\n")
+			continue
+		}
+		b.WriteByte(' ')
+		b.WriteString(r.body)
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+func parentOf(path string) string {
+	i := strings.LastIndexByte(path, '/')
+	if i <= 0 {
+		return "/"
+	}
+	return path[:i]
+}
+
+func lastSegment(path string) string {
+	return path[strings.LastIndexByte(path, '/')+1:]
+}
+
+func joinPath(coll, id string) string {
+	if coll == "/" {
+		return "/" + id
+	}
+	return coll + "/" + id
+}
+
+func segments(path string) []string {
+	t := strings.Trim(path, "/")
+	if t == "" {
+		return nil
+	}
+	return strings.Split(t, "/")
+}
+
+// cleanPath drops the query and a trailing slash so that /users/ and
+// /users?x=1 name the same resource as /users.
+func cleanPath(p string) string {
+	if i := strings.IndexAny(p, "?#"); i >= 0 {
+		p = p[:i]
+	}
+	for len(p) > 1 && strings.HasSuffix(p, "/") {
+		p = p[:len(p)-1]
+	}
+	if p == "" {
+		return "/"
+	}
+	return p
+}
+
+// canonicalJSON re-encodes JSON with sorted keys and no insignificant
+// space, so that equal representations compare equal as strings.
+func canonicalJSON(text string) (string, any, bool) {
+	dec := json.NewDecoder(strings.NewReader(text))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return "", nil, false
+	}
+	if dec.More() {
+		return "", nil, false
+	}
+	// A trailing token after the value (like "{} x") is malformed too.
+	if _, err := dec.Token(); err == nil {
+		return "", nil, false
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", nil, false
+	}
+	return string(b), v, true
+}
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "null"
+	}
+	return string(b)
+}
