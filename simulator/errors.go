@@ -70,64 +70,144 @@ func errorBody(p *Policy, ch chosen, d *detection, status int, req *request) (st
 	format := p.errorFormat()
 	code := errorCode(chosen{Rule: ch.Rule, owner: p}, d)
 	reason := ReasonPhrase(status)
+	// Members are written in sorted order by hand: error bodies are built
+	// for every refusal of every policy, and maps plus sorting cost more
+	// than the rest of the response.
+	var w jsonWriter
 	switch format {
 	case "azure":
-		e := map[string]any{"code": code, "message": detail}
+		w.open("error").str("code", code).str("message", detail)
 		if d.field != "" {
-			e["target"] = d.field
+			w.str("target", d.field)
 		}
-		return mustJSON(map[string]any{"error": e}), "application/json"
+		w.close()
+		return w.done(), "application/json"
 	case "paypal":
-		out := map[string]any{
-			"name":     code,
-			"message":  reason,
-			"debug_id": debugID(req, status),
-			"links":    []any{},
-		}
+		w.str("debug_id", debugID(req, status))
 		if d.field != "" || d.detail != "" {
-			item := map[string]any{"issue": code, "description": detail, "location": "body"}
+			w.openArray("details").openItem().str("description", detail)
 			if d.field != "" {
-				item["field"] = "/" + d.field
+				w.str("field", "/"+d.field)
 			}
-			out["details"] = []any{item}
+			w.str("issue", code).str("location", "body").close().closeArray()
 		}
-		return mustJSON(out), "application/json"
+		w.raw("links", "[]").str("message", reason).str("name", code)
+		return w.done(), "application/json"
 	case "jsonapi":
-		e := map[string]any{"status": strconv.Itoa(status), "title": reason, "detail": detail, "code": d.sit.String()}
+		w.openArray("errors").openItem().str("code", d.sit.String()).str("detail", detail)
 		if d.field != "" {
-			e["source"] = map[string]string{"pointer": "/data/attributes/" + d.field}
+			w.open("source").str("pointer", "/data/attributes/"+d.field).close()
 		}
-		return mustJSON(map[string]any{"errors": []any{e}}), "application/vnd.api+json"
+		w.str("status", strconv.Itoa(status)).str("title", reason).close().closeArray()
+		return w.done(), "application/vnd.api+json"
 	case "google":
-		return mustJSON(map[string]any{"error": map[string]any{"code": status, "message": detail, "status": code}}), "application/json"
+		w.open("error").num("code", status).str("message", detail).str("status", code).close()
+		return w.done(), "application/json"
 	case "kubernetes":
-		details := map[string]any{"name": lastSegment(d.subject), "kind": lastSegment(parentOf(d.subject))}
+		w.str("apiVersion", "v1").num("code", status).open("details")
 		if d.field != "" {
-			details["causes"] = []any{map[string]string{"field": d.field, "message": detail, "reason": "Field" + code}}
+			w.openArray("causes").openItem().str("field", d.field).str("message", detail).str("reason", "Field"+code).close().closeArray()
 		}
-		return mustJSON(map[string]any{
-			"kind": "Status", "apiVersion": "v1", "metadata": map[string]any{},
-			"status": "Failure", "message": detail, "reason": code, "details": details, "code": status,
-		}), "application/json"
+		w.str("kind", resourceKind(d.subject)).str("name", lastSegment(d.subject)).close()
+		w.str("kind", "Status").str("message", detail).raw("metadata", "{}").str("reason", code).str("status", "Failure")
+		return w.done(), "application/json"
 	case "github":
-		out := map[string]any{"message": githubMessage(status, code), "documentation_url": "https://docs.github.com/rest"}
+		w.str("documentation_url", "https://docs.github.com/rest")
 		if status == 422 {
-			e := map[string]string{"resource": resourceKind(d.subject), "code": code}
+			w.openArray("errors").openItem().str("code", code)
 			if d.field != "" {
-				e["field"] = d.field
+				w.str("field", d.field)
 			}
-			out["errors"] = []any{e}
+			w.str("resource", resourceKind(d.subject)).close().closeArray()
 		}
-		return mustJSON(out), "application/json"
+		w.str("message", githubMessage(status, code))
+		return w.done(), "application/json"
 	}
-	out := map[string]any{"type": "about:blank", "title": reason, "status": status, "detail": detail}
+	w.str("detail", detail)
 	if d.subject != "" && d.subject != req.target && (d.sit == Duplicate || d.sit == AlreadyPresent) {
-		out["existing"] = d.subject
+		w.str("existing", d.subject)
 	}
 	if d.field != "" {
-		out["field"] = d.field
+		w.str("field", d.field)
 	}
-	return mustJSON(out), "application/problem+json"
+	w.num("status", status).str("title", reason).str("type", "about:blank")
+	return w.done(), "application/problem+json"
+}
+
+// jsonWriter writes a JSON object member by member, in the order called.
+type jsonWriter struct {
+	b     []byte
+	first bool
+}
+
+func (w *jsonWriter) key(k string) {
+	if w.b == nil {
+		w.b = append(w.b, '{')
+		w.first = true
+	}
+	if !w.first {
+		w.b = append(w.b, ',')
+	}
+	w.first = false
+	w.b = appendJSONString(w.b, k)
+	w.b = append(w.b, ':')
+}
+
+func (w *jsonWriter) str(k, v string) *jsonWriter {
+	w.key(k)
+	w.b = appendJSONString(w.b, v)
+	return w
+}
+
+func (w *jsonWriter) num(k string, v int) *jsonWriter {
+	w.key(k)
+	w.b = strconv.AppendInt(w.b, int64(v), 10)
+	return w
+}
+
+func (w *jsonWriter) raw(k, v string) *jsonWriter {
+	w.key(k)
+	w.b = append(w.b, v...)
+	return w
+}
+
+func (w *jsonWriter) open(k string) *jsonWriter {
+	w.key(k)
+	w.b = append(w.b, '{')
+	w.first = true
+	return w
+}
+
+func (w *jsonWriter) openArray(k string) *jsonWriter {
+	w.key(k)
+	w.b = append(w.b, '[')
+	return w
+}
+
+// openItem starts an object inside an array (one item per array here).
+func (w *jsonWriter) openItem() *jsonWriter {
+	w.b = append(w.b, '{')
+	w.first = true
+	return w
+}
+
+func (w *jsonWriter) close() *jsonWriter {
+	w.b = append(w.b, '}')
+	w.first = false
+	return w
+}
+
+func (w *jsonWriter) closeArray() *jsonWriter {
+	w.b = append(w.b, ']')
+	w.first = false
+	return w
+}
+
+func (w *jsonWriter) done() string {
+	if w.b == nil {
+		return "{}"
+	}
+	return string(append(w.b, '}'))
 }
 
 func githubMessage(status int, code string) string {

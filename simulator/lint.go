@@ -28,7 +28,7 @@ func lint(req *request, resp *Response) []Finding {
 		add("error", "RFC 9110 §15.4.5", "304 Not Modified must not carry content")
 	case st >= 300 && st < 400 && st != 304 && !hasLocation:
 		add("error", "RFC 9110 §15.4", "%d %s without Location: the client has nowhere to go", st, ReasonPhrase(st))
-	case st == 401 && h["Www-Authenticate"] == "" && h["WWW-Authenticate"] == "":
+	case st == 401 && h["WWW-Authenticate"] == "":
 		add("error", "RFC 9110 §15.5.2", "401 Unauthorized must send WWW-Authenticate with at least one challenge")
 	case st == 405 && h["Allow"] == "":
 		add("error", "RFC 9110 §15.5.6", "405 Method Not Allowed must send Allow with the methods the target supports")

@@ -462,8 +462,13 @@ func headerLine(line string) (name, value string, ok bool) {
 	return name, strings.TrimSpace(value), true
 }
 
-// canonicalHeader writes a header name the way Go's net/http does
-// (Content-Type, Idempotency-Key, If-Match), without importing it.
+// headerSpellings keeps the registered spelling of names whose
+// registered form is not plain title case.
+var headerSpellings = map[string]string{"Etag": "ETag", "Www-Authenticate": "WWW-Authenticate"}
+
+// canonicalHeader writes a header name in title case (Content-Type,
+// Idempotency-Key), with the registered spelling of ETag and
+// WWW-Authenticate, without importing net/http.
 func canonicalHeader(name string) string {
 	b := []byte(strings.ToLower(name))
 	upper := true
@@ -472,6 +477,9 @@ func canonicalHeader(name string) string {
 			b[i] = c - 'a' + 'A'
 		}
 		upper = c == '-'
+	}
+	if s, ok := headerSpellings[string(b)]; ok {
+		return s
 	}
 	return string(b)
 }

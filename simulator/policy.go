@@ -20,7 +20,7 @@ type Rule struct {
 	// Headers maps header names to values in which {location}, {etag}
 	// and {allow} stand for the subject resource's path, its ETag and the
 	// methods the target allows; a header whose placeholder has no value
-	// is left out.
+	// is left out. A rule that sets headers replaces its base's set.
 	Headers map[string]string
 	// Body is resource, none, error, ack, batch, replay, or literal JSON.
 	Body string
@@ -33,6 +33,8 @@ type Rule struct {
 	Message string
 	Why     string
 	Cite    string
+
+	statusLine string // the trace's sentence, made once when the rule is read
 }
 
 // Policy maps situations to rules. A policy names a base and overrides
@@ -383,17 +385,13 @@ func parseRule(p *Policy, key string, v gjson.Result) (Rule, error) {
 		if !h.IsObject() {
 			return Rule{}, fmt.Errorf("rules: %s: headers must be an object of name to value", key)
 		}
-		if r.Headers == nil {
-			r.Headers = map[string]string{}
-		}
+		// Headers given replace the base's set, so that a rule can drop
+		// a header (a 202 that must not reveal a Location) by leaving it out.
+		r.Headers = map[string]string{}
 		h.ForEach(func(name, val gjson.Result) bool {
 			if !isToken(name.String()) {
 				err = fmt.Errorf("rules: %s: %q is not a header name", key, name.String())
 				return false
-			}
-			if val.Type == gjson.Null {
-				delete(r.Headers, canonicalHeader(name.String()))
-				return true
 			}
 			r.Headers[canonicalHeader(name.String())] = val.String()
 			return true
@@ -437,6 +435,7 @@ func parseRule(p *Policy, key string, v gjson.Result) (Rule, error) {
 			*f.dst = x.String()
 		}
 	}
+	r.statusLine = statusLine(r.Status, r.Why)
 	return r, nil
 }
 

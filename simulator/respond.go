@@ -2,6 +2,7 @@ package simulator
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -9,14 +10,15 @@ import (
 // detected situation, carries out the planned change if the rule says so,
 // and renders the response with its trace and lint.
 func (s *server) respond(req *request, d *detection) Response {
-	keys := ruleKeys(d.sit, req.method, d.unique, d.rel)
+	keys := s.cache.ruleKeys(d.sit, req.method, d.unique, d.rel)
 	ch, ok := s.policy.rule(keys)
 	if !ok {
 		// Every policy descends from strict, which covers every situation;
 		// this guards custom policies defined without a base.
 		ch = chosen{Rule: Rule{Status: 501, Body: "error", Effect: "none", Why: "The policy has no rule for this situation."}, key: d.sit.String(), owner: s.policy}
 	}
-	resp := Response{Situation: d.sit.String(), Headers: map[string]string{}, Trace: d.trace}
+	resp := Response{Situation: d.sit.String(), Headers: make(map[string]string, 4), Trace: make([]TraceEntry, len(d.trace), len(d.trace)+5)}
+	copy(resp.Trace, d.trace)
 	resp.Trace = append(resp.Trace, TraceEntry{Step: "situation", Detail: d.sit.String()})
 
 	status := ch.Status
@@ -78,6 +80,9 @@ func (s *server) respond(req *request, d *detection) Response {
 		d.keyEntry.resp = stored{status: resp.Status, headers: copyHeaders(resp.Headers), body: resp.Body}
 	}
 	resp.Lint = lint(req, &resp)
+	if resp.Lint == nil {
+		resp.Lint = []Finding{}
+	}
 	return resp
 }
 
@@ -97,19 +102,17 @@ func ruleKeys(sit Situation, method string, unique, rel bool) []string {
 // decisionEntries explains where the chosen rule came from, saying so
 // plainly when a guideline is silent and strict's choice stands in.
 func (s *server) decisionEntries(ch chosen, status int) []TraceEntry {
-	detail := fmt.Sprintf("%d %s", status, ReasonPhrase(status))
-	if ch.Why != "" {
-		detail += ": " + ch.Why
+	detail := ch.statusLine
+	if status != ch.Status || detail == "" {
+		detail = statusLine(status, ch.Why)
 	}
 	var out []TraceEntry
 	if ch.owner != s.policy {
 		switch {
 		case s.policy.Guideline:
-			out = append(out, TraceEntry{Step: "fallback", Detail: fmt.Sprintf("not specified by %s; %s fallback", s.policy.Source, ch.owner.ID)})
+			out = append(out, TraceEntry{Step: "fallback", Detail: "not specified by " + s.policy.Source + "; " + ch.owner.ID + " fallback"})
 		case s.policy.custom:
-			out = append(out, TraceEntry{Step: "fallback", Detail: fmt.Sprintf("not overridden by %s; as %s", s.policy.ID, ch.owner.ID)})
-		default:
-			out = append(out, TraceEntry{Step: "fallback", Detail: fmt.Sprintf("%s does not change this case; as %s", s.policy.ID, ch.owner.ID)})
+			out = append(out, TraceEntry{Step: "fallback", Detail: "not overridden by " + s.policy.ID + "; as " + ch.owner.ID})
 		}
 	}
 	entry := TraceEntry{Step: "status", Detail: detail, Cite: ch.Cite, URL: citeURL(ch.Cite)}
@@ -117,6 +120,15 @@ func (s *server) decisionEntries(ch chosen, status int) []TraceEntry {
 		entry.Detail += fmt.Sprintf(": chosen by policy %s (rule %q), with no citation", ch.owner.ID, ch.key)
 	}
 	return append(out, entry)
+}
+
+// statusLine is the trace's sentence for a chosen status.
+func statusLine(status int, why string) string {
+	line := strconv.Itoa(status) + " " + ReasonPhrase(status)
+	if why != "" {
+		line += ": " + why
+	}
+	return line
 }
 
 // apply carries out the planned change when the rule's effect allows it
@@ -191,7 +203,7 @@ func (s *server) expand(tmpl string, d *detection, subject *resource) (string, b
 func (s *server) itemStatuses(items []itemResult) []int {
 	out := make([]int, len(items))
 	for i, it := range items {
-		ch, ok := s.policy.rule(ruleKeys(it.sit, "POST", it.unique, it.rel))
+		ch, ok := s.policy.rule(s.cache.ruleKeys(it.sit, "POST", it.unique, it.rel))
 		if ok {
 			out[i] = ch.Status
 		}
@@ -285,4 +297,3 @@ func (s *server) batchBody(ch chosen, d *detection, statuses []int) string {
 	b.WriteString("]}")
 	return b.String()
 }
-

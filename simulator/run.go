@@ -63,8 +63,9 @@ func play(sc *scenario, policies []*Policy) *Result {
 			res.Steps[i].Request = st.req.written()
 		}
 	}
+	cache := newRunCache()
 	for _, p := range policies {
-		srv := newServer(p, &sc.decls)
+		srv := newServer(p, &sc.decls, cache)
 		vars := map[string]string{}
 		for i, st := range sc.steps {
 			if st.req != nil {
@@ -125,8 +126,13 @@ func (r *requestSpec) written() *Request {
 	return out
 }
 
-// resolve substitutes {{name}} everywhere in the request.
+// resolve substitutes {{name}} everywhere in the request. A request
+// without variables is the same for every policy, so it is built once and
+// shared: handling only reads it.
 func (r *requestSpec) resolve(vars map[string]string) *request {
+	if !r.vars && r.resolved != nil {
+		return r.resolved
+	}
 	sub := func(s string) string {
 		if !r.vars || !strings.Contains(s, "{{") {
 			return s
@@ -139,6 +145,9 @@ func (r *requestSpec) resolve(vars map[string]string) *request {
 		req.headers[k] = sub(v)
 	}
 	req.target = cleanPath(req.path)
+	if !r.vars {
+		r.resolved = req
+	}
 	return req
 }
 

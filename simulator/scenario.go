@@ -122,6 +122,7 @@ type requestSpec struct {
 	body      string
 	lets      []capture
 	vars      bool // whether any part uses {{name}}
+	resolved  *request
 }
 
 type headerSpec struct {

@@ -13,10 +13,68 @@ type server struct {
 	policy *Policy
 	decls  *declarations
 	w      *world
+	cache  *runCache
 }
 
-func newServer(p *Policy, d *declarations) *server {
-	return &server{policy: p, decls: d, w: newWorld()}
+func newServer(p *Policy, d *declarations, c *runCache) *server {
+	return &server{policy: p, decls: d, w: newWorld(), cache: c}
+}
+
+// runCache keeps what every policy of one run computes alike. A run is
+// played on one goroutine, so it needs no lock; the decoded values it
+// hands out are shared and must only be read.
+type runCache struct {
+	canon map[string]canonical
+	segs  map[string][]string
+	keys  map[ruleKeyArgs][]string
+}
+
+type ruleKeyArgs struct {
+	sit         Situation
+	method      string
+	unique, rel bool
+}
+
+type canonical struct {
+	text string
+	v    any
+	ok   bool
+}
+
+func newRunCache() *runCache {
+	return &runCache{canon: map[string]canonical{}, segs: map[string][]string{}, keys: map[ruleKeyArgs][]string{}}
+}
+
+// segments splits a path, remembering the answer: declarations match
+// collection paths several times per request.
+func (c *runCache) segments(path string) []string {
+	if v, ok := c.segs[path]; ok {
+		return v
+	}
+	v := segments(path)
+	c.segs[path] = v
+	return v
+}
+
+// ruleKeys is the package function, remembered per combination.
+func (c *runCache) ruleKeys(sit Situation, method string, unique, rel bool) []string {
+	k := ruleKeyArgs{sit, method, unique, rel}
+	if v, ok := c.keys[k]; ok {
+		return v
+	}
+	v := ruleKeys(sit, method, unique, rel)
+	c.keys[k] = v
+	return v
+}
+
+// canonicalJSON is the package function, remembered per distinct body.
+func (c *runCache) canonicalJSON(body string) (string, any, bool) {
+	if e, ok := c.canon[body]; ok {
+		return e.text, e.v, e.ok
+	}
+	text, v, ok := canonicalJSON(body)
+	c.canon[body] = canonical{text, v, ok}
+	return text, v, ok
 }
 
 // request is a request after {{name}} substitution.
@@ -149,7 +207,7 @@ func (s *server) detectRead(req *request, d *detection) {
 // declaredCollection reports whether a declaration names the path as a
 // collection, so that an empty declared collection lists as [] not 404.
 func (s *server) declaredCollection(path string) bool {
-	segs := segments(path)
+	segs := s.cache.segments(path)
 	for _, p := range s.allPatterns() {
 		if _, ok := p.match(segs); ok {
 			return true
@@ -197,7 +255,7 @@ func (s *server) idempotencyKey(req *request, d *detection) bool {
 		}
 		return false
 	}
-	fp := req.method + " " + req.target + " " + fingerprintBody(req.body)
+	fp := req.method + " " + req.target + " " + s.fingerprintBody(req.body)
 	if e, ok := s.w.keys[key]; ok {
 		switch {
 		case e.fingerprint != fp:
@@ -226,8 +284,8 @@ func (s *server) idempotencyKey(req *request, d *detection) bool {
 	return false
 }
 
-func fingerprintBody(body string) string {
-	if c, _, ok := canonicalJSON(body); ok {
+func (s *server) fingerprintBody(body string) string {
+	if c, _, ok := s.cache.canonicalJSON(body); ok {
 		return c
 	}
 	return strings.TrimSpace(body)
@@ -295,7 +353,7 @@ func (s *server) content(req *request, d *detection) (string, any, bool) {
 	if strings.TrimSpace(body) == "" {
 		body = "{}"
 	}
-	c, v, ok := canonicalJSON(body)
+	c, v, ok := s.cache.canonicalJSON(body)
 	if !ok {
 		d.sit = Malformed
 		d.subject = req.target
@@ -325,7 +383,7 @@ func (s *server) detectPost(req *request, d *detection) {
 	if it.sit == Duplicate || it.sit == AlreadyPresent {
 		d.replace = &write{path: it.subject, body: body}
 	}
-	d.note("situation", it.traceLine(coll), citeFor(it.sit))
+	d.note("check", it.traceLine(coll), citeFor(it.sit))
 }
 
 func (it itemResult) traceLine(coll string) string {
@@ -406,7 +464,7 @@ func (s *server) detectCreate(w *world, coll, body string, v any, index int) ite
 	}
 	if !hasID {
 		id = w.nextID(coll)
-		body = withID(body, id)
+		body = withID(obj, id)
 	}
 	it.sit = Created
 	it.subject = joinPath(coll, id)
@@ -442,16 +500,15 @@ func idString(v any) (string, bool) {
 	return "", false
 }
 
-// withID adds a server-assigned id to a canonical JSON object.
-func withID(body, id string) string {
-	if body == "{}" {
-		return `{"id":"` + id + `"}`
+// withID encodes a JSON object with a server-assigned id added; obj is
+// shared with the run's cache, so it is copied, never changed.
+func withID(obj map[string]any, id string) string {
+	m := make(map[string]any, len(obj)+1)
+	for k, v := range obj {
+		m[k] = v
 	}
-	c, _, ok := canonicalJSON(`{"id":"` + id + `",` + body[1:])
-	if !ok {
-		return body
-	}
-	return c
+	m["id"] = id
+	return mustJSON(m)
 }
 
 // withoutID drops the id member, to compare two representations apart
@@ -468,14 +525,20 @@ func withoutID(body string) string {
 	return c
 }
 
+// gjsonEscape makes a field name a literal gjson path, since declared
+// field names may contain the path syntax's special characters.
 func gjsonEscape(field string) string {
-	r := strings.NewReplacer(".", `\.`, "*", `\*`, "?", `\?`, "|", `\|`, "#", `\#`, "@", `\@`)
-	return r.Replace(field)
+	if !strings.ContainsAny(field, ".*?|#@\\") {
+		return field
+	}
+	return gjsonEscaper.Replace(field)
 }
+
+var gjsonEscaper = strings.NewReplacer(`\`, `\\`, ".", `\.`, "*", `\*`, "?", `\?`, "|", `\|`, "#", `\#`, "@", `\@`)
 
 // validate applies @required to a body about to live in coll.
 func (s *server) validate(coll, body string) (field, msg string) {
-	segs := segments(coll)
+	segs := s.cache.segments(coll)
 	for _, rd := range s.decls.required {
 		if _, ok := rd.coll.match(segs); !ok {
 			continue
@@ -533,7 +596,7 @@ func typeArticle(typ string) string {
 // checkRefs applies @ref: every referencing field must name a live member
 // of the target collection.
 func (s *server) checkRefs(w *world, coll, body string) (field, target, msg string) {
-	segs := segments(coll)
+	segs := s.cache.segments(coll)
 	for _, rd := range s.decls.ref {
 		stars, ok := rd.coll.match(segs)
 		if !ok {
@@ -572,7 +635,7 @@ type numberString string
 func (n numberString) String() string { return string(n) }
 
 func (s *server) uniqueFields(coll string) []string {
-	segs := segments(coll)
+	segs := s.cache.segments(coll)
 	var out []string
 	for _, u := range s.decls.unique {
 		if _, ok := u.coll.match(segs); ok {
@@ -603,7 +666,7 @@ func (s *server) uniqueClash(w *world, coll, body, self string) (field, other st
 }
 
 func (s *server) immutable(path string) bool {
-	segs := segments(parentOf(path))
+	segs := s.cache.segments(parentOf(path))
 	for _, p := range s.decls.immutable {
 		if _, ok := p.match(segs); ok {
 			return true
@@ -678,12 +741,12 @@ func (s *server) detectPut(req *request, d *detection) {
 	if cur != nil && s.immutable(path) {
 		if cur.body == body {
 			d.sit = Unchanged
-			d.note("situation", fmt.Sprintf("%s is immutable, but the representation is identical, so nothing would change", path), "RFC 9110 §9.2.2")
+			d.note("check", fmt.Sprintf("%s is immutable, but the representation is identical, so nothing would change", path), "RFC 9110 §9.2.2")
 			return
 		}
 		d.sit = ImmutableConflict
 		d.detail = fmt.Sprintf("%s is immutable and the new representation differs", path)
-		d.note("situation", d.detail, citeFor(ImmutableConflict))
+		d.note("check", d.detail, citeFor(ImmutableConflict))
 		return
 	}
 	if f, target, msg := s.checkRefs(s.w, coll, body); msg != "" {
@@ -694,21 +757,21 @@ func (s *server) detectPut(req *request, d *detection) {
 	if f, other := s.uniqueClash(s.w, coll, body, path); other != "" {
 		d.sit, d.field, d.subject = Duplicate, f, other
 		d.detail = fmt.Sprintf("%s %s is already used by %s", f, gjson.Get(body, gjsonEscape(f)).Raw, other)
-		d.note("situation", d.detail, citeFor(Duplicate))
+		d.note("check", d.detail, citeFor(Duplicate))
 		return
 	}
 	switch {
 	case cur == nil:
 		d.sit = Created
 		d.write = &write{path: path, body: body}
-		d.note("situation", path+" does not exist: PUT creates it", "RFC 9110 §9.3.4")
+		d.note("check", path+" does not exist: PUT creates it", "RFC 9110 §9.3.4")
 	case cur.body == body:
 		d.sit = Unchanged
-		d.note("situation", path+" already has this representation", "RFC 9110 §9.2.2")
+		d.note("check", path+" already has this representation", "RFC 9110 §9.2.2")
 	default:
 		d.sit = Replaced
 		d.write = &write{path: path, body: body}
-		d.note("situation", path+" exists: PUT replaces its representation", "RFC 9110 §9.3.4")
+		d.note("check", path+" exists: PUT replaces its representation", "RFC 9110 §9.3.4")
 	}
 }
 
@@ -741,13 +804,13 @@ func (s *server) detectPatch(req *request, d *detection) {
 	merged := mustJSON(mergePatch(base, patch))
 	if merged == cur.body {
 		d.sit = Unchanged
-		d.note("situation", "the patch changes nothing", "RFC 7396 §2")
+		d.note("check", "the patch changes nothing", "RFC 7396 §2")
 		return
 	}
 	if s.immutable(path) {
 		d.sit = ImmutableConflict
 		d.detail = fmt.Sprintf("%s is immutable and the patch would change it", path)
-		d.note("situation", d.detail, citeFor(ImmutableConflict))
+		d.note("check", d.detail, citeFor(ImmutableConflict))
 		return
 	}
 	coll := parentOf(path)
@@ -764,12 +827,12 @@ func (s *server) detectPatch(req *request, d *detection) {
 	if f, other := s.uniqueClash(s.w, coll, merged, path); other != "" {
 		d.sit, d.field, d.subject = Duplicate, f, other
 		d.detail = fmt.Sprintf("%s %s is already used by %s", f, gjson.Get(merged, gjsonEscape(f)).Raw, other)
-		d.note("situation", d.detail, citeFor(Duplicate))
+		d.note("check", d.detail, citeFor(Duplicate))
 		return
 	}
 	d.sit = Updated
 	d.write = &write{path: path, body: merged}
-	d.note("situation", "the merge patch changes "+path, "RFC 7396 §2")
+	d.note("check", "the merge patch changes "+path, "RFC 7396 §2")
 }
 
 // mergePatch applies an RFC 7396 JSON merge patch.
@@ -832,7 +895,7 @@ func (s *server) detectDelete(req *request, d *detection) {
 		return
 	}
 	coll := parentOf(path)
-	segs := segments(coll)
+	segs := s.cache.segments(coll)
 	for _, m := range s.decls.min {
 		if _, ok := m.coll.match(segs); ok {
 			if n := len(s.w.members(coll)); n-1 < m.n {
@@ -845,12 +908,12 @@ func (s *server) detectDelete(req *request, d *detection) {
 	}
 	d.sit = Deleted
 	d.write = &write{del: true, path: path}
-	d.note("situation", path+" exists and can be removed", "RFC 9110 §9.3.5")
+	d.note("check", path+" exists and can be removed", "RFC 9110 §9.3.5")
 }
 
 // referrer finds a live resource whose @ref field names path.
 func (s *server) referrer(path string) (by, field string) {
-	tsegs := segments(parentOf(path))
+	tsegs := s.cache.segments(parentOf(path))
 	id := lastSegment(path)
 	paths := make([]string, 0, len(s.w.res))
 	for p := range s.w.res {
@@ -866,7 +929,7 @@ func (s *server) referrer(path string) (by, field string) {
 			if r.deleted {
 				continue
 			}
-			stars, ok := rd.coll.match(segments(parentOf(p)))
+			stars, ok := rd.coll.match(s.cache.segments(parentOf(p)))
 			if !ok {
 				continue
 			}

@@ -1,6 +1,9 @@
 package simulator
 
-import "strings"
+import (
+	"strings"
+	"sync"
+)
 
 // reasonPhrases holds the RFC 9110 reason phrases (plus the registered
 // WebDAV and RFC 6585 ones) so that the simulator needs no net/http.
@@ -55,6 +58,18 @@ var heuristicallyCacheable = map[int]bool{
 // citeURL turns a citation such as "RFC 9110 §15.5.10" into a link to the
 // section; citations that already are URLs are returned as they are.
 func citeURL(cite string) string {
+	if u, ok := citeURLs.Load(cite); ok {
+		return u.(string)
+	}
+	u := makeCiteURL(cite)
+	citeURLs.Store(cite, u)
+	return u
+}
+
+// citeURLs remembers links: the same few citations recur in every trace.
+var citeURLs sync.Map
+
+func makeCiteURL(cite string) string {
 	if strings.HasPrefix(cite, "https://") {
 		return cite
 	}

@@ -240,17 +240,5 @@ func canonicalJSON(text string) (string, any, bool) {
 	if _, err := dec.Token(); err == nil {
 		return "", nil, false
 	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return "", nil, false
-	}
-	return string(b), v, true
-}
-
-func mustJSON(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return "null"
-	}
-	return string(b)
+	return mustJSON(v), v, true
 }

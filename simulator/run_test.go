@@ -1,0 +1,212 @@
+package simulator
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+)
+
+func TestRunOptions(t *testing.T) {
+	t.Parallel()
+	src := "GET /a"
+	tests := []struct {
+		name    string
+		opts    Options
+		want    []string
+		wantErr string
+	}{
+		{"default", Options{}, []string{"strict", "idempotent", "see-other", "unprocessable", "bad-request", "enumeration-safe", "conditional"}, ""},
+		{"all", Options{Policies: []string{"all"}}, builtinOrder, ""},
+		{"chosen order kept", Options{Policies: []string{"github", "strict", "github"}}, []string{"github", "strict"}, ""},
+		{"custom appended", Options{Policies: []string{"strict"}, PolicyJSON: []string{`{"id":"mine","rules":{"missing":{"status":410}}}`}}, []string{"strict", "mine"}, ""},
+		{"unknown policy", Options{Policies: []string{"lenient"}}, nil, `unknown policy "lenient"`},
+		{"custom clashes with built-in", Options{PolicyJSON: []string{`{"id":"strict"}`}}, nil, "has the id of a built-in policy"},
+		{"custom bad json", Options{PolicyJSON: []string{`{"id":`}}, nil, "custom policy 1: not valid JSON"},
+		{"custom unknown member", Options{PolicyJSON: []string{`{"id":"a","rule":{}}`}}, nil, `unknown member "rule"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			res, err := Run(src, tc.opts)
+			if tc.wantErr != "" {
+				var serr *Error
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || errors.As(err, &serr) {
+					t.Fatalf("error %v, want an option error containing %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Join(res.Policies, ",") != strings.Join(tc.want, ",") {
+				t.Errorf("policies %v, want %v", res.Policies, tc.want)
+			}
+		})
+	}
+}
+
+func TestCapturesAndSubstitution(t *testing.T) {
+	t.Parallel()
+	src := "POST /docs\n{\"title\":\"a\"}\nlet id = body id\nlet tag = header ETag\nlet code = status\n\n" +
+		"PUT /docs/{{id}}\nIf-Match: {{tag}}\nX-Previous: {{code}}\n{\"title\":\"b\",\"id\":\"{{id}}\"}"
+	res, err := Run(src, Options{Policies: []string{"strict", "conditional"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range res.Policies {
+		r := res.Steps[1].Results[id]
+		if r.Status != 200 || r.Situation != "replaced" {
+			t.Errorf("%s: %d %s, want 200 replaced", id, r.Status, r.Situation)
+		}
+		if r.Sent == nil || r.Sent.Path != "/docs/1" || r.Sent.Headers["If-Match"] != `"v1"` || r.Sent.Headers["X-Previous"] != "201" {
+			t.Errorf("%s: sent %+v", id, r.Sent)
+		}
+	}
+	if res.Steps[1].Request.Path != "/docs/{{id}}" {
+		t.Errorf("the step keeps the request as written, got %q", res.Steps[1].Request.Path)
+	}
+	if res.Steps[0].Results["strict"].Sent != nil {
+		t.Error("a request without variables has no sent copy")
+	}
+}
+
+func TestMissingCaptureIsEmptyAndExplained(t *testing.T) {
+	t.Parallel()
+	res, err := Run("GET /a/1\nlet tag = header ETag\n\nDELETE /a/{{tag}}", Options{Policies: []string{"strict"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := res.Steps[0].Results["strict"].Trace
+	if last := tr[len(tr)-1]; last.Step != "capture" || !strings.Contains(last.Detail, "absent") {
+		t.Errorf("last trace entry %+v, want an absent capture", last)
+	}
+	if got := res.Steps[1].Results["strict"].Sent.Path; got != "/a/" {
+		t.Errorf("sent path %q", got)
+	}
+}
+
+func TestBodiesAndHeaders(t *testing.T) {
+	t.Parallel()
+	src := "POST /a\n{\"id\":\"1\",\"x\":1}\n\nHEAD /a/1\n\nGET /a/1\n\nPOST /a\n[{\"id\":\"2\"},{\"id\":\"1\",\"x\":1}]\n\nGET /a"
+	res, err := Run(src, Options{Policies: []string{"strict", "bad-request"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := func(i int, id string) Response { return res.Steps[i].Results[id] }
+	if r := s(0, "strict"); r.Headers["Location"] != "/a/1" || r.Headers["ETag"] != `"v1"` || r.Body != `{"id":"1","x":1}` {
+		t.Errorf("create: %+v", r)
+	}
+	if r := s(1, "strict"); r.Status != 200 || r.Body != "" || r.Headers["Content-Type"] != "" {
+		t.Errorf("HEAD: %+v", r)
+	}
+	if r := s(3, "strict"); r.Status != 207 || !strings.Contains(r.Body, `"location":"/a/2"`) || !strings.Contains(r.Body, `"status":409`) {
+		t.Errorf("partial batch: %d %s", r.Status, r.Body)
+	}
+	if r := s(3, "bad-request"); r.Status != 400 || !strings.Contains(r.Body, `"status":424`) {
+		t.Errorf("atomic batch: %d %s", r.Status, r.Body)
+	}
+	if r := s(4, "strict"); r.Body != `[{"id":"1","x":1},{"id":"2"}]` {
+		t.Errorf("strict list %s", r.Body)
+	}
+	if r := s(4, "bad-request"); r.Body != `[{"id":"1","x":1}]` {
+		t.Errorf("an atomic batch that failed created something: %s", r.Body)
+	}
+}
+
+func TestErrorFormats(t *testing.T) {
+	t.Parallel()
+	want := map[string]string{
+		"strict":     `"type":"about:blank"`,
+		"azure":      `{"error":{"code":"NotFound"`,
+		"paypal":     `"debug_id":`,
+		"jsonapi":    `{"errors":[{`,
+		"google-aip": `"status":"NOT_FOUND"`,
+		"kubernetes": `"kind":"Status"`,
+		"github":     `"documentation_url":`,
+	}
+	res, err := Run("GET /a/1", Options{Policies: []string{"all"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, frag := range want {
+		r := res.Steps[0].Results[id]
+		if !strings.Contains(r.Body, frag) {
+			t.Errorf("%s body %s lacks %s", id, r.Body, frag)
+		}
+	}
+	if res.Steps[0].Results["azure"].Headers["X-Ms-Error-Code"] != "NotFound" {
+		t.Error("azure errors carry x-ms-error-code")
+	}
+}
+
+func TestGuidelineFallbackIsSaid(t *testing.T) {
+	t.Parallel()
+	res, err := Run("POST /a\n{\"id\":\"1\",\"x\":1}\n\nPOST /a\n{\"id\":\"1\",\"x\":2}", Options{Policies: []string{"azure", "jsonapi"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	has := func(id string) bool {
+		for _, e := range res.Steps[1].Results[id].Trace {
+			if e.Step == "fallback" && strings.Contains(e.Detail, "strict fallback") {
+				return true
+			}
+		}
+		return false
+	}
+	if !has("azure") {
+		t.Error("Azure says nothing about duplicate creates; its trace must say it falls back to strict")
+	}
+	if has("jsonapi") {
+		t.Error("JSON:API specifies 409 for a taken client id; no fallback should be claimed")
+	}
+}
+
+func ExampleRun() {
+	res, err := Run("# Delete twice\nPUT /notes/1\n{}\n\nDELETE /notes/1\n\nDELETE /notes/1", Options{Policies: []string{"strict", "idempotent"}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, st := range res.Steps {
+		fmt.Println(st.Request.Method, st.Request.Path, st.Results["strict"].Status, st.Results["idempotent"].Status)
+	}
+	// Output:
+	// PUT /notes/1 201 201
+	// DELETE /notes/1 204 204
+	// DELETE /notes/1 404 204
+}
+
+func ExampleError() {
+	_, err := Run("GET /a\nlet x = cookie id", Options{File: "demo.http"})
+	fmt.Println(err)
+	// Output:
+	// demo.http:2:9: unknown capture "cookie": write let NAME = header Header-Name, let NAME = body PATH or let NAME = status
+}
+
+// BenchmarkMatrix runs every preset under every built-in policy: the
+// whole matrix a page or the API computes.
+func BenchmarkMatrix(b *testing.B) {
+	presets := Presets()
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, p := range presets {
+			if _, err := Run(p.Text, Options{Policies: []string{"all"}}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+// BenchmarkDefaultPreset is what the playground computes on first load.
+func BenchmarkDefaultPreset(b *testing.B) {
+	p, _ := PresetByName(DefaultPreset)
+	b.ReportAllocs()
+	for b.Loop() {
+		res, err := Run(p.Text, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		_ = res.JSON()
+	}
+}
