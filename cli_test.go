@@ -1,0 +1,121 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files under testdata")
+
+func TestCLI(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.http")
+	bad := filepath.Join(dir, "bad.http")
+	policy := filepath.Join(dir, "policy.json")
+	mustWrite(t, good, "# Mine\nPUT /a/1\n{}\n\nDELETE /a/1\n\nDELETE /a/1\n")
+	mustWrite(t, bad, "GET /a\n\nlet x = cookie y\n")
+	mustWrite(t, policy, `{"id":"gone","rules":{"previously-deleted":{"status":410}}}`)
+
+	tests := []struct {
+		name        string
+		args        []string
+		stdin       string
+		code        int
+		stdout      []string
+		stderr      string
+		notInStdout string
+	}{
+		{"no args", nil, "", 2, nil, "Usage:", ""},
+		{"help", []string{"help"}, "", 0, []string{"Usage:"}, "", ""},
+		{"unknown command", []string{"frobnicate"}, "", 2, nil, `unknown command "frobnicate"`, ""},
+		{"run file", []string{"run", good}, "", 0, []string{"Mine", "≠", "404 Not Found", "204 No Content"}, "", "\x1b["},
+		{"flags after file", []string{"run", good, "--policies", "strict", "--format", "markdown"}, "", 0, []string{"| Line | Request | strict |", "| 7 | `DELETE /a/1` | 404 Not Found |"}, "", "idempotent"},
+		{"stdin", []string{"run", "--format", "json", "-"}, "GET /x\n", 0, []string{`"title": "Untitled scenario"`, `"status": 404`}, "", ""},
+		{"preset", []string{"run", "--policies", "all", "preset:delete-twice"}, "", 0, []string{"410 Gone", "github"}, "", ""},
+		{"policy file", []string{"run", "--policy-file", policy, "--policies", "strict", good}, "", 0, []string{"gone", "410 Gone"}, "", ""},
+		{"scenario error", []string{"run", bad}, "", 1, nil, "bad.http:3:9: unknown capture \"cookie\"", ""},
+		{"missing file", []string{"run", filepath.Join(dir, "nope.http")}, "", 2, nil, "no such file", ""},
+		{"unknown preset", []string{"run", "preset:nope"}, "", 2, nil, `unknown preset "nope" (known: follow-twice`, ""},
+		{"unknown policy", []string{"run", "--policies", "lenient", good}, "", 2, nil, `unknown policy "lenient"`, ""},
+		{"bad format", []string{"run", "--format", "yaml", good}, "", 2, nil, `unknown format "yaml"`, ""},
+		{"two scenarios", []string{"run", good, good}, "", 2, nil, "exactly one scenario", ""},
+		{"unknown flag", []string{"run", "--colour", good}, "", 2, nil, "flag provided but not defined", ""},
+		{"policies", []string{"policies"}, "", 0, []string{"strict", "core, default", "zalando", "guideline"}, "", ""},
+		{"policies json", []string{"policies", "--format", "json"}, "", 0, []string{`"id": "kubernetes"`}, "", ""},
+		{"presets", []string{"presets"}, "", 0, []string{"follow-twice", "Follow twice, then unfollow twice"}, "", ""},
+		{"presets extra arg", []string{"presets", "x"}, "", 2, nil, "takes only --format", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var out, errb bytes.Buffer
+			code := runCLI(tc.args, strings.NewReader(tc.stdin), &out, &errb)
+			if code != tc.code {
+				t.Errorf("exit %d, want %d; stderr: %s", code, tc.code, errb.String())
+			}
+			for _, s := range tc.stdout {
+				if !strings.Contains(out.String(), s) {
+					t.Errorf("stdout lacks %q:\n%s", s, out.String())
+				}
+			}
+			if tc.notInStdout != "" && strings.Contains(out.String(), tc.notInStdout) {
+				t.Errorf("stdout contains %q", tc.notInStdout)
+			}
+			if tc.stderr != "" && !strings.Contains(errb.String(), tc.stderr) {
+				t.Errorf("stderr %q lacks %q", errb.String(), tc.stderr)
+			}
+		})
+	}
+}
+
+// TestCLIGolden pins the table and Markdown renderings of one preset.
+func TestCLIGolden(t *testing.T) {
+	t.Parallel()
+	for _, format := range []string{"table", "markdown"} {
+		t.Run(format, func(t *testing.T) {
+			t.Parallel()
+			var out, errb bytes.Buffer
+			if code := runCLI([]string{"run", "--format", format, "preset:follow-twice"}, nil, &out, &errb); code != 0 {
+				t.Fatalf("exit %d: %s", code, errb.String())
+			}
+			path := filepath.Join("testdata", "follow-twice."+format)
+			if *update {
+				mustWrite(t, path, out.String())
+				return
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run go test . -run TestCLIGolden -update)", err)
+			}
+			if out.String() != string(want) {
+				t.Errorf("output differs from %s:\n%s", path, out.String())
+			}
+		})
+	}
+}
+
+func TestTableColour(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	if code := runCLI([]string{"run", "preset:delete-twice"}, nil, &out, &out); code != 0 {
+		t.Fatal(out.String())
+	}
+	if strings.Contains(out.String(), "\x1b[") {
+		t.Error("colour escapes sent to a buffer, which is not a terminal")
+	}
+}
+
+func mustWrite(t *testing.T, path, text string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
