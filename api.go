@@ -1,8 +1,489 @@
 package main
 
-import "net/http"
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
 
-// apiHandler answers /api/*. Placeholder until the Worker issue's API lands.
+	"github.com/httpplay/httpplay/simulator"
+)
+
+// maxRunBody bounds the body of POST /api/run. A scenario of MaxSteps
+// requests with modest bodies fits with room to spare; anything larger is
+// refused before the simulator sees it.
+const maxRunBody = 64 << 10
+
+// presetMaxAge is how long a client may reuse a preset result without
+// asking again. Results change only when a new version is deployed, and the
+// ETag makes the revalidation after that a cheap 304.
+const presetMaxAge = "public, max-age=300"
+
+// Problem types of the API. Their URIs are relative references under
+// /api/problems/, where each is documented, so that an error body is the
+// same bytes whichever host answers it.
+const (
+	problemMalformedJSON  = "malformed-json"
+	problemInvalidRequest = "invalid-request"
+	problemScenario       = "scenario-error"
+	problemTooManySteps   = "too-many-steps"
+)
+
+// problemType documents one problem type of the API.
+type problemType struct {
+	Type        string `json:"type"`
+	Title       string `json:"title"`
+	Status      int    `json:"status"`
+	Description string `json:"description"`
+}
+
+var problemTypes = map[string]problemType{
+	problemMalformedJSON: {
+		Title:       "Malformed JSON",
+		Status:      http.StatusBadRequest,
+		Description: "The body of POST /api/run was sent as application/json but is not one JSON object.",
+	},
+	problemInvalidRequest: {
+		Title:  "Invalid request",
+		Status: http.StatusUnprocessableEntity,
+		Description: "The request is well-formed but asks for something the simulator cannot do: " +
+			"a missing or empty scenario, an unknown field, an unknown policy id or an invalid custom policy.",
+	},
+	problemScenario: {
+		Title:  "Scenario error",
+		Status: http.StatusUnprocessableEntity,
+		Description: "The scenario text does not follow the scenario language. " +
+			"The members line and column (both from 1) point at the problem.",
+	},
+	problemTooManySteps: {
+		Title:  "Too many steps",
+		Status: http.StatusUnprocessableEntity,
+		Description: fmt.Sprintf("A scenario may have at most %d requests, so that one call cannot keep a host busy; "+
+			"the member limit holds the bound.", simulator.MaxSteps),
+	},
+}
+
+func init() {
+	for name, pt := range problemTypes {
+		pt.Type = problemURI(name)
+		problemTypes[name] = pt
+	}
+}
+
+func problemURI(name string) string { return "/api/problems/" + name }
+
+// problem is an RFC 9457 problem details object. Type is about:blank for
+// plain HTTP errors (whose title is then the status phrase) and one of
+// problemTypes otherwise.
+type problem struct {
+	Type   string `json:"type"`
+	Title  string `json:"title"`
+	Status int    `json:"status"`
+	Detail string `json:"detail"`
+	Line   int    `json:"line,omitempty"`
+	Column int    `json:"column,omitempty"`
+	Limit  int    `json:"limit,omitempty"`
+}
+
+// httpProblem is a problem of type about:blank.
+func httpProblem(status int, detail string) problem {
+	return problem{Type: "about:blank", Title: simulator.ReasonPhrase(status), Status: status, Detail: detail}
+}
+
+// typedProblem is a problem of one of the API's own types.
+func typedProblem(name, detail string) problem {
+	pt := problemTypes[name]
+	return problem{Type: pt.Type, Title: pt.Title, Status: pt.Status, Detail: detail}
+}
+
+// apiHandler answers every path under /api/. Methods are dispatched here
+// rather than by method patterns of http.ServeMux so that a wrong method
+// gets a problem+json 405 with Allow, like every other error.
 func apiHandler() http.Handler {
-	return http.NotFoundHandler()
+	mux := http.NewServeMux()
+	mux.Handle("/api/run", methods{http.MethodPost: handleRun})
+	mux.Handle("/api/policies", methods{http.MethodGet: handlePolicies})
+	mux.Handle("/api/presets", methods{http.MethodGet: handlePresets})
+	mux.Handle("/api/presets/{name}", methods{http.MethodGet: handlePreset})
+	mux.Handle("/api/problems/{name}", methods{http.MethodGet: handleProblemType})
+	mux.Handle("/api/health", methods{http.MethodGet: handleHealth})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, r, httpProblem(http.StatusNotFound,
+			"no API endpoint at "+r.URL.Path+"; the endpoints are POST /api/run, GET /api/policies, "+
+				"GET /api/presets, GET /api/presets/{name} and GET /api/health"))
+	})
+	return apiHeaders(mux)
+}
+
+// apiHeaders adds what every API answer carries: CORS for any origin, since
+// documentation sites call the API from their own pages (nothing is tied to
+// cookies or credentials), and nosniff. It also turns a panic into a 500
+// problem instead of a dropped connection or, on the Worker, a dead instance.
+func apiHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Access-Control-Allow-Origin", "*")
+		h.Set("Access-Control-Expose-Headers", "ETag")
+		h.Set("X-Content-Type-Options", "nosniff")
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				writeProblem(w, r, httpProblem(http.StatusInternalServerError,
+					"the simulator failed on this input; please report it with the request body"))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// methods routes one path by request method. HEAD is answered like GET
+// without a body, and OPTIONS answers CORS preflights and plain OPTIONS.
+type methods map[string]http.HandlerFunc
+
+func (m methods) allow() string {
+	list := make([]string, 0, len(m)+2)
+	for method := range m {
+		list = append(list, method)
+	}
+	if _, ok := m[http.MethodGet]; ok {
+		list = append(list, http.MethodHead)
+	}
+	sort.Strings(list)
+	return strings.Join(append(list, http.MethodOptions), ", ")
+}
+
+func (m methods) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	method := r.Method
+	if method == http.MethodHead {
+		method = http.MethodGet
+	}
+	if f, ok := m[method]; ok {
+		f(w, r)
+		return
+	}
+	h := w.Header()
+	h.Set("Allow", m.allow())
+	if r.Method == http.MethodOptions {
+		if r.Header.Get("Origin") != "" && r.Header.Get("Access-Control-Request-Method") != "" {
+			h.Set("Access-Control-Allow-Methods", m.allow())
+			h.Set("Access-Control-Allow-Headers", "Content-Type, If-None-Match")
+			h.Set("Access-Control-Max-Age", "86400")
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	writeProblem(w, r, httpProblem(http.StatusMethodNotAllowed,
+		fmt.Sprintf("%s does not answer %s; use %s", r.URL.Path, r.Method, m.allow())))
+}
+
+// runRequest is the JSON form of a POST /api/run body.
+type runRequest struct {
+	Scenario *string         `json:"scenario"`
+	Policies []string        `json:"policies"`
+	Policy   json.RawMessage `json:"policy"`
+}
+
+// handleRun answers POST /api/run with the result JSON of the scenario, the
+// exact bytes of (*simulator.Result).JSON, so every host answers the same.
+func handleRun(w http.ResponseWriter, r *http.Request) {
+	body, ok := readBody(w, r)
+	if !ok {
+		return
+	}
+	mediaType := ""
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil {
+			writeProblem(w, r, httpProblem(http.StatusUnsupportedMediaType,
+				"the Content-Type "+ct+" cannot be parsed; send text/plain or application/json"))
+			return
+		}
+		mediaType = mt
+	}
+	opts := simulator.Options{Policies: splitPolicies(r.URL.Query().Get("policies"))}
+	var src string
+	switch {
+	case mediaType == "" || mediaType == "text/plain":
+		src = string(body)
+	case mediaType == "application/json" || strings.HasSuffix(mediaType, "+json"):
+		req, p, ok := decodeRunRequest(body)
+		if !ok {
+			writeProblem(w, r, p)
+			return
+		}
+		src = *req.Scenario
+		if req.Policies != nil {
+			opts.Policies = req.Policies
+		}
+		opts.PolicyJSON, p, ok = customPolicies(req.Policy)
+		if !ok {
+			writeProblem(w, r, p)
+			return
+		}
+	default:
+		writeProblem(w, r, httpProblem(http.StatusUnsupportedMediaType,
+			"POST /api/run takes the scenario as text/plain, or application/json "+
+				`{"scenario": "...", "policies": [...], "policy": {...}}`+"; got "+mediaType))
+		return
+	}
+	if strings.TrimSpace(src) == "" {
+		writeProblem(w, r, typedProblem(problemInvalidRequest, "the scenario is empty; send at least one request line such as GET /users"))
+		return
+	}
+	res, err := simulator.Run(src, opts)
+	if err != nil {
+		writeProblem(w, r, runProblem(err))
+		return
+	}
+	send(w, r, http.StatusOK, "application/json", res.JSON())
+}
+
+// readBody reads the request body up to maxRunBody; on failure it has
+// already answered.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	tooLarge := httpProblem(http.StatusRequestEntityTooLarge,
+		fmt.Sprintf("the body may have at most %d bytes (64 KiB)", maxRunBody))
+	tooLarge.Limit = maxRunBody
+	if r.ContentLength > maxRunBody {
+		writeProblem(w, r, tooLarge)
+		return nil, false
+	}
+	if r.Body == nil { // the Worker's requests without a body
+		return nil, true
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRunBody))
+	var maxErr *http.MaxBytesError
+	switch {
+	case errors.As(err, &maxErr):
+		writeProblem(w, r, tooLarge)
+		return nil, false
+	case err != nil:
+		writeProblem(w, r, httpProblem(http.StatusBadRequest, "the body could not be read: "+err.Error()))
+		return nil, false
+	}
+	return body, true
+}
+
+// decodeRunRequest parses the JSON form of POST /api/run strictly: unknown
+// fields are refused, because a misspelt "policies" would otherwise be
+// silently ignored and the defaults answered.
+func decodeRunRequest(body []byte) (runRequest, problem, bool) {
+	var req runRequest
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(&req)
+	if err == nil {
+		var extra json.RawMessage
+		if dec.Decode(&extra) != io.EOF {
+			err = errors.New("there is more after the JSON object")
+		}
+	}
+	var syntaxErr *json.SyntaxError
+	var typeErr *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &typeErr):
+		return req, typedProblem(problemInvalidRequest, jsonTypeDetail(typeErr)), false
+	// encoding/json has no error type for unknown fields, only this text.
+	case err != nil && strings.HasPrefix(err.Error(), "json: unknown field "):
+		field := strings.TrimPrefix(err.Error(), "json: unknown field ")
+		return req, typedProblem(problemInvalidRequest,
+			"unknown field "+field+`; the fields are "scenario", "policies" and "policy"`), false
+	case errors.As(err, &syntaxErr):
+		return req, typedProblem(problemMalformedJSON,
+			fmt.Sprintf("%v (at byte %d)", syntaxErr, syntaxErr.Offset)), false
+	case err != nil:
+		return req, typedProblem(problemMalformedJSON, "the body is not one JSON object: "+err.Error()), false
+	case req.Scenario == nil:
+		return req, typedProblem(problemInvalidRequest, `the field "scenario" (the scenario text) is missing`), false
+	}
+	return req, problem{}, true
+}
+
+func jsonTypeDetail(e *json.UnmarshalTypeError) string {
+	if e.Field == "" {
+		return "the body must be a JSON object, not " + e.Value
+	}
+	want := map[string]string{
+		"scenario": "a string", "policies": "an array of policy id strings",
+	}[strings.SplitN(e.Field, ".", 2)[0]]
+	if want == "" {
+		return fmt.Sprintf("the JSON has %s where %s was expected", e.Value, e.Type)
+	}
+	return fmt.Sprintf("the field %q must be %s, not %s", e.Field, want, e.Value)
+}
+
+// customPolicies turns the "policy" member, one custom policy object or an
+// array of them, into the definitions simulator.Options takes as text.
+func customPolicies(raw json.RawMessage) ([]string, problem, bool) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, problem{}, true
+	}
+	if raw[0] == '{' {
+		return []string{string(raw)}, problem{}, true
+	}
+	var list []json.RawMessage
+	if raw[0] == '[' && json.Unmarshal(raw, &list) == nil {
+		out := make([]string, 0, len(list))
+		for _, p := range list {
+			if p = bytes.TrimSpace(p); len(p) == 0 || p[0] != '{' {
+				return nil, typedProblem(problemInvalidRequest, `every element of "policy" must be a policy object`), false
+			}
+			out = append(out, string(p))
+		}
+		return out, problem{}, true
+	}
+	return nil, typedProblem(problemInvalidRequest,
+		`the field "policy" must be a custom policy object (or an array of them)`), false
+}
+
+// runProblem describes an error of simulator.Run.
+func runProblem(err error) problem {
+	var se *simulator.Error
+	if !errors.As(err, &se) {
+		// Only the options can be wrong here: an unknown policy id or an
+		// invalid custom policy, both described by the message.
+		return typedProblem(problemInvalidRequest, err.Error())
+	}
+	if isStepLimit(se) {
+		p := typedProblem(problemTooManySteps, fmt.Sprintf("line %d: %s", se.Line, se.Msg))
+		p.Line, p.Column, p.Limit = se.Line, se.Col, simulator.MaxSteps
+		return p
+	}
+	p := typedProblem(problemScenario, fmt.Sprintf("line %d, column %d: %s", se.Line, se.Col, se.Msg))
+	p.Line, p.Column = se.Line, se.Col
+	return p
+}
+
+// isStepLimit reports whether a scenario error is the MaxSteps bound. The
+// simulator reports it as a scenario error with a fixed wording; the API
+// test of a scenario one request over the bound catches a change of it.
+func isStepLimit(e *simulator.Error) bool {
+	return strings.HasPrefix(e.Msg, "too many requests")
+}
+
+func splitPolicies(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
+}
+
+func handlePolicies(w http.ResponseWriter, r *http.Request) {
+	sendCacheable(w, r, mustJSON(simulator.Policies()))
+}
+
+func handlePresets(w http.ResponseWriter, r *http.Request) {
+	sendCacheable(w, r, mustJSON(simulator.Presets()))
+}
+
+// handlePreset answers the result of one built-in scenario under the
+// default policies, or those of ?policies=a,b.
+func handlePreset(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	preset, ok := simulator.PresetByName(name)
+	if !ok || strings.HasPrefix(name, "preset:") {
+		writeProblem(w, r, httpProblem(http.StatusNotFound,
+			fmt.Sprintf("there is no preset %q; GET /api/presets lists them", name)))
+		return
+	}
+	res, err := simulator.Run(preset.Text, simulator.Options{
+		File:     preset.Name,
+		Policies: splitPolicies(r.URL.Query().Get("policies")),
+	})
+	if err != nil {
+		writeProblem(w, r, runProblem(err))
+		return
+	}
+	sendCacheable(w, r, res.JSON())
+}
+
+func handleProblemType(w http.ResponseWriter, r *http.Request) {
+	pt, ok := problemTypes[r.PathValue("name")]
+	if !ok {
+		writeProblem(w, r, httpProblem(http.StatusNotFound, "there is no problem type "+r.PathValue("name")))
+		return
+	}
+	sendCacheable(w, r, mustJSON(pt))
+}
+
+// health is the body of GET /api/health: a constant, so that monitors can
+// compare it, with the limits a client may want to know.
+type health struct {
+	Status       string `json:"status"`
+	MaxSteps     int    `json:"maxSteps"`
+	MaxBodyBytes int    `json:"maxBodyBytes"`
+}
+
+func handleHealth(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	send(w, r, http.StatusOK, "application/json",
+		mustJSON(health{Status: "ok", MaxSteps: simulator.MaxSteps, MaxBodyBytes: maxRunBody}))
+}
+
+// sendCacheable answers a GET whose body depends only on the deployed
+// version, with a strong ETag from the content and a 304 when the client
+// already has it.
+func sendCacheable(w http.ResponseWriter, r *http.Request, body []byte) {
+	sum := sha256.Sum256(body)
+	etag := `"` + base64.RawURLEncoding.EncodeToString(sum[:12]) + `"`
+	h := w.Header()
+	h.Set("ETag", etag)
+	h.Set("Cache-Control", presetMaxAge)
+	if noneMatch(r.Header.Values("If-None-Match"), etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	send(w, r, http.StatusOK, "application/json", body)
+}
+
+// noneMatch reports whether If-None-Match fields name etag, by the weak
+// comparison RFC 9110 section 13.1.2 prescribes for this header.
+func noneMatch(fields []string, etag string) bool {
+	for _, field := range fields {
+		for _, tag := range strings.Split(field, ",") {
+			tag = strings.TrimSpace(tag)
+			if tag == "*" || strings.TrimPrefix(tag, "W/") == etag {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// writeProblem answers with a problem details object.
+func writeProblem(w http.ResponseWriter, r *http.Request, p problem) {
+	send(w, r, p.Status, "application/problem+json", mustJSON(p))
+}
+
+// send writes a complete answer. Content-Length is always set: the Worker
+// runtime then streams a fixed-length body, and nothing is sniffed.
+func send(w http.ResponseWriter, r *http.Request, status int, contentType string, body []byte) {
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		w.Write(body)
+	}
+}
+
+// mustJSON encodes API values the way the simulator encodes results:
+// indented, with a final newline.
+func mustJSON(v any) []byte {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		panic(err) // only fixed struct types of this file and the simulator's
+	}
+	return append(b, '\n')
 }
