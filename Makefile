@@ -46,25 +46,32 @@ clean:
 # --- Cloudflare Worker -------------------------------------------------------
 # The Worker is the same package main built for GOOS=js; wrangler (pinned in
 # package-lock.json) bundles build/worker.mjs with build/app.wasm and serves
-# web/ as static assets. WRANGLER_SEND_METRICS keeps dev and tests offline.
-WRANGLER  := WRANGLER_SEND_METRICS=false npx --no-install wrangler
+# web/ as static assets. WRANGLER_ENV keeps local runs offline and inside the
+# repository: no telemetry, no Request.cf download, logs under build/.
+WRANGLER_ENV := WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false \
+	XDG_CONFIG_HOME=$(CURDIR)/build/wrangler-config WRANGLER_LOG_PATH=$(CURDIR)/build/wrangler-logs
+WRANGLER  := npx --no-install wrangler
 DEV_PORT  ?= 8787
 
 .PHONY: worker dev deploy test-worker bench-worker
 
-## worker: build/worker.mjs, build/app.wasm and the JS runtime glue (wrangler's build command)
+## worker: build/worker.mjs, build/app.wasm and the JS glue, plus the browser module (wrangler's build command)
 # workers-assets-gen (version pinned by go.mod) empties its output directory,
 # so it writes to a scratch directory instead of wiping the rest of build/.
-worker:
+worker: wasm
 	rm -rf build/.worker-gen && mkdir -p build
 	$(GO) run github.com/syumai/workers/cmd/workers-assets-gen -mode=go -o build/.worker-gen
 	cp build/.worker-gen/* build/ && rm -rf build/.worker-gen
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -o build/app.wasm .
 
-## dev: the Worker under local workerd on http://127.0.0.1:$(DEV_PORT) (no Cloudflare account needed)
+## dev: the Worker under local workerd on http://127.0.0.1:$(DEV_PORT), rebuilt on changes (no account needed)
 dev:
-	$(WRANGLER) dev --ip 127.0.0.1 --port $(DEV_PORT)
+	$(WRANGLER_ENV) $(WRANGLER) dev --ip 127.0.0.1 --port $(DEV_PORT)
 
-## deploy: build and upload the Worker and web/ to Cloudflare (needs wrangler login or CLOUDFLARE_API_TOKEN)
+## deploy: build and upload the Worker and web/ to Cloudflare (needs `wrangler login` or CLOUDFLARE_API_TOKEN)
 deploy:
-	$(WRANGLER) deploy
+	WRANGLER_SEND_METRICS=false $(WRANGLER) deploy
+
+## test-worker: the built Worker under wrangler dev, compared with the native server
+test-worker:
+	node --test --test-concurrency=1 tests/worker/

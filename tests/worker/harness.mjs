@@ -1,0 +1,127 @@
+// Shared harness of the Worker end-to-end test and the Worker benchmark:
+// builds the Worker and the native binary, and starts `wrangler dev`
+// (workerd from the npm package, offline) and `httpplay serve` on free
+// loopback ports. Every process started here is stopped by its own id.
+
+import { spawn, execFile } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+/** ROOT is the repository. */
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** NATIVE is the native httpplay built for these tests, apart from build/httpplay. */
+export const NATIVE = join(ROOT, 'build', 'worker-e2e', 'httpplay');
+
+const run = promisify(execFile);
+
+// wranglerEnv keeps wrangler offline and inside the repository: no
+// telemetry, no download of the Request.cf placeholder, and its logs and
+// dev registry under build/ instead of the home directory.
+const wranglerEnv = {
+  ...process.env,
+  WRANGLER_SEND_METRICS: 'false',
+  CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+  XDG_CONFIG_HOME: join(ROOT, 'build', 'wrangler-config'),
+  WRANGLER_LOG_PATH: join(ROOT, 'build', 'wrangler-logs'),
+  NO_COLOR: '1',
+};
+
+/**
+ * build makes the Worker (`make worker`: build/worker.mjs, build/app.wasm
+ * and the browser module in web/) and the native binary.
+ */
+export async function build() {
+  await run('make', ['--no-print-directory', 'worker'], { cwd: ROOT, maxBuffer: 16 << 20 });
+  await run('go', ['build', '-o', NATIVE, '.'], { cwd: ROOT, maxBuffer: 16 << 20 });
+}
+
+/** freePort asks the kernel for a port that is free on 127.0.0.1. */
+export async function freePort() {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.on('error', fail);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => ok(port));
+    });
+  });
+}
+
+/**
+ * start spawns a command in its own process group, so that stop can end it
+ * and every child it started (wrangler runs workerd), and waits until GET
+ * /api/health on base answers 200.
+ */
+async function start(name, command, args, env, base, timeoutMs) {
+  const child = spawn(command, args, { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => { output += d; });
+  child.stderr.on('data', (d) => { output += d; });
+  const exited = new Promise((ok) => child.once('exit', ok));
+  const killGroup = (signal) => {
+    try { process.kill(-child.pid, signal); } catch { /* already gone */ }
+  };
+  // A test run that dies must not leave the server behind.
+  const onExit = () => killGroup('SIGKILL');
+  process.once('exit', onExit);
+  const proc = {
+    base,
+    output: () => output,
+    async stop() {
+      process.removeListener('exit', onExit);
+      if (child.exitCode === null && child.signalCode === null) {
+        killGroup('SIGTERM');
+        const timer = setTimeout(() => killGroup('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(timer);
+      }
+      killGroup('SIGKILL'); // workerd may outlive a wrangler that exited
+    },
+  };
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) {
+      throw new Error(`${name} exited with ${child.exitCode} before it answered:\n${output}`);
+    }
+    try {
+      const res = await fetch(base + '/api/health', { signal: AbortSignal.timeout(2000) });
+      await res.arrayBuffer();
+      if (res.status === 200) return proc;
+    } catch { /* not listening yet */ }
+    if (Date.now() > deadline) {
+      await proc.stop();
+      throw new Error(`${name} did not answer GET /api/health within ${timeoutMs / 1000} s:\n${output}`);
+    }
+    await new Promise((ok) => setTimeout(ok, 250));
+  }
+}
+
+/**
+ * startWorker runs the built Worker under `wrangler dev` on a free port.
+ * It uses the e2e environment of wrangler.toml, which has no build
+ * command, so the worker under test is the one build() made and edits
+ * made meanwhile cannot rebuild it.
+ */
+export async function startWorker() {
+  const port = await freePort();
+  const wrangler = join(ROOT, 'node_modules', '.bin', 'wrangler');
+  return start('wrangler dev', wrangler,
+    ['dev', '--env', 'e2e', '--ip', '127.0.0.1', '--port', String(port), '--show-interactive-dev-session=false',
+      '--log-level', 'warn'],
+    wranglerEnv, `http://127.0.0.1:${port}`, 90000);
+}
+
+/** startNative runs `httpplay serve` (playground and API) on a free port. */
+export async function startNative() {
+  const port = await freePort();
+  return start('httpplay serve', NATIVE, ['serve', '--addr', `127.0.0.1:${port}`, '--web', join(ROOT, 'web')],
+    process.env, `http://127.0.0.1:${port}`, 15000);
+}
+
+/** request fetches base+path and resolves to {status, headers, body: Buffer}. */
+export async function request(base, path, init = {}) {
+  const res = await fetch(base + path, { redirect: 'manual', ...init });
+  return { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
+}

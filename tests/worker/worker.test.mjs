@@ -1,0 +1,189 @@
+// End-to-end test of the Cloudflare Worker: the built worker runs under
+// `wrangler dev` (workerd, offline) and must answer the API with the same
+// bytes as the native server, serve the playground's files with the same
+// security headers, and enforce the same limits.
+//
+// Run with `make test-worker` (or `node --test tests/worker/` after
+// `npm ci`); it builds what it needs.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ROOT, build, startNative, startWorker, request } from './harness.mjs';
+
+let worker;
+let native;
+
+before(async () => {
+  await build();
+  // Both servers start together; if one fails, the other is still stopped.
+  const started = await Promise.allSettled([startWorker(), startNative()]);
+  [worker, native] = started.map((s) => (s.status === 'fulfilled' ? s.value : undefined));
+  const failed = started.find((s) => s.status === 'rejected');
+  if (failed) throw failed.reason;
+}, { timeout: 300000 });
+
+after(async () => {
+  await Promise.all([worker?.stop(), native?.stop()]);
+});
+
+/** both sends the same request to the worker and the native server. */
+async function both(path, init) {
+  const [w, n] = await Promise.all([request(worker.base, path, init), request(native.base, path, init)]);
+  return { w, n };
+}
+
+/** assertSameAnswer checks status, the given headers and the body bytes. */
+function assertSameAnswer({ w, n }, what, headers = ['content-type']) {
+  assert.equal(w.status, n.status, `${what}: status on the worker ${w.status}, natively ${n.status}`);
+  for (const h of headers) {
+    assert.equal(w.headers.get(h), n.headers.get(h), `${what}: ${h} differs`);
+  }
+  if (!w.body.equals(n.body)) {
+    assert.fail(`${what}: body differs (worker ${w.body.length} bytes, native ${n.body.length} bytes)\n` +
+      `worker: ${w.body.toString().slice(0, 400)}\nnative: ${n.body.toString().slice(0, 400)}`);
+  }
+}
+
+const text = { 'Content-Type': 'text/plain; charset=utf-8' };
+const json = { 'Content-Type': 'application/json' };
+
+describe('API answers are byte-identical', () => {
+  test('POST /api/run and GET /api/presets/{name} for every preset', async () => {
+    const list = await request(native.base, '/api/presets');
+    const presets = JSON.parse(list.body);
+    assert.ok(presets.length >= 10, `only ${presets.length} presets`);
+    for (const p of presets) {
+      const ran = await both('/api/run', { method: 'POST', headers: text, body: p.text });
+      assert.equal(ran.w.status, 200, `${p.name}: ${ran.w.body}`);
+      assert.equal(ran.w.headers.get('content-type'), 'application/json');
+      assertSameAnswer(ran, `POST /api/run ${p.name}`);
+      const got = await both(`/api/presets/${p.name}`);
+      assertSameAnswer(got, `GET /api/presets/${p.name}`, ['content-type', 'etag', 'cache-control']);
+    }
+  });
+
+  test('JSON form with policies and a custom policy', async () => {
+    const body = JSON.stringify({
+      scenario: 'POST /users\n{"id": "a"}\n\nPOST /users\n{"id": "a"}\n',
+      policies: ['all'],
+      policy: { id: 'mine', base: 'strict', rules: { 'already-present': { status: 200 } } },
+    });
+    const ran = await both('/api/run', { method: 'POST', headers: json, body });
+    assert.equal(ran.w.status, 200, String(ran.w.body));
+    assertSameAnswer(ran, 'POST /api/run (JSON)');
+  });
+
+  for (const path of ['/api/policies', '/api/presets', '/api/health', '/api/problems/scenario-error']) {
+    test(`GET ${path}`, async () => {
+      assertSameAnswer(await both(path), `GET ${path}`, ['content-type', 'etag', 'cache-control']);
+    });
+  }
+
+  test('If-None-Match on a preset gives 304 on the worker', async () => {
+    const first = await request(worker.base, '/api/presets/follow-twice');
+    const etag = first.headers.get('etag');
+    assert.match(etag ?? '', /^"[^"]+"$/);
+    const again = await request(worker.base, '/api/presets/follow-twice', { headers: { 'If-None-Match': etag } });
+    assert.equal(again.status, 304);
+    assert.equal(again.body.length, 0);
+    assert.equal(again.headers.get('etag'), etag);
+  });
+});
+
+describe('limits and errors behave the same', () => {
+  const steps = (n) => 'GET /users\n\n'.repeat(n);
+  const cases = {
+    'body over 64 KiB': ['/api/run', { method: 'POST', headers: text, body: '#'.repeat(64 * 1024 + 1) }, 413],
+    'too many steps': ['/api/run', { method: 'POST', headers: text, body: steps(201) }, 422],
+    'exactly 200 steps': ['/api/run', { method: 'POST', headers: text, body: steps(200) }, 200],
+    'scenario error': ['/api/run', { method: 'POST', headers: text, body: 'GET /users\n\nfetch /x\n' }, 422],
+    'empty body': ['/api/run', { method: 'POST', headers: text }, 422],
+    'malformed JSON': ['/api/run', { method: 'POST', headers: json, body: '{"scenario":' }, 400],
+    'unknown field': ['/api/run', { method: 'POST', headers: json, body: '{"scenario": "GET /", "policys": []}' }, 422],
+    'unknown policy': ['/api/run?policies=nope', { method: 'POST', headers: text, body: 'GET /users\n' }, 422],
+    'unsupported media type': ['/api/run', { method: 'POST', headers: { 'Content-Type': 'application/xml' }, body: '<x/>' }, 415],
+    'wrong method': ['/api/run', { method: 'GET' }, 405],
+    'wrong method on presets': ['/api/presets', { method: 'DELETE' }, 405],
+    'unknown API path': ['/api/nothing', {}, 404],
+    'unknown preset': ['/api/presets/nope', {}, 404],
+  };
+  for (const [name, [path, init, status]] of Object.entries(cases)) {
+    test(name, async () => {
+      const got = await both(path, init);
+      assert.equal(got.w.status, status, `worker: ${got.w.body}`);
+      assertSameAnswer(got, name, ['content-type', 'allow', 'access-control-allow-origin']);
+    });
+  }
+
+  test('CORS preflight', async () => {
+    const got = await both('/api/run', {
+      method: 'OPTIONS',
+      headers: { Origin: 'https://docs.example', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type' },
+    });
+    assert.equal(got.w.status, 204);
+    assertSameAnswer(got, 'preflight', ['allow', 'access-control-allow-origin', 'access-control-allow-methods',
+      'access-control-allow-headers', 'access-control-max-age']);
+  });
+
+  test('a path that is neither a file nor the API is a problem+json 404 on the worker', async () => {
+    const got = await request(worker.base, '/no-such-page');
+    assert.equal(got.status, 404);
+    assert.equal(got.headers.get('content-type'), 'application/problem+json');
+  });
+});
+
+describe('static files', () => {
+  // The headers every page gets from static.go natively and web/_headers
+  // on the worker.
+  const security = ['content-security-policy', 'x-frame-options', 'x-content-type-options', 'referrer-policy',
+    'cross-origin-opener-policy', 'cache-control'];
+  const files = {
+    '/': 'text/html; charset=utf-8',
+    '/httpplay.wasm': 'application/wasm',
+    '/wasm_exec.js': 'text/javascript; charset=utf-8',
+    '/js/app.js': 'text/javascript; charset=utf-8',
+    '/css/playground.css': 'text/css; charset=utf-8',
+  };
+  for (const [path, type] of Object.entries(files)) {
+    test(`GET ${path}`, async () => {
+      const got = await both(path);
+      assert.equal(got.w.status, 200);
+      assert.equal(got.n.status, 200);
+      assert.equal(got.w.headers.get('content-type').replace(/\s/g, '').toLowerCase(), type.replace(/\s/g, ''),
+        `worker Content-Type of ${path}`);
+      assert.equal(got.n.headers.get('content-type'), type, `native Content-Type of ${path}`);
+      for (const h of security) {
+        assert.equal(got.w.headers.get(h), got.n.headers.get(h), `${path}: ${h} differs`);
+      }
+      assert.match(got.w.headers.get('content-security-policy'), /frame-ancestors 'none'/);
+      assert.equal(got.w.headers.get('x-frame-options'), 'DENY');
+      const file = path === '/' ? 'index.html' : path.slice(1);
+      assert.ok(got.w.body.equals(await readFile(join(ROOT, 'web', file))), `${path}: worker body is not the file`);
+    });
+  }
+
+  test('the embed view may be framed, on both hosts', async () => {
+    // Workers static assets serve /embed.html at /embed (with a redirect);
+    // both paths carry the embed headers.
+    const redirect = await request(worker.base, '/embed.html');
+    assert.equal(redirect.status, 307);
+    assert.equal(redirect.headers.get('location'), '/embed');
+    const w = await request(worker.base, '/embed');
+    const n = await request(native.base, '/embed.html');
+    assert.equal(w.status, 200);
+    assert.equal(n.status, 200);
+    assert.ok(w.body.equals(n.body), 'embed page differs');
+    for (const r of [redirect, w, n]) {
+      assert.match(r.headers.get('content-security-policy'), /frame-ancestors \*$/);
+      assert.equal(r.headers.get('x-frame-options'), null);
+    }
+    assert.equal(w.headers.get('content-security-policy'), n.headers.get('content-security-policy'));
+  });
+
+  test('host configuration is not served', async () => {
+    const got = await request(worker.base, '/_headers');
+    assert.equal(got.status, 404);
+  });
+});
