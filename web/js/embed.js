@@ -1,0 +1,55 @@
+// The embed view: a read-only, compact matrix for documentation iframes.
+// It reads the same fragment as the playground and links back to it.
+
+import { $, h } from './dom.js';
+import { loadEngine, ScenarioError } from './engine.js';
+import { renderMatrix } from './matrix.js';
+import { decodeState } from './permalink.js';
+
+const title = $('embed-title');
+const matrix = $('embed-matrix');
+const error = $('embed-error');
+const open = $('open-playground');
+
+// The fragment is copied verbatim into the playground link only after it
+// decoded cleanly, so the link never carries something the page rejected.
+async function main() {
+  const enginePromise = loadEngine();
+  let link;
+  try {
+    link = await decodeState(location.hash);
+  } catch (err) {
+    return fail(`This embed link could not be read (${err.message}).`);
+  }
+  const engine = await enginePromise;
+  const catalog = engine.policies();
+  let text = link?.text;
+  if (link?.preset) text = engine.presets().find((p) => p.name === link.preset)?.text;
+  if (typeof text !== 'string') {
+    return fail(link ? 'This embed link names no scenario.' : 'This embed has no scenario: add one after #.');
+  }
+  const known = new Set(catalog.map((p) => p.id));
+  const policies = (link.policies || []).filter((id) => known.has(id));
+  try {
+    const { result } = engine.run(text, policies.length ? { policies } : {});
+    title.textContent = result.title || 'Untitled scenario';
+    document.title = `${result.title || 'Scenario'} · httpplay`;
+    matrix.replaceChildren(renderMatrix(result, { catalog, compact: true, interactive: false }));
+    matrix.dataset.state = 'ok';
+    open.href = new URL(`./${location.hash}`, location.href).href;
+    performance.mark('httpplay:first-matrix');
+  } catch (err) {
+    const where = err instanceof ScenarioError && err.line > 0 ? `line ${err.line}, column ${err.column}: ` : '';
+    fail(`The scenario has an error: ${where}${err.detail || err.message}`);
+  }
+}
+
+function fail(message) {
+  title.textContent = 'httpplay';
+  error.hidden = false;
+  error.textContent = message;
+  matrix.dataset.state = 'error';
+  matrix.replaceChildren(h('span', { class: 'visually-hidden' }, 'No matrix'));
+}
+
+main().catch((err) => fail(`The simulator could not start: ${err.message}`));

@@ -1,0 +1,94 @@
+// The simulator, compiled to WebAssembly, behind a small promise-based API.
+// wasm_exec.js (Go's support file, loaded as a classic script before the
+// modules) defines globalThis.Go; the Go program installs globalThis.httpplay.
+
+/** ScenarioError is a scenario the engine could not read, with a position. */
+export class ScenarioError extends Error {
+  constructor(message, { line = 0, column = 0, detail = message } = {}) {
+    super(message);
+    this.name = 'ScenarioError';
+    this.line = line;
+    this.column = column;
+    this.detail = detail;
+  }
+}
+
+let loading = null;
+
+/**
+ * loadEngine fetches, compiles and starts the engine once per page and
+ * resolves to an Engine. url is relative to the page.
+ */
+export function loadEngine(url = 'httpplay.wasm') {
+  loading ??= start(url);
+  return loading;
+}
+
+async function start(url) {
+  if (typeof globalThis.Go !== 'function') throw new Error('wasm_exec.js did not load');
+  const go = new globalThis.Go();
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`loading ${url}: ${res.status} ${res.statusText}`);
+  // Streaming compilation needs application/wasm; static hosts that send
+  // another type still work, compiling from the bytes.
+  const { instance } = (res.headers.get('Content-Type') || '').startsWith('application/wasm')
+    ? await WebAssembly.instantiateStreaming(res, go.importObject)
+    : await WebAssembly.instantiate(await res.arrayBuffer(), go.importObject);
+  // run() executes main synchronously until it blocks, and main installs
+  // the API object before blocking, so it exists when run() returns.
+  go.run(instance);
+  const api = globalThis.httpplay;
+  if (!api || typeof api.run !== 'function') throw new Error('the engine did not start');
+  return new Engine(api);
+}
+
+/** Engine runs scenarios; every method is synchronous and fast. */
+export class Engine {
+  #api;
+  #policies = null;
+  #presets = null;
+
+  constructor(api) {
+    this.#api = api;
+  }
+
+  /**
+   * run simulates text under options ({policies: [...]}) and returns
+   * {json, result}: the canonical JSON text and its parsed form.
+   * It throws ScenarioError for scenario mistakes and Error for the rest.
+   */
+  run(text, options = {}) {
+    const out = this.#api.run(String(text), JSON.stringify(options));
+    if (typeof out !== 'string') throw toError(out);
+    return { json: out, result: JSON.parse(out) };
+  }
+
+  /** policies lists the built-in policies: {id, name, source, url, summary, guideline, default}. */
+  policies() {
+    this.#policies ??= this.#decode(this.#api.policies());
+    return this.#policies;
+  }
+
+  /** presets lists the ready-made scenarios: {name, title, description, text}. */
+  presets() {
+    this.#presets ??= this.#decode(this.#api.presets());
+    return this.#presets;
+  }
+
+  #decode(out) {
+    if (typeof out !== 'string') throw toError(out);
+    return JSON.parse(out);
+  }
+}
+
+function toError(value) {
+  if (value instanceof Error && value.name === 'ScenarioError') {
+    return new ScenarioError(value.message, {
+      line: Number(value.line) || 0,
+      column: Number(value.column) || 0,
+      detail: String(value.detail ?? value.message),
+    });
+  }
+  if (value instanceof Error) return new Error(String(value.detail ?? value.message));
+  return new Error(String(value));
+}

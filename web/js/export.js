@@ -1,0 +1,102 @@
+// Text exports of a result for the share menu: the matrix as a Markdown
+// table, the scenario as curl commands, and the iframe snippet of the embed.
+
+import { propertyKeys, propertyLabel, propertyValue, raceSummary, requestLine } from './matrix.js';
+
+/** toMarkdown renders the matrix as a GitHub-flavoured Markdown table. */
+export function toMarkdown(result) {
+  const cols = result.policies || [];
+  const lines = [];
+  if (result.title) lines.push(`**${mdText(result.title)}**`, '');
+  lines.push(`| Line | Request | ${cols.map(mdCell).join(' | ')} |`);
+  lines.push(`| ---: | --- | ${cols.map(() => '---').join(' | ')} |`);
+  for (const step of result.steps || []) {
+    const label = step.race ? `race: ${step.race.map(requestLine).join('; ')}` : requestLine(step.request);
+    const cells = cols.map((id) => {
+      const r = step.results?.[id];
+      if (!r) return '';
+      if (step.race) return raceSummary(r).map(mdCell).join('<br>');
+      return mdCell(`${r.status} ${r.reason}`);
+    });
+    lines.push(`| ${step.line} | ${mdCell(label)} | ${cells.join(' | ')} |`);
+  }
+  for (const key of propertyKeys(result)) {
+    const cells = cols.map((id) => mdCell(propertyValue(key, result.properties?.[id]?.[key]).text));
+    lines.push(`|  | *${mdCell(propertyLabel(key))}* | ${cells.join(' | ')} |`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+// mdCell escapes text for a table cell: pipes would end the cell, and
+// Markdown punctuation or raw HTML in a scenario must stay literal.
+function mdCell(text) {
+  return mdText(text).replace(/\|/g, '\\|');
+}
+
+function mdText(text) {
+  return String(text)
+    .replace(/[\\`*_[\]<>#!~]/g, (c) => `\\${c}`)
+    .replace(/&/g, '&amp;')
+    .replace(/[\r\n]+/g, ' ');
+}
+
+/**
+ * toCurl turns the scenario's requests into a shell script of curl
+ * commands against $BASE. Races become background jobs joined by wait.
+ */
+export function toCurl(result) {
+  const out = [
+    '#!/bin/sh',
+    `# ${oneLine(result.title || 'httpplay scenario')}`,
+    '# Requests of the scenario as curl commands; set BASE to your server.',
+    "BASE=\"${BASE:-http://localhost:8080}\"",
+  ];
+  let captures = false;
+  for (const step of result.steps || []) {
+    out.push('');
+    if (step.race) {
+      out.push(`# line ${step.line}: race: these requests run concurrently`);
+      for (const req of step.race) out.push(`${curlCommand(req)} &`);
+      out.push('wait');
+    } else if (step.request) {
+      out.push(`# line ${step.line}`);
+      out.push(curlCommand(step.request));
+    }
+    if (JSON.stringify(step.race || step.request || {}).includes('{{')) captures = true;
+  }
+  if (captures) out.push('', '# {{name}} stands for a value captured from an earlier response: fill it in by hand.');
+  return `${out.join('\n')}\n`;
+}
+
+function curlCommand(req) {
+  const method = String(req.method || 'GET');
+  const parts = ['curl -i'];
+  if (method === 'HEAD') parts.push('--head');
+  else if (method !== 'GET' || req.body) parts.push(`-X ${shellQuote(method)}`);
+  parts.push(`"$BASE"${shellQuote(req.path || '/')}`);
+  for (const [name, value] of Object.entries(req.headers || {})) parts.push(`-H ${shellQuote(`${name}: ${value}`)}`);
+  if (req.body) parts.push(`--data-raw ${shellQuote(req.body)}`);
+  return parts.join(' \\\n  ');
+}
+
+/** shellQuote quotes s for a POSIX shell: nothing inside single quotes is special. */
+export function shellQuote(s) {
+  return `'${String(s).replace(/'/g, `'\\''`)}'`;
+}
+
+function oneLine(s) {
+  return String(s).replace(/[\r\n]+/g, ' ');
+}
+
+/** embedSnippet is the iframe that shows the embed view of url. */
+export function embedSnippet(url, title, rows) {
+  const height = Math.min(900, 120 + 44 * Math.max(1, rows));
+  return `<iframe src="${htmlAttr(url)}" title="${htmlAttr(`httpplay: ${title || 'scenario'}`)}" ` +
+    `width="100%" height="${height}" style="border:0" loading="lazy" referrerpolicy="no-referrer"></iframe>\n`;
+}
+
+// htmlAttr escapes a value for a double-quoted HTML attribute, so a hostile
+// title cannot break out of the snippet pasted into someone's documentation.
+function htmlAttr(s) {
+  return String(s).replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
