@@ -8,9 +8,78 @@ import (
 	"github.com/httpplay/httpplay/simulator"
 )
 
-// cell is the short form of one policy's answer to one step.
+// cell is the short form of one policy's answer to one step; a race
+// shows its outcome set, as "201+409 ×1 | 409+201 ×1".
 func cell(r simulator.Response) string {
+	if r.Race != nil {
+		// Outcomes that differ only in their final state share a cell entry;
+		// the JSON keeps them apart.
+		var order []string
+		orders := map[string]int{}
+		for _, o := range r.Race.Outcomes {
+			st := make([]string, len(o.Statuses))
+			for i, s := range o.Statuses {
+				st[i] = fmt.Sprint(s)
+			}
+			k := strings.Join(st, "+")
+			if _, seen := orders[k]; !seen {
+				order = append(order, k)
+			}
+			orders[k] += o.Orders
+		}
+		parts := make([]string, len(order))
+		for i, k := range order {
+			parts[i] = fmt.Sprintf("%s ×%d", k, orders[k])
+		}
+		out := strings.Join(parts, " | ")
+		if !r.Race.Complete {
+			out += " (incomplete)"
+		}
+		return out
+	}
 	return fmt.Sprintf("%d %s", r.Status, r.Reason)
+}
+
+// propertyRows names the analysed properties in the order they are shown.
+var propertyRows = []struct {
+	label string
+	get   func(simulator.Properties) simulator.Property
+}{
+	{"retry-safe", func(p simulator.Properties) simulator.Property { return p.RetrySafe }},
+	{"idempotent effect", func(p simulator.Properties) simulator.Property { return p.IdempotentEffect }},
+	{"leaks existence", func(p simulator.Properties) simulator.Property { return p.LeaksExistence }},
+	{"loses updates", func(p simulator.Properties) simulator.Property { return p.LosesUpdates }},
+	{"double booking", func(p simulator.Properties) simulator.Property { return p.DoubleBooking }},
+	{"cacheable refusals", func(p simulator.Properties) simulator.Property { return p.CacheableRefusals }},
+}
+
+// propertyCell is yes, no, or a dash when the scenario cannot tell.
+func propertyCell(p simulator.Property) string {
+	switch {
+	case p.Value == nil:
+		return "–"
+	case *p.Value:
+		return "yes"
+	}
+	return "no"
+}
+
+// propertyTable is one row per property that some column can judge.
+func propertyTable(res *simulator.Result) [][]string {
+	var rows [][]string
+	for _, pr := range propertyRows {
+		row := []string{pr.label}
+		judged := false
+		for _, id := range res.Policies {
+			p := pr.get(res.Properties[id])
+			judged = judged || p.Value != nil
+			row = append(row, propertyCell(p))
+		}
+		if judged {
+			rows = append(rows, row)
+		}
+	}
+	return rows
 }
 
 // stepLabel describes a step's request in a few words.
@@ -18,7 +87,11 @@ func stepLabel(st simulator.Step) string {
 	if st.Request != nil {
 		return st.Request.Method + " " + st.Request.Path
 	}
-	return "race"
+	clients := map[string]bool{}
+	for _, r := range st.Race {
+		clients[r.Client] = true
+	}
+	return fmt.Sprintf("race (%d clients, %d requests)", len(clients), len(st.Race))
 }
 
 // disagree reports whether the policies answered a step differently.
@@ -62,6 +135,11 @@ func tableMatrix(res *simulator.Result, colour bool) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n\n", res.Title)
 	b.WriteString(alignRows(rows, colours))
+	if props := propertyTable(res); len(props) > 0 {
+		b.WriteString("\nProperties:\n")
+		head := append([]string{""}, res.Policies...)
+		b.WriteString(alignRows(append([][]string{head}, props...), nil))
+	}
 	var lint []string
 	for _, st := range res.Steps {
 		for _, p := range res.Policies {
@@ -153,6 +231,18 @@ func markdownMatrix(res *simulator.Result) string {
 			fmt.Fprintf(&b, " %s |", mdEscape(cell(st.Results[p])))
 		}
 		b.WriteByte('\n')
+	}
+	if props := propertyTable(res); len(props) > 0 {
+		b.WriteString("\n| Property |")
+		for _, p := range res.Policies {
+			fmt.Fprintf(&b, " %s |", p)
+		}
+		b.WriteString("\n|---|")
+		b.WriteString(strings.Repeat("---|", len(res.Policies)))
+		b.WriteByte('\n')
+		for _, row := range props {
+			b.WriteString("| " + strings.Join(row, " | ") + " |\n")
+		}
 	}
 	b.WriteString("\n≠ marks requests the policies answer differently.\n")
 	return b.String()

@@ -1,5 +1,7 @@
 package simulator
 
+import "encoding/json"
+
 // Options selects what Run simulates.
 type Options struct {
 	// File names the scenario in error messages; "scenario" when empty.
@@ -11,6 +13,12 @@ type Options struct {
 	// PolicyJSON holds extra custom policy definitions (the JSON of
 	// SYNTAX.md), each added as a column after the selected policies.
 	PolicyJSON []string
+	// Isolation overrides the scenario's @isolation: "atomic",
+	// "check-then-act", or both, which gives every policy two columns.
+	Isolation []string
+	// MaxStates bounds the states a race explores per column;
+	// DefaultMaxStates when zero.
+	MaxStates int
 }
 
 // Result is the outcome of one scenario under every selected policy: the
@@ -22,13 +30,34 @@ type Result struct {
 	Properties map[string]Properties `json:"properties,omitempty"`
 }
 
-// Properties holds the per-policy analysis of a scenario.
-type Properties map[string]any
+// Properties holds the analysis of a scenario under one column: answers
+// to the questions the status-code arguments are really about.
+type Properties struct {
+	RetrySafe         Property `json:"retry_safe"`
+	IdempotentEffect  Property `json:"idempotent_effect"`
+	LeaksExistence    Property `json:"leaks_existence"`
+	LosesUpdates      Property `json:"loses_updates"`
+	DoubleBooking     Property `json:"double_booking"`
+	CacheableRefusals Property `json:"cacheable_refusals"`
+}
 
-// Step is one row of the matrix: a request and each policy's response.
+// Property is one analysed property. Value is null when the scenario has
+// nothing to judge it by; Lines names the steps that decide it.
+type Property struct {
+	Value   *bool    `json:"value"`
+	Summary string   `json:"summary"`
+	Lines   []int    `json:"lines,omitempty"`
+	Details []string `json:"details,omitempty"`
+	Cite    string   `json:"cite"`
+	URL     string   `json:"url,omitempty"`
+}
+
+// Step is one row of the matrix: a request or a race, and each column's
+// answer to it.
 type Step struct {
 	Line    int                 `json:"line"`
 	Request *Request            `json:"request,omitempty"`
+	Race    []RaceRequest       `json:"race,omitempty"`
 	Results map[string]Response `json:"results"`
 }
 
@@ -41,7 +70,10 @@ type Request struct {
 }
 
 // Response is what one policy answered to one request, with the reasons.
+// For a race step only Race is set, and the JSON is the race's result.
 type Response struct {
+	Race *RaceResult `json:"-"`
+
 	// Sent is the request after {{name}} substitution, present only when
 	// substitution changed it, because captured values differ per policy.
 	Sent      *Request          `json:"sent,omitempty"`
@@ -52,6 +84,15 @@ type Response struct {
 	Situation string            `json:"situation"`
 	Trace     []TraceEntry      `json:"trace"`
 	Lint      []Finding         `json:"lint"`
+}
+
+// MarshalJSON writes a race step's result in place of a response.
+func (r Response) MarshalJSON() ([]byte, error) {
+	if r.Race != nil {
+		return json.Marshal(r.Race)
+	}
+	type plain Response
+	return json.Marshal(plain(r))
 }
 
 // TraceEntry is one decision taken while answering a request.

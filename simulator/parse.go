@@ -74,6 +74,16 @@ func indent(line string) int {
 	return utf8.RuneCountInString(line) - utf8.RuneCountInString(strings.TrimLeft(line, " \t")) + 1
 }
 
+// dedent removes up to n leading blanks, so that a body indented with its
+// request (inside a race block) is stored as if written at the margin.
+func dedent(line string, n int) string {
+	i := 0
+	for i < len(line) && i < n && (line[i] == ' ' || line[i] == '\t') {
+		i++
+	}
+	return line[i:]
+}
+
 func blank(line string) bool { return strings.TrimSpace(line) == "" }
 
 func (p *parser) run() error {
@@ -161,7 +171,7 @@ var declUsage = map[string]string{
 	"@min":       "@min COLLECTION N",
 	"@ref":       "@ref COLLECTION FIELD TARGET-COLLECTION",
 	"@required":  "@required COLLECTION FIELD[:TYPE]...",
-	"@isolation": "@isolation atomic|check-then-act",
+	"@isolation": "@isolation atomic|check-then-act [the other]",
 	"@policy":    "@policy ID, followed by the policy's JSON on the next lines",
 }
 
@@ -179,9 +189,12 @@ func (p *parser) declaration() error {
 	if !known {
 		return p.errorf(lineNo, name.col, "unknown declaration %q: expected @unique, @immutable, @min, @ref, @required, @isolation or @policy", name.text)
 	}
-	wantArgs := map[string]int{"@unique": 2, "@immutable": 1, "@min": 2, "@ref": 3, "@isolation": 1, "@policy": 1}
+	wantArgs := map[string]int{"@unique": 2, "@immutable": 1, "@min": 2, "@ref": 3, "@policy": 1}
 	if n, fixed := wantArgs[name.text]; fixed && len(args) != n {
 		return p.errorf(lineNo, name.col, "%s takes %d argument(s): %s", name.text, n, usage)
+	}
+	if name.text == "@isolation" && (len(args) < 1 || len(args) > 2) {
+		return p.errorf(lineNo, name.col, "@isolation takes one or two of atomic and check-then-act: %s", usage)
 	}
 	if name.text == "@required" && len(args) < 2 {
 		return p.errorf(lineNo, name.col, "@required needs a collection and at least one field: %s", usage)
@@ -245,14 +258,15 @@ func (p *parser) declaration() error {
 		}
 		d.required = append(d.required, rd)
 	case "@isolation":
-		switch args[0].text {
-		case "atomic":
-			d.isolation = atomic
-		case "check-then-act":
-			d.isolation = checkThenAct
-		default:
-			return p.errorf(lineNo, args[0].col, "unknown isolation %q: use atomic or check-then-act", args[0].text)
+		d.isolations = nil
+		for _, a := range args {
+			iso, ok := parseIsolation(a.text)
+			if !ok {
+				return p.errorf(lineNo, a.col, "unknown isolation %q: use atomic or check-then-act", a.text)
+			}
+			d.isolations = append(d.isolations, iso)
 		}
+		d.isolation = d.isolations[0]
 	case "@policy":
 		return p.policyDecl(lineNo, args[0])
 	}
@@ -406,7 +420,7 @@ func (p *parser) request(vars map[string]bool) (*requestSpec, error) {
 		if err := p.checkVars(raw, n, 1, vars); err != nil {
 			return nil, err
 		}
-		body = append(body, raw)
+		body = append(body, dedent(raw, req.col-1))
 		p.i++
 	}
 	if body != nil {

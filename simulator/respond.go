@@ -75,9 +75,9 @@ func (s *server) respond(req *request, d *detection) Response {
 		resp.Headers["X-Ms-Error-Code"] = errorCode(ch, d)
 	}
 	resp.Body = body
-	if d.keyEntry != nil {
-		d.keyEntry.done = true
-		d.keyEntry.resp = stored{status: resp.Status, headers: copyHeaders(resp.Headers), body: resp.Body}
+	if e := s.w.keys[d.key]; d.key != "" && e != nil {
+		e.done = true
+		e.resp = stored{status: resp.Status, headers: copyHeaders(resp.Headers), body: resp.Body}
 	}
 	resp.Lint = lint(req, &resp)
 	if resp.Lint == nil {
@@ -140,6 +140,7 @@ func (s *server) apply(ch chosen, d *detection) string {
 	case "replace":
 		if d.replace != nil {
 			r := s.w.put(d.replace.path, d.replace.body)
+			s.applied = d.replace
 			return fmt.Sprintf("replaced %s (upsert), now ETag %s", d.replace.path, etag(r))
 		}
 	}
@@ -147,13 +148,21 @@ func (s *server) apply(ch chosen, d *detection) string {
 		if d.sit == BatchPartial && s.policy.batchAtomic() {
 			return ""
 		}
+		// The items are written onto the world as it is now, not the copy
+		// detection worked on, so that a write interleaved in between
+		// (check-then-act) is overwritten only where the batch writes.
 		n := 0
 		for _, it := range d.items {
 			if it.write != nil {
+				s.w.put(it.write.path, it.write.body)
 				n++
 			}
 		}
-		*s.w = *d.after
+		for coll, seq := range d.after.seq {
+			if seq > s.w.seq[coll] {
+				s.w.seq[coll] = seq
+			}
+		}
 		if n == 0 {
 			return ""
 		}
@@ -168,6 +177,7 @@ func (s *server) apply(ch chosen, d *detection) string {
 	}
 	existed := s.w.live(d.write.path) != nil
 	r := s.w.put(d.write.path, d.write.body)
+	s.applied = d.write
 	if existed {
 		return fmt.Sprintf("stored the new representation of %s, now ETag %s", d.write.path, etag(r))
 	}

@@ -2,6 +2,7 @@ package simulator
 
 import (
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -39,7 +40,25 @@ func Run(src string, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, &optionError{err.Error()}
 	}
-	return play(sc, policies), nil
+	isos := []isolation{sc.decls.isolation}
+	if len(sc.decls.isolations) > 0 {
+		isos = sc.decls.isolations
+	}
+	if len(opts.Isolation) > 0 {
+		isos = nil
+		for _, name := range opts.Isolation {
+			iso, ok := parseIsolation(strings.TrimSpace(name))
+			if !ok {
+				return nil, &optionError{fmt.Sprintf("unknown isolation %q: use atomic or check-then-act", name)}
+			}
+			isos = append(isos, iso)
+		}
+	}
+	max := opts.MaxStates
+	if max <= 0 {
+		max = DefaultMaxStates
+	}
+	return play(sc, columnsFor(policies, isos), max), nil
 }
 
 // optionError is a problem with Options rather than with the scenario.
@@ -47,31 +66,78 @@ type optionError struct{ msg string }
 
 func (e *optionError) Error() string { return e.msg }
 
+// column is one column of the matrix: a policy under an isolation.
+type column struct {
+	id     string
+	policy *Policy
+	iso    isolation
+}
+
+// columnsFor pairs policies with isolations; with two isolations every
+// policy gets a second column named policy@check-then-act.
+func columnsFor(policies []*Policy, isos []isolation) []column {
+	seen := map[isolation]bool{}
+	var uniq []isolation
+	for _, iso := range isos {
+		if !seen[iso] {
+			seen[iso] = true
+			uniq = append(uniq, iso)
+		}
+	}
+	var cols []column
+	for _, p := range policies {
+		for i, iso := range uniq {
+			id := p.ID
+			if len(uniq) > 1 && i > 0 {
+				id += "@" + iso.String()
+			}
+			cols = append(cols, column{id: id, policy: p, iso: iso})
+		}
+	}
+	return cols
+}
+
 // play runs a parsed scenario; it cannot fail.
-func play(sc *scenario, policies []*Policy) *Result {
-	res := &Result{Title: sc.title, Policies: make([]string, len(policies))}
+func play(sc *scenario, cols []column, maxStates int) *Result {
+	res := &Result{Title: sc.title, Policies: make([]string, len(cols))}
 	if res.Title == "" {
 		res.Title = "Untitled scenario"
 	}
-	for i, p := range policies {
-		res.Policies[i] = p.ID
+	for i, c := range cols {
+		res.Policies[i] = c.id
 	}
 	res.Steps = make([]Step, len(sc.steps))
 	for i, st := range sc.steps {
-		res.Steps[i] = Step{Line: st.line, Results: map[string]Response{}}
+		res.Steps[i] = Step{Line: st.line, Results: make(map[string]Response, len(cols))}
 		if st.req != nil {
 			res.Steps[i].Request = st.req.written()
 		}
+		if st.race != nil {
+			for _, c := range st.race.clients {
+				for _, r := range c.reqs {
+					res.Steps[i].Race = append(res.Steps[i].Race, RaceRequest{Client: c.name, Request: *r.written()})
+				}
+			}
+		}
 	}
 	cache := newRunCache()
-	for _, p := range policies {
-		srv := newServer(p, &sc.decls, cache)
+	res.Properties = make(map[string]Properties, len(cols))
+	for _, c := range cols {
+		srv := newServer(c.policy, &sc.decls, cache)
+		an := newAnalyst(srv, sc)
 		vars := map[string]string{}
 		for i, st := range sc.steps {
 			if st.req != nil {
-				res.Steps[i].Results[p.ID] = srv.send(st.req, vars)
+				an.before(i)
+				res.Steps[i].Results[c.id] = srv.send(st.req, vars)
+				an.after(i, res.Steps[i].Results[c.id])
+				continue
 			}
+			rr := srv.runRace(st.race, vars, c.iso, maxStates)
+			res.Steps[i].Results[c.id] = Response{Race: &rr}
+			an.race(i, &rr)
 		}
+		res.Properties[c.id] = an.properties()
 	}
 	return res
 }
@@ -79,6 +145,7 @@ func play(sc *scenario, policies []*Policy) *Result {
 // send substitutes variables, handles the request and runs its captures.
 func (s *server) send(spec *requestSpec, vars map[string]string) Response {
 	req := spec.resolve(vars)
+	s.last = req
 	resp := s.handle(req)
 	if spec.vars {
 		resp.Sent = req.public()

@@ -43,6 +43,9 @@ type declarations struct {
 	ref       []refDecl
 	required  []requiredDecl
 	isolation isolation
+	// isolations, when the scenario names more than one, asks for a
+	// column per policy and isolation.
+	isolations []isolation
 }
 
 type uniqueDecl struct {
@@ -85,6 +88,16 @@ const (
 	atomic isolation = iota
 	checkThenAct
 )
+
+func parseIsolation(s string) (isolation, bool) {
+	switch s {
+	case "atomic":
+		return atomic, true
+	case "check-then-act":
+		return checkThenAct, true
+	}
+	return 0, false
+}
 
 func (i isolation) String() string {
 	if i == checkThenAct {

@@ -10,10 +10,12 @@ import (
 
 // server answers requests for one policy on its own world.
 type server struct {
-	policy *Policy
-	decls  *declarations
-	w      *world
-	cache  *runCache
+	policy  *Policy
+	decls   *declarations
+	w       *world
+	cache   *runCache
+	last    *request // the request send resolved last, for the analysis
+	applied *write   // the write respond carried out last, for races
 }
 
 func newServer(p *Policy, d *declarations, c *runCache) *server {
@@ -114,20 +116,21 @@ type itemResult struct {
 
 // detection is everything the server found out before choosing a status.
 type detection struct {
-	sit      Situation
-	subject  string // the resource the situation is about
-	detail   string // a sentence for error bodies
-	field    string // the body field concerned, if any
-	allow    string
-	unique   bool // POST into a collection with a unique field
-	rel      bool // POST whose body only links to a member by id
-	write    *write
-	replace  *write // the upsert an effect "replace" would carry out
-	items    []itemResult
-	after    *world // the world after a batch's successful items
-	replay   *stored
-	keyEntry *keyEntry // the Idempotency-Key to complete with this response
-	trace    []TraceEntry
+	sit     Situation
+	subject string // the resource the situation is about
+	detail  string // a sentence for error bodies
+	field   string // the body field concerned, if any
+	allow   string
+	unique  bool // POST into a collection with a unique field
+	rel     bool // POST whose body only links to a member by id
+	write   *write
+	replace *write // the upsert an effect "replace" would carry out
+	items   []itemResult
+	after   *world // the world after a batch's successful items
+	replay  *stored
+	key     string // the Idempotency-Key this response will complete
+	readVer int    // the target's version when detection read it
+	trace   []TraceEntry
 }
 
 func (d *detection) note(step, detail, cite string) {
@@ -148,6 +151,37 @@ func (s *server) handle(req *request) Response {
 // anything but the id sequence and idempotency-key reservations.
 func (s *server) detect(req *request) *detection {
 	d := &detection{}
+	if s.reserveKey(req, d) {
+		return d
+	}
+	s.detectRest(req, d)
+	return d
+}
+
+// unsafe reports whether a method is one that an Idempotency-Key guards.
+func unsafe(method string) bool {
+	switch method {
+	case "POST", "PUT", "PATCH", "DELETE":
+		return true
+	}
+	return false
+}
+
+// reserveKey is the first thing a server does with an unsafe request that
+// carries an Idempotency-Key: it reports true when the key alone decides
+// the answer (replay, mismatch, in flight, missing).
+func (s *server) reserveKey(req *request, d *detection) bool {
+	if !unsafe(req.method) {
+		return false
+	}
+	return s.idempotencyKey(req, d)
+}
+
+// detectRest classifies the request by method, once any key is reserved.
+func (s *server) detectRest(req *request, d *detection) {
+	if r := s.w.live(req.target); r != nil {
+		d.readVer = r.version
+	}
 	switch req.method {
 	case "GET", "HEAD":
 		s.detectRead(req, d)
@@ -166,7 +200,6 @@ func (s *server) detect(req *request) *detection {
 		d.detail = fmt.Sprintf("%s is not supported on %s; allowed: %s", req.method, req.target, d.allow)
 		d.note("method", fmt.Sprintf("the simulated server does not implement %s", req.method), "RFC 9110 §15.5.6")
 	}
-	return d
 }
 
 func (s *server) allowFor(target string) string {
@@ -277,9 +310,8 @@ func (s *server) idempotencyKey(req *request, d *detection) bool {
 		}
 		return true
 	}
-	e := &keyEntry{fingerprint: fp}
-	s.w.keys[key] = e
-	d.keyEntry = e
+	s.w.keys[key] = &keyEntry{fingerprint: fp}
+	d.key = key
 	d.note("idempotency-key", fmt.Sprintf("key %s is new: the response will be remembered for retries", key), "")
 	return false
 }
@@ -366,9 +398,6 @@ func (s *server) content(req *request, d *detection) (string, any, bool) {
 
 func (s *server) detectPost(req *request, d *detection) {
 	coll := req.target
-	if s.idempotencyKey(req, d) {
-		return
-	}
 	body, v, bad := s.content(req, d)
 	if bad {
 		return
@@ -716,9 +745,6 @@ func (s *server) detectPut(req *request, d *detection) {
 		d.note("target", d.detail, "RFC 9110 §15.5.6")
 		return
 	}
-	if s.idempotencyKey(req, d) {
-		return
-	}
 	if s.preconditions(req, cur, d) {
 		return
 	}
@@ -781,9 +807,6 @@ func (s *server) detectPatch(req *request, d *detection) {
 	d.subject = path
 	if cur == nil {
 		s.absent(req, d)
-		return
-	}
-	if s.idempotencyKey(req, d) {
 		return
 	}
 	if s.preconditions(req, cur, d) {
@@ -880,9 +903,6 @@ func (s *server) detectDelete(req *request, d *detection) {
 	}
 	if cur == nil {
 		s.absent(req, d)
-		return
-	}
-	if s.idempotencyKey(req, d) {
 		return
 	}
 	if s.preconditions(req, cur, d) {

@@ -182,6 +182,56 @@ func (w *world) stateKey() string {
 	return b.String()
 }
 
+// fullKey is stateKey plus everything else that can change an answer:
+// versions, id sequences and idempotency keys.
+func (w *world) fullKey() string {
+	var b strings.Builder
+	paths := make([]string, 0, len(w.res))
+	for p := range w.res {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		r := w.res[p]
+		b.WriteString(p)
+		b.WriteByte(' ')
+		b.WriteString(strconv.Itoa(r.version))
+		if r.deleted {
+			b.WriteString(" deleted\n")
+			continue
+		}
+		b.WriteByte(' ')
+		b.WriteString(r.body)
+		b.WriteByte('\n')
+	}
+	for _, k := range sortedIntKeys(w.seq) {
+		b.WriteString("#" + k + "=" + strconv.Itoa(w.seq[k]) + "\n")
+	}
+	keys := make([]string, 0, len(w.keys))
+	for k := range w.keys {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		e := w.keys[k]
+		b.WriteString("!" + k + " " + e.fingerprint)
+		if e.done {
+			b.WriteString(" " + strconv.Itoa(e.resp.status) + " " + e.resp.body)
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+func sortedIntKeys(m map[string]int) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
 func parentOf(path string) string {
 	i := strings.LastIndexByte(path, '/')
 	if i <= 0 {

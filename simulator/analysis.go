@@ -1,0 +1,370 @@
+package simulator
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/tidwall/gjson"
+)
+
+// analyst watches one column's run and answers the properties: it replays
+// requests on copies of the world, so the run itself is never disturbed.
+type analyst struct {
+	srv  *server
+	sc   *scenario
+	snap *world
+
+	unsafeSteps  int
+	retryBad     []finding
+	effectBad    []finding
+	leakProbed   bool
+	leaks        []finding
+	races        int
+	lost         []finding
+	uniqueRaces  int
+	doubleBooked []finding
+	sent         []sentStep
+}
+
+type finding struct {
+	line   int
+	detail string
+}
+
+// sentStep is what a single-request step sent and got, for comparing
+// earlier refusals with later answers.
+type sentStep struct {
+	line   int
+	method string
+	target string
+	status int
+	reason string
+}
+
+func newAnalyst(srv *server, sc *scenario) *analyst {
+	return &analyst{srv: srv, sc: sc}
+}
+
+// before remembers the world a step starts from.
+func (a *analyst) before(int) {
+	a.snap = a.srv.w.clone()
+}
+
+// after examines a single-request step once it has been answered.
+func (a *analyst) after(i int, resp Response) {
+	req := a.srv.last
+	line := a.sc.steps[i].line
+	a.sent = append(a.sent, sentStep{line: line, method: req.method, target: req.target, status: resp.Status, reason: resp.Reason})
+	if !unsafe(req.method) {
+		return
+	}
+	a.unsafeSteps++
+	// A lost response: the client sends the identical request again.
+	retry := *a.srv
+	retry.w = a.srv.w.clone()
+	again := retry.handle(req)
+	sameEffect := retry.w.stateKey() == a.srv.w.stateKey()
+	okAnswer := again.Status >= 200 && again.Status < 300 || again.Status == 303 && again.Headers["Location"] != ""
+	if !sameEffect {
+		a.effectBad = append(a.effectBad, finding{line, fmt.Sprintf("line %d %s %s: a second identical request changes the state again (%s)", line, req.method, req.path, again.Situation)})
+	}
+	if !sameEffect || !okAnswer {
+		why := fmt.Sprintf("the retry gets %d %s", again.Status, again.Reason)
+		if !sameEffect {
+			why += " and changes the state a second time"
+		} else {
+			why += ", which does not tell the client its first attempt succeeded"
+		}
+		a.retryBad = append(a.retryBad, finding{line, fmt.Sprintf("line %d %s %s (first %d): %s", line, req.method, req.path, resp.Status, why)})
+	}
+	if req.method == "POST" {
+		a.probeExistence(i, req, line)
+	}
+}
+
+// probeExistence asks the same create with a free and with a taken
+// @unique value and compares what an outsider can see of the answers.
+func (a *analyst) probeExistence(i int, req *request, line int) {
+	coll := req.target
+	fields := a.srv.uniqueFields(coll)
+	if len(fields) == 0 {
+		return
+	}
+	_, v, ok := a.srv.cache.canonicalJSON(req.body)
+	obj, isObj := v.(map[string]any)
+	if !ok || !isObj {
+		return
+	}
+	if _, other := a.srv.uniqueClash(a.srv.w, coll, mustJSON(obj), ""); other == "" {
+		return // the value did not end up taken, so there is nothing to compare
+	}
+	free := make(map[string]any, len(obj))
+	taken := make(map[string]any, len(obj)+1)
+	for k, val := range obj {
+		if k == "id" {
+			continue
+		}
+		free[k], taken[k] = val, val
+	}
+	for n, f := range fields {
+		if orig, ok := obj[f].(string); ok && strings.Contains(orig, "@") {
+			free[f] = fmt.Sprintf("unused-%d-%d@example.org", i, n)
+		} else {
+			free[f] = fmt.Sprintf("unused-%d-%d", i, n)
+		}
+	}
+	taken["probe"] = "a different applicant"
+	probe := func(w *world, body map[string]any) Response {
+		s := *a.srv
+		s.w = w.clone()
+		r := *req
+		r.body = mustJSON(body)
+		r.headers = copyHeaders(req.headers)
+		delete(r.headers, "Idempotency-Key")
+		return s.handle(&r)
+	}
+	rf := probe(a.snap, free)
+	rt := probe(a.srv.w, taken)
+	a.leakProbed = true
+	if diff := visibleDifference(rf, rt); diff != "" {
+		a.leaks = append(a.leaks, finding{line, fmt.Sprintf("line %d POST %s: a free %s gets %d %s, a taken one %d %s; %s", line, req.path, fields[0], rf.Status, rf.Reason, rt.Status, rt.Reason, diff)})
+	}
+}
+
+// visibleDifference compares two responses as a prober sees them: status,
+// header names and the shape of the body (not its values).
+func visibleDifference(a, b Response) string {
+	var diffs []string
+	if a.Status != b.Status {
+		diffs = append(diffs, "the status differs")
+	}
+	if ha, hb := headerNames(a.Headers), headerNames(b.Headers); ha != hb {
+		diffs = append(diffs, fmt.Sprintf("the headers differ (%s vs %s)", ha, hb))
+	}
+	if jsonShape(a.Body) != jsonShape(b.Body) {
+		diffs = append(diffs, "the body has a different shape")
+	}
+	return strings.Join(diffs, ", ")
+}
+
+func headerNames(h map[string]string) string {
+	names := make([]string, 0, len(h))
+	for k := range h {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
+}
+
+// jsonShape describes a body by its member names and value types.
+func jsonShape(body string) string {
+	if strings.TrimSpace(body) == "" {
+		return "empty"
+	}
+	if !gjson.Valid(body) {
+		return "text"
+	}
+	var shape func(r gjson.Result) string
+	shape = func(r gjson.Result) string {
+		switch {
+		case r.IsObject():
+			var parts []string
+			r.ForEach(func(k, v gjson.Result) bool {
+				parts = append(parts, k.String()+":"+shape(v))
+				return true
+			})
+			sort.Strings(parts)
+			return "{" + strings.Join(parts, ",") + "}"
+		case r.IsArray():
+			first := ""
+			r.ForEach(func(_, v gjson.Result) bool {
+				first = shape(v)
+				return false
+			})
+			return "[" + first + "]"
+		}
+		return r.Type.String()
+	}
+	return shape(gjson.Parse(body))
+}
+
+// race examines the outcomes of a race step.
+func (a *analyst) race(i int, rr *RaceResult) {
+	line := a.sc.steps[i].line
+	a.races++
+	for _, o := range rr.Outcomes {
+		if o.LostUpdate != "" {
+			a.lost = append(a.lost, finding{line, fmt.Sprintf("line %d, outcome %s: %s (order: %s)", line, statusList(o.Statuses), o.LostUpdate, strings.Join(o.Example, ", "))})
+			break
+		}
+	}
+	if len(a.sc.decls.unique) == 0 {
+		return
+	}
+	a.uniqueRaces++
+	for _, o := range rr.Outcomes {
+		if clash := a.uniqueBroken(o.world); clash != "" {
+			a.doubleBooked = append(a.doubleBooked, finding{line, fmt.Sprintf("line %d, outcome %s: %s (order: %s)", line, statusList(o.Statuses), clash, strings.Join(o.Example, ", "))})
+			break
+		}
+	}
+}
+
+// uniqueBroken finds two live members that share a @unique value.
+func (a *analyst) uniqueBroken(w *world) string {
+	colls := map[string]bool{}
+	for p, r := range w.res {
+		if !r.deleted {
+			colls[parentOf(p)] = true
+		}
+	}
+	names := make([]string, 0, len(colls))
+	for c := range colls {
+		names = append(names, c)
+	}
+	sort.Strings(names)
+	for _, coll := range names {
+		for _, f := range a.srv.uniqueFields(coll) {
+			seen := map[string]string{}
+			for _, m := range w.members(coll) {
+				v := gjson.Get(w.res[m].body, gjsonEscape(f))
+				if !v.Exists() {
+					continue
+				}
+				if first, dup := seen[v.Raw]; dup {
+					return fmt.Sprintf("%s and %s both hold %s %s", first, m, f, v.Raw)
+				}
+				seen[v.Raw] = m
+			}
+		}
+	}
+	return ""
+}
+
+func statusList(statuses []int) string {
+	parts := make([]string, len(statuses))
+	for i, s := range statuses {
+		parts[i] = fmt.Sprint(s)
+	}
+	return strings.Join(parts, "+")
+}
+
+var (
+	yes = func() *bool { b := true; return &b }
+	no  = func() *bool { b := false; return &b }
+)
+
+func lines(fs []finding) ([]int, []string) {
+	var ls []int
+	var ds []string
+	for _, f := range fs {
+		ls = append(ls, f.line)
+		ds = append(ds, f.detail)
+	}
+	return ls, ds
+}
+
+func prop(cite string) Property {
+	return Property{Cite: cite, URL: citeURL(cite)}
+}
+
+// properties sums up the column once the run is over.
+func (a *analyst) properties() Properties {
+	var p Properties
+
+	p.RetrySafe = prop("RFC 9110 §9.2.2")
+	switch {
+	case a.unsafeSteps == 0:
+		p.RetrySafe.Summary = "no unsafe request to retry"
+	case len(a.retryBad) == 0:
+		p.RetrySafe.Value = yes()
+		p.RetrySafe.Summary = fmt.Sprintf("every one of the %d unsafe requests can be retried after a lost response: the retry succeeds and changes nothing more", a.unsafeSteps)
+	default:
+		p.RetrySafe.Value = no()
+		p.RetrySafe.Summary = fmt.Sprintf("%d of %d unsafe requests are not safe to retry after a lost response", len(a.retryBad), a.unsafeSteps)
+		p.RetrySafe.Lines, p.RetrySafe.Details = lines(a.retryBad)
+	}
+
+	p.IdempotentEffect = prop("RFC 9110 §9.2.2")
+	switch {
+	case a.unsafeSteps == 0:
+		p.IdempotentEffect.Summary = "no unsafe request to repeat"
+	case len(a.effectBad) == 0:
+		p.IdempotentEffect.Value = yes()
+		p.IdempotentEffect.Summary = "repeating any request leaves the state as one request did (responses may differ, which RFC 9110 allows)"
+	default:
+		p.IdempotentEffect.Value = no()
+		p.IdempotentEffect.Summary = fmt.Sprintf("%d request(s) change the state again when repeated", len(a.effectBad))
+		p.IdempotentEffect.Lines, p.IdempotentEffect.Details = lines(a.effectBad)
+	}
+
+	p.LeaksExistence = prop("https://cheatsheetseries.owasp.org/cheatsheets/Authentication_Cheat_Sheet.html#authentication-and-error-messages")
+	switch {
+	case !a.leakProbed:
+		p.LeaksExistence.Summary = "no create on a collection with a @unique field to probe"
+	case len(a.leaks) == 0:
+		p.LeaksExistence.Value = no()
+		p.LeaksExistence.Summary = "a create with a taken @unique value looks the same from outside as one with a free value"
+	default:
+		p.LeaksExistence.Value = yes()
+		p.LeaksExistence.Summary = "the answer tells a taken @unique value from a free one, so anyone can test which values (e-mail addresses) have accounts"
+		p.LeaksExistence.Lines, p.LeaksExistence.Details = lines(a.leaks)
+	}
+
+	p.LosesUpdates = prop("RFC 9110 §13.1.1")
+	switch {
+	case a.races == 0:
+		p.LosesUpdates.Summary = "no race in the scenario"
+	case len(a.lost) == 0:
+		p.LosesUpdates.Value = no()
+		p.LosesUpdates.Summary = "in every explored order, every successful write is still visible in the final state"
+	default:
+		p.LosesUpdates.Value = yes()
+		p.LosesUpdates.Summary = "in some order two writes both succeed but the final state keeps only one: an update is lost; If-Match with an atomic version check prevents it"
+		p.LosesUpdates.Lines, p.LosesUpdates.Details = lines(a.lost)
+	}
+
+	p.DoubleBooking = prop("RFC 9110 §15.5.10")
+	switch {
+	case a.uniqueRaces == 0:
+		p.DoubleBooking.Summary = "no race on a scenario with @unique fields"
+	case len(a.doubleBooked) == 0:
+		p.DoubleBooking.Value = no()
+		p.DoubleBooking.Summary = "no explored order leaves two members with the same @unique value"
+	default:
+		p.DoubleBooking.Value = yes()
+		p.DoubleBooking.Summary = "some order leaves two members with the same @unique value: the check and the write are not atomic"
+		p.DoubleBooking.Lines, p.DoubleBooking.Details = lines(a.doubleBooked)
+	}
+
+	p.CacheableRefusals = prop("RFC 9110 §15.1")
+	var cached []finding
+	for i, s := range a.sent {
+		if !heuristicallyCacheable[s.status] || s.status < 400 {
+			continue
+		}
+		for _, later := range a.sent[i+1:] {
+			if later.method == s.method && later.target == s.target && later.status >= 200 && later.status < 300 {
+				note := ""
+				if s.method != "GET" && s.method != "HEAD" {
+					note = "; caches do not store answers to " + s.method + " (RFC 9111 §3), but the status still tells clients the condition lasts"
+				}
+				cached = append(cached, finding{s.line, fmt.Sprintf("line %d %s %s got %d %s, which caches may store without being told to, yet line %d got %d for the same request%s", s.line, s.method, s.target, s.status, s.reason, later.line, later.status, note)})
+				break
+			}
+		}
+	}
+	if len(cached) == 0 {
+		p.CacheableRefusals.Value = no()
+		p.CacheableRefusals.Summary = "no refusal with a heuristically cacheable status turned out to be temporary"
+	} else {
+		p.CacheableRefusals.Value = yes()
+		p.CacheableRefusals.Summary = "a refusal with a heuristically cacheable status (404, 405, 410, ...) was later contradicted by the same request succeeding"
+		p.CacheableRefusals.Lines, p.CacheableRefusals.Details = lines(cached)
+	}
+	return p
+}

@@ -1,0 +1,454 @@
+package simulator
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// DefaultMaxStates bounds the states one race explores per policy.
+const DefaultMaxStates = 100000
+
+// RaceRequest is one request of a race, with the client that sends it.
+type RaceRequest struct {
+	Client string `json:"client"`
+	Request
+}
+
+// RaceResult is what one policy's server does with a race: every distinct
+// outcome over all interleavings of the clients' steps.
+type RaceResult struct {
+	Isolation string    `json:"isolation"`
+	Outcomes  []Outcome `json:"outcomes"`
+	Explored  int       `json:"explored"`
+	Complete  bool      `json:"complete"`
+	// Orders is the number of orders explored, or when incomplete a lower
+	// bound of all orders, as text because it can exceed any integer.
+	Orders string `json:"orders"`
+	Note   string `json:"note,omitempty"`
+}
+
+// Outcome is one distinct result of a race: each request's status (in the
+// order of the race's requests), how many interleavings produce it, one of
+// them, and the state they leave.
+type Outcome struct {
+	Statuses   []int                      `json:"statuses"`
+	Situations []string                   `json:"situations"`
+	Orders     int                        `json:"orders"`
+	Example    []string                   `json:"example"`
+	Final      map[string]json.RawMessage `json:"final"`
+	LostUpdate string                     `json:"lost_update,omitempty"`
+
+	finalKey string
+	world    *world
+	writes   []raceWrite
+}
+
+// raceWrite is what a successful write of a race meant to leave behind,
+// to check afterwards whether the final state still shows it.
+type raceWrite struct {
+	req    int
+	path   string
+	body   string         // PUT and POST: the whole representation
+	patch  map[string]any // PATCH: the members it set
+	delete bool
+}
+
+// phase is one atomic step of a request in a race.
+type phase int
+
+const (
+	phaseFull    phase = iota // the whole request at once
+	phaseKey                  // reserve the Idempotency-Key
+	phaseRest                 // detect and respond at once, after the key
+	phaseDetect               // check-then-act: the read
+	phaseRespond              // check-then-act: the write
+)
+
+var phaseLabels = [...]string{"", " (key)", " (process)", " (check)", " (act)"}
+
+// phases splits a request into the steps other clients can come between.
+func (s *server) phases(req *request, iso isolation) []phase {
+	_, keyed := req.headers["Idempotency-Key"]
+	keyed = keyed && unsafe(req.method) && s.policy.idempotencyKey() != "ignore"
+	write := unsafe(req.method)
+	switch {
+	case iso == checkThenAct && write && keyed:
+		return []phase{phaseKey, phaseDetect, phaseRespond}
+	case iso == checkThenAct && write:
+		return []phase{phaseDetect, phaseRespond}
+	case keyed:
+		return []phase{phaseKey, phaseRest}
+	}
+	return []phase{phaseFull}
+}
+
+// clientState is where one client of a race is.
+type clientState struct {
+	idx   int
+	phase int
+	req   *request
+	d     *detection
+	vars  map[string]string
+}
+
+// raceState is a node of the exploration: the world and every client.
+type raceState struct {
+	w       *world
+	clients []clientState
+}
+
+type raceClient struct {
+	name  string
+	reqs  []*requestSpec
+	first int // index of its first request in the race's request list
+}
+
+// explorer enumerates the interleavings of one race for one server,
+// merging states that are equal so that the cost follows the number of
+// distinct states rather than the number of orders.
+type explorer struct {
+	srv       *server
+	iso       isolation
+	clients   []raceClient
+	nreq      int
+	max       int
+	explored  int
+	truncated bool
+	memo      map[string][]*Outcome
+}
+
+// runRace explores a race step from the server's current world, leaves
+// the world of the first outcome in place and returns the result.
+func (s *server) runRace(rs *raceSpec, vars map[string]string, iso isolation, max int) RaceResult {
+	e := &explorer{srv: s, iso: iso, max: max, memo: map[string][]*Outcome{}}
+	for _, c := range rs.clients {
+		e.clients = append(e.clients, raceClient{name: c.name, reqs: c.reqs, first: e.nreq})
+		e.nreq += len(c.reqs)
+	}
+	start := &raceState{w: s.w, clients: make([]clientState, len(e.clients))}
+	for i := range start.clients {
+		start.clients[i].vars = copyStrings(vars)
+	}
+	outs := e.explore(start)
+	res := RaceResult{Isolation: iso.String(), Explored: e.explored, Complete: !e.truncated}
+	total := 0
+	for _, o := range outs {
+		total += o.Orders
+		o.Final = o.world.snapshot()
+		o.LostUpdate = lostUpdate(o)
+		res.Outcomes = append(res.Outcomes, *o)
+	}
+	sort.SliceStable(res.Outcomes, func(i, j int) bool {
+		a, b := res.Outcomes[i], res.Outcomes[j]
+		for k := range a.Statuses {
+			if a.Statuses[k] != b.Statuses[k] {
+				return a.Statuses[k] < b.Statuses[k]
+			}
+		}
+		return a.finalKey < b.finalKey
+	})
+	if e.truncated {
+		bound := e.lowerBound()
+		res.Orders = "≥ " + bound
+		res.Note = fmt.Sprintf("explored %s of ≥ %s orders: the bound of %s states was reached, so these outcomes are some, not all", groupDigits(strconv.Itoa(total)), bound, groupDigits(strconv.Itoa(max)))
+	} else {
+		res.Orders = strconv.Itoa(total)
+	}
+	if len(outs) > 0 {
+		// Later steps need one world; they continue from the first outcome
+		// in exploration order, which is the one its example shows.
+		s.w = outs[0].world
+	}
+	return res
+}
+
+// lowerBound is the number of orders of one step per request: the
+// multinomial coefficient of the clients' request counts.
+func (e *explorer) lowerBound() string {
+	lg := 0.0
+	n := 0
+	for _, c := range e.clients {
+		for k := 1; k <= len(c.reqs); k++ {
+			n++
+			lg += math.Log(float64(n)) - math.Log(float64(k))
+		}
+	}
+	v := math.Exp(lg)
+	if v < 1e15 {
+		return groupDigits(strconv.FormatFloat(math.Round(v), 'f', 0, 64))
+	}
+	return strconv.FormatFloat(v, 'g', 3, 64)
+}
+
+// groupDigits writes 3628800 as "3 628 800", as the issue text does.
+func groupDigits(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func copyStrings(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// key is the memo key of a state: everything that decides the future.
+func (e *explorer) key(st *raceState) string {
+	var b strings.Builder
+	b.WriteString(st.w.fullKey())
+	for _, c := range st.clients {
+		fmt.Fprintf(&b, "|%d.%d", c.idx, c.phase)
+		if c.d != nil {
+			b.WriteString(c.d.fingerprint())
+		}
+		for _, k := range sortedKeys(c.vars) {
+			b.WriteString(";" + k + "=" + c.vars[k])
+		}
+	}
+	return b.String()
+}
+
+// explore returns the outcomes of every order from st on, as partial
+// outcomes: statuses of requests not finished before st are filled in.
+func (e *explorer) explore(st *raceState) []*Outcome {
+	done := true
+	for i, c := range st.clients {
+		if c.idx < len(e.clients[i].reqs) {
+			done = false
+		}
+	}
+	if done {
+		return []*Outcome{{
+			Statuses: make([]int, e.nreq), Situations: make([]string, e.nreq), Orders: 1,
+			finalKey: st.w.stateKey(), world: st.w,
+		}}
+	}
+	k := e.key(st)
+	if outs, ok := e.memo[k]; ok {
+		return outs
+	}
+	if e.explored >= e.max {
+		e.truncated = true
+		return nil
+	}
+	e.explored++
+	var merged []*Outcome
+	index := map[string]*Outcome{}
+	for c := range st.clients {
+		if st.clients[c].idx >= len(e.clients[c].reqs) {
+			continue
+		}
+		next, label, fin := e.step(st, c)
+		for _, o := range e.explore(next) {
+			n := &Outcome{Statuses: append([]int(nil), o.Statuses...), Situations: append([]string(nil), o.Situations...),
+				Orders: o.Orders, finalKey: o.finalKey, world: o.world,
+				writes: o.writes, Example: append([]string{label}, o.Example...)}
+			if fin != nil {
+				n.Statuses[fin.req] = fin.resp.Status
+				n.Situations[fin.req] = fin.resp.Situation
+				if fin.write != nil {
+					n.writes = append([]raceWrite{*fin.write}, o.writes...)
+				}
+			}
+			key := n.outcomeKey()
+			if prev, ok := index[key]; ok {
+				prev.Orders += n.Orders
+				continue
+			}
+			index[key] = n
+			merged = append(merged, n)
+		}
+	}
+	e.memo[k] = merged
+	return merged
+}
+
+func (o *Outcome) outcomeKey() string {
+	var b strings.Builder
+	for i, s := range o.Statuses {
+		b.WriteString(strconv.Itoa(s))
+		b.WriteString(o.Situations[i])
+		b.WriteByte(',')
+	}
+	b.WriteString(o.finalKey)
+	return b.String()
+}
+
+// finished is a request that completed in a step.
+type finished struct {
+	req   int
+	resp  Response
+	write *raceWrite
+}
+
+// step advances client c by one phase on a copy of the state.
+func (e *explorer) step(st *raceState, c int) (*raceState, string, *finished) {
+	next := &raceState{w: st.w.clone(), clients: append([]clientState(nil), st.clients...)}
+	cs := &next.clients[c]
+	srv := *e.srv
+	srv.w = next.w
+	rc := e.clients[c]
+	spec := rc.reqs[cs.idx]
+	if cs.phase == 0 {
+		cs.req = spec.resolve(cs.vars)
+		cs.d = nil
+	}
+	phases := srv.phases(cs.req, e.iso)
+	ph := phases[cs.phase]
+	label := rc.name + ": " + cs.req.method + " " + cs.req.path
+	if len(phases) > 1 {
+		label += phaseLabels[ph]
+	}
+	var resp *Response
+	srv.applied = nil
+	switch ph {
+	case phaseFull:
+		r := srv.handle(cs.req)
+		resp = &r
+	case phaseKey:
+		d := &detection{}
+		if srv.reserveKey(cs.req, d) {
+			r := srv.respond(cs.req, d)
+			resp = &r
+		} else {
+			cs.d = d
+		}
+	case phaseRest:
+		cs.d = cs.d.clone()
+		srv.detectRest(cs.req, cs.d)
+		r := srv.respond(cs.req, cs.d)
+		resp = &r
+	case phaseDetect:
+		if cs.d == nil {
+			cs.d = &detection{}
+		} else {
+			cs.d = cs.d.clone()
+		}
+		srv.detectRest(cs.req, cs.d)
+	case phaseRespond:
+		r := srv.respond(cs.req, cs.d)
+		resp = &r
+	}
+	if resp == nil {
+		cs.phase++
+		return next, label, nil
+	}
+	fin := &finished{req: rc.first + cs.idx, resp: *resp}
+	if resp.Status >= 200 && resp.Status < 300 {
+		fin.write = intendedWrite(fin.req, cs.req, resp, srv.applied, srv.cache)
+	}
+	vars := copyStrings(cs.vars)
+	for _, cp := range spec.lets {
+		v, _ := cp.take(resp)
+		vars[cp.name] = v
+	}
+	cs.vars = vars
+	cs.idx++
+	cs.phase = 0
+	cs.req = nil
+	cs.d = nil
+	return next, label, fin
+}
+
+// intendedWrite records what a successful write asked for: the
+// representation it stored, or for a merge patch the members it set.
+func intendedWrite(i int, req *request, resp *Response, applied *write, cache *runCache) *raceWrite {
+	switch resp.Situation {
+	case "created", "replaced":
+		if applied == nil || applied.del {
+			return nil
+		}
+		return &raceWrite{req: i, path: applied.path, body: applied.body}
+	case "updated":
+		_, v, _ := cache.canonicalJSON(req.body)
+		if m, ok := v.(map[string]any); ok {
+			return &raceWrite{req: i, path: req.target, patch: m}
+		}
+	case "deleted":
+		return &raceWrite{req: i, path: req.target, delete: true}
+	}
+	return nil
+}
+
+// lostUpdate reports a successful write whose effect the final state does
+// not show, because another write of the race replaced it unseen.
+func lostUpdate(o *Outcome) string {
+	for _, w := range o.writes {
+		if w.delete {
+			continue
+		}
+		r := o.world.live(w.path)
+		lost := false
+		switch {
+		case r == nil:
+			lost = true
+		case w.patch != nil:
+			_, cur, _ := canonicalJSON(r.body)
+			m, _ := cur.(map[string]any)
+			for k, v := range w.patch {
+				if v == nil {
+					if _, present := m[k]; present {
+						lost = true
+					}
+				} else if mustJSON(m[k]) != mustJSON(v) {
+					lost = true
+				}
+			}
+		default:
+			lost = withoutID(r.body) != withoutID(w.body)
+		}
+		if lost {
+			for _, other := range o.writes {
+				if other.req != w.req && other.path == w.path {
+					return fmt.Sprintf("request %d got %d, but its change to %s was overwritten by request %d", w.req+1, o.Statuses[w.req], w.path, other.req+1)
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// clone copies a pending detection before a phase adds to it, because
+// the state it belongs to is shared by every branch explored from it.
+func (d *detection) clone() *detection {
+	c := *d
+	c.trace = append([]TraceEntry(nil), d.trace...)
+	return &c
+}
+
+// fingerprint identifies a pending detection for the memo key.
+func (d *detection) fingerprint() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "[%d %s %s %d", d.sit, d.subject, d.key, d.readVer)
+	if d.write != nil {
+		fmt.Fprintf(&b, " w%v%s=%s", d.write.del, d.write.path, d.write.body)
+	}
+	for _, it := range d.items {
+		if it.write != nil {
+			b.WriteString(" i" + it.write.path + "=" + it.write.body)
+		}
+	}
+	b.WriteByte(']')
+	return b.String()
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

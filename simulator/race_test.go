@@ -1,0 +1,239 @@
+package simulator
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// outcomeSet renders a race result as "200+412 x1 | 412+200 x1", sorted.
+func outcomeSet(rr *RaceResult) string {
+	var parts []string
+	for _, o := range rr.Outcomes {
+		parts = append(parts, fmt.Sprintf("%s x%d", statusList(o.Statuses), o.Orders))
+	}
+	return strings.Join(parts, " | ")
+}
+
+func raceResult(t *testing.T, res *Result, col string) *RaceResult {
+	t.Helper()
+	for _, st := range res.Steps {
+		if st.Race != nil {
+			rr := st.Results[col].Race
+			if rr == nil {
+				t.Fatalf("no race result for %s", col)
+			}
+			return rr
+		}
+	}
+	t.Fatal("no race step")
+	return nil
+}
+
+const putRace = `POST /docs
+{"id":"d","text":"v0"}
+let tag = header ETag
+
+race {
+  PUT /docs/d
+  If-Match: {{tag}}
+  {"id":"d","text":"a"}
+
+  PUT /docs/d
+  If-Match: {{tag}}
+  {"id":"d","text":"b"}
+}
+`
+
+const blindPutRace = `PUT /docs/d
+{"text":"v0"}
+
+race {
+  client alice {
+    GET /docs/d
+
+    PUT /docs/d
+    {"text":"alice"}
+  }
+  client bob {
+    GET /docs/d
+
+    PUT /docs/d
+    {"text":"bob"}
+  }
+}
+`
+
+const slotRace = `@unique /bookings slot
+
+race {
+  POST /bookings
+  {"slot":"mon-9","who":"ann"}
+
+  POST /bookings
+  {"slot":"mon-9","who":"bob"}
+}
+`
+
+func TestRaceOutcomes(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		scenario  string
+		isolation string
+		want      string
+		lost      bool
+		double    bool
+	}{
+		{"If-Match PUTs, atomic", putRace, "atomic", "200+412 x1 | 412+200 x1", false, false},
+		{"If-Match PUTs, check-then-act", putRace, "check-then-act", "200+200 x2 | 200+200 x2 | 200+412 x1 | 412+200 x1", true, false},
+		{"blind read-modify-write, atomic", blindPutRace, "atomic", "200+200+200+200 x3 | 200+200+200+200 x3", true, false},
+		{"same slot, atomic", slotRace, "atomic", "201+409 x1 | 409+201 x1", false, false},
+		{"same slot, check-then-act", slotRace, "check-then-act", "201+201 x2 | 201+201 x2 | 201+409 x1 | 409+201 x1", false, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			res, err := Run(tc.scenario, Options{Policies: []string{"strict"}, Isolation: []string{tc.isolation}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rr := raceResult(t, res, "strict")
+			if got := outcomeSet(rr); got != tc.want {
+				t.Errorf("outcomes %s, want %s", got, tc.want)
+			}
+			if !rr.Complete {
+				t.Error("a small race must be explored completely")
+			}
+			p := res.Properties["strict"]
+			if p.LosesUpdates.Value == nil || *p.LosesUpdates.Value != tc.lost {
+				t.Errorf("loses_updates %+v, want %v", p.LosesUpdates, tc.lost)
+			}
+			if tc.double && (p.DoubleBooking.Value == nil || !*p.DoubleBooking.Value) {
+				t.Errorf("double_booking %+v, want true", p.DoubleBooking)
+			}
+		})
+	}
+}
+
+func TestRaceBothIsolationsSideBySide(t *testing.T) {
+	t.Parallel()
+	res, err := Run("@isolation atomic check-then-act\n"+slotRace, Options{Policies: []string{"strict", "idempotent"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "strict,strict@check-then-act,idempotent,idempotent@check-then-act"
+	if got := strings.Join(res.Policies, ","); got != want {
+		t.Fatalf("columns %s, want %s", got, want)
+	}
+	if got := outcomeSet(raceResult(t, res, "strict@check-then-act")); !strings.Contains(got, "201+201") {
+		t.Errorf("check-then-act column lacks the double booking: %s", got)
+	}
+	if got := outcomeSet(raceResult(t, res, "strict")); strings.Contains(got, "201+201") {
+		t.Errorf("atomic column double-books: %s", got)
+	}
+}
+
+func TestRaceIdempotencyKey(t *testing.T) {
+	t.Parallel()
+	src := "race {\n  POST /payments\n  Idempotency-Key: k1\n  {\"amount\":5}\n\n  POST /payments\n  Idempotency-Key: k1\n  {\"amount\":5}\n}\n\nGET /payments"
+	res, err := Run(src, Options{Policies: []string{"strict", "kubernetes"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := outcomeSet(raceResult(t, res, "strict"))
+	for _, want := range []string{"201+409", "409+201", "201+201"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("strict outcomes %s lack %s", got, want)
+		}
+	}
+	for _, o := range raceResult(t, res, "strict").Outcomes {
+		if len(o.Final) != 1 {
+			t.Errorf("outcome %v created %d payments; the key allows one", o.Statuses, len(o.Final))
+		}
+		if o.Statuses[0] == 201 && o.Statuses[1] == 201 && o.Situations[1] != "idempotent-replay" && o.Situations[0] != "idempotent-replay" {
+			t.Errorf("201+201 must come from a replay: %v", o.Situations)
+		}
+	}
+	for _, o := range raceResult(t, res, "kubernetes").Outcomes {
+		if len(o.Final) != 2 {
+			t.Errorf("kubernetes ignores the key, so both POSTs create: %v", o.Final)
+		}
+	}
+}
+
+func TestRaceContinuesFromFirstOutcome(t *testing.T) {
+	t.Parallel()
+	res, err := Run(slotRace+"\nGET /bookings", Options{Policies: []string{"strict"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := res.Steps[len(res.Steps)-1].Results["strict"]
+	if last.Body != `[{"id":"1","slot":"mon-9","who":"ann"}]` {
+		t.Errorf("after the race the list is %s, want the first outcome's state", last.Body)
+	}
+}
+
+func TestRaceBound(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	b.WriteString("race {\n")
+	for i := 0; i < 7; i++ {
+		fmt.Fprintf(&b, "  POST /q\n  {\"n\":%d}\n\n", i)
+	}
+	b.WriteString("}\n")
+	res, err := Run(b.String(), Options{Policies: []string{"strict"}, MaxStates: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rr := raceResult(t, res, "strict")
+	if rr.Complete || rr.Explored != 50 {
+		t.Errorf("complete %v explored %d, want incomplete at 50", rr.Complete, rr.Explored)
+	}
+	if !strings.Contains(rr.Note, "of ≥ 5 040 orders") || rr.Orders != "≥ 5 040" {
+		t.Errorf("note %q orders %q", rr.Note, rr.Orders)
+	}
+	again, _ := Run(b.String(), Options{Policies: []string{"strict"}, MaxStates: 50})
+	if string(again.JSON()) != string(res.JSON()) {
+		t.Error("a truncated exploration must still be deterministic")
+	}
+}
+
+func TestPropertiesOfPresets(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		preset, policy string
+		check          func(Properties) bool
+		what           string
+	}{
+		{"delete-twice", "strict", func(p Properties) bool { return !*p.RetrySafe.Value && *p.IdempotentEffect.Value }, "strict DELETE: idempotent effect, but a retry gets 404"},
+		{"delete-twice", "idempotent", func(p Properties) bool { return *p.RetrySafe.Value }, "idempotent policy is retry-safe"},
+		{"duplicate-signup", "strict", func(p Properties) bool { return *p.LeaksExistence.Value }, "409 on a taken e-mail leaks"},
+		{"duplicate-signup", "enumeration-safe", func(p Properties) bool { return !*p.LeaksExistence.Value }, "enumeration-safe does not leak"},
+		{"idempotency-key", "strict", func(p Properties) bool { return !*p.IdempotentEffect.Value }, "the POST without a key creates twice"},
+		{"last-contact", "cannot-delete-405", func(p Properties) bool { return *p.CacheableRefusals.Value }, "405 for a temporary refusal is flagged"},
+		{"last-contact", "strict", func(p Properties) bool { return !*p.CacheableRefusals.Value }, "409 is not heuristically cacheable"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.preset+"/"+tc.policy, func(t *testing.T) {
+			t.Parallel()
+			p, _ := PresetByName(tc.preset)
+			res, err := Run(p.Text, Options{Policies: []string{"all"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			props, ok := res.Properties[tc.policy]
+			if !ok {
+				t.Fatalf("no properties for %s", tc.policy)
+			}
+			defer func() {
+				if r := recover(); r != nil {
+					t.Fatalf("%s: a property is null: %+v", tc.what, props)
+				}
+			}()
+			if !tc.check(props) {
+				t.Errorf("%s: %+v", tc.what, props)
+			}
+		})
+	}
+}
