@@ -11,11 +11,42 @@ FUZZTIME  ?= 10s
 .PHONY: run test lint test-go test-wasm fuzz bench clean
 
 ## run: build the playground and serve it on http://localhost:$${PORT:-9900}
-run:
-	$(GO) run . run preset:follow-twice
+run: wasm
+	$(GO) run . serve
+
+# --- Browser playground -------------------------------------------------------
+# web/httpplay.wasm and web/wasm_exec.js are build output (see .gitignore).
+WASM_BUILD := GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w'
+
+.PHONY: wasm size test-browser bench-web
+
+## wasm: the engine for the browser (web/httpplay.wasm) and Go's JS support file
+wasm:
+	$(WASM_BUILD) -o web/httpplay.wasm ./wasm
+	cp "$(GOROOT)/lib/wasm/wasm_exec.js" web/wasm_exec.js
+
+## size: gzip size of web/httpplay.wasm next to a hello world built the same way (budget: 2x)
+# The hello world is built from a file in build/, which ./... patterns skip.
+size: wasm
+	@mkdir -p build/_hello
+	@printf 'package main\n\nfunc main() { println("hello, world") }\n' > build/_hello/main.go
+	@$(WASM_BUILD) -o build/hello.wasm build/_hello/main.go
+	@ours=$$(gzip -c web/httpplay.wasm | wc -c); hello=$$(gzip -c build/hello.wasm | wc -c); \
+	  awk -v o=$$ours -v h=$$hello 'BEGIN { \
+	    printf "web/httpplay.wasm  %5d KB gzip\n", o / 1024; \
+	    printf "hello world        %5d KB gzip\n", h / 1024; \
+	    printf "ratio              %5.2fx (budget 2x: %d KB)\n", o / h, 2 * h / 1024 }'
+
+## test-browser: the playground in headless Chromium (playwright-core) against the native server
+test-browser: wasm
+	node --test --test-concurrency=1 tests/browser/
+
+## bench-web: time to the first matrix and to a re-run after an edit, in headless Chromium
+bench-web: wasm
+	node tests/browser/bench.mjs
 
 ## test: everything CI checks
-test: lint test-go test-wasm fuzz
+test: lint test-go test-wasm fuzz test-browser
 
 ## lint: formatting, vet and staticcheck
 lint:
@@ -28,9 +59,9 @@ lint:
 test-go:
 	$(GO) test -race -count=1 ./...
 
-## test-wasm: the simulator's tests again under GOOS=js GOARCH=wasm in Node
+## test-wasm: the simulator's tests again, and the browser glue's, under GOOS=js GOARCH=wasm in Node
 test-wasm:
-	GOOS=js GOARCH=wasm $(GO) test -count=1 -exec="$(WASM_EXEC)" ./simulator/...
+	GOOS=js GOARCH=wasm $(GO) test -count=1 -exec="$(WASM_EXEC)" ./simulator/... ./wasm/...
 
 ## fuzz: a short run of every parser fuzz target
 fuzz:

@@ -7,8 +7,11 @@ import { Editor } from './editor.js';
 import { loadEngine, ScenarioError } from './engine.js';
 import { renderMatrix } from './matrix.js';
 import { renderDetails, describeCell } from './details.js';
-import { decodeState, encodeState, LinkError } from './permalink.js';
-import { embedSnippet, toCurl, toMarkdown } from './export.js';
+
+// Sharing code is loaded when first needed, keeping it off the path to the
+// first matrix.
+const permalink = () => import('./permalink.js');
+const exporters = () => import('./export.js');
 
 const AUTO_RUN_DELAY = 300;
 
@@ -67,6 +70,8 @@ async function main() {
 // readLink decodes the fragment, turning a bad link into a notice instead
 // of a failure: a hostile link must not stop the page from working.
 async function readLink(hash) {
+  if (hash === '' || hash === '#') return null;
+  const { decodeState, LinkError } = await permalink();
   try {
     return await decodeState(hash);
   } catch (err) {
@@ -115,8 +120,12 @@ function syncPresetPicker() {
   els.presetDescription.classList.remove('expanded');
   els.presetMore.setAttribute('aria-expanded', 'false');
   els.presetMore.textContent = 'More';
-  const d = els.presetDescription;
-  els.presetMore.hidden = d.scrollHeight <= d.clientHeight + 1;
+  // Measuring forces a layout; waiting for the next frame keeps that off
+  // the path to the first matrix.
+  requestAnimationFrame(() => {
+    const d = els.presetDescription;
+    els.presetMore.hidden = d.scrollHeight <= d.clientHeight + 1;
+  });
 }
 
 function fillChips() {
@@ -342,6 +351,7 @@ function wireEvents() {
 }
 
 async function currentFragment() {
+  const { encodeState } = await permalink();
   return encodeState({ text: editor.value, policies: state.policies });
 }
 
@@ -360,6 +370,7 @@ async function writeLink() {
 async function share(action) {
   if (!state.result) return;
   const frag = await currentFragment();
+  const { embedSnippet, toCurl, toMarkdown } = await exporters();
   const page = new URL(location.href);
   page.hash = frag;
   switch (action) {

@@ -45,7 +45,11 @@ export class Editor {
 
   /** showError marks line and column (1-based); null clears the mark. */
   showError(pos) {
-    this.#error = pos && pos.line > 0 ? { line: pos.line, column: Math.max(1, pos.column || 1) } : null;
+    const next = pos && pos.line > 0 ? { line: pos.line, column: Math.max(1, pos.column || 1) } : null;
+    // Most runs succeed after a success: nothing to redraw, and no layout
+    // to force in the middle of a re-run.
+    if (!next && !this.#error) return;
+    this.#error = next;
     this.#ta.setAttribute('aria-invalid', this.#error ? 'true' : 'false');
     this.#drawGutter(true);
     this.#sync();
