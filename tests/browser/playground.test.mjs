@@ -355,6 +355,7 @@ describe('offline and layout', () => {
     await mkdir(ARTIFACTS, { recursive: true });
     for (const [width, scheme] of [[1280, 'light'], [1280, 'dark'], [360, 'light'], [360, 'dark']]) {
       const { page, seen } = await open('', { width, scheme });
+      await page.waitForFunction(() => document.documentElement.dataset.ready === 'true');
       const loaded = seen.requests.length;
       // Exercise the page: presets, chips, edits, an error and details.
       let n = await runs(page);
@@ -367,12 +368,17 @@ describe('offline and layout', () => {
       await waitForRun(page, ++n);
       await page.locator('#chips-default').click();
       await waitForRun(page, ++n);
+      await page.locator('#share-button').click();
+      await page.locator('#share-menu button[data-action="copy-markdown"]').click();
+      await page.locator('#toast.show, #copy-dialog[open]').first().waitFor();
+      await page.keyboard.press('Escape');
       assert.equal(seen.requests.length, loaded, `${width} ${scheme}: no network request after load: ${seen.requests.slice(loaded)}`);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       assert.equal(overflow, 0, `${width} ${scheme}: nothing overflows the page horizontally`);
       await page.locator('#matrix td.cell[data-row="1"][data-col="strict"]').click();
-      await page.screenshot({ path: join(ARTIFACTS, `playground-${width}-${scheme}.png`), fullPage: true });
-      if (width === 1280 && scheme === 'light') await page.screenshot({ path: join(ARTIFACTS, 'playground.png'), fullPage: true });
+      await page.waitForFunction(() => !document.getElementById('toast').classList.contains('show'));
+      await page.screenshot({ path: join(ARTIFACTS, `playground-${width}-${scheme}.png`), fullPage: true, animations: 'disabled' });
+      if (width === 1280 && scheme === 'light') await page.screenshot({ path: join(ARTIFACTS, 'playground.png'), fullPage: true, animations: 'disabled' });
       assertClean(seen);
       await page.close();
     }

@@ -65,6 +65,10 @@ async function main() {
   fillChips();
   await applyLink(await linkPromise);
   wireEvents();
+  // Fetch the sharing code now, so that nothing is loaded after this point
+  // and sharing works offline; data-ready tells tests the page is complete.
+  await Promise.all([permalink(), exporters()]);
+  document.documentElement.dataset.ready = 'true';
 }
 
 // readLink decodes the fragment, turning a bad link into a notice instead
@@ -383,7 +387,8 @@ async function share(action) {
     case 'copy-embed': {
       const embed = new URL('embed.html', location.href);
       embed.hash = frag;
-      return copy(embedSnippet(embed.href, state.result.title, state.result.steps.length), 'Embed snippet');
+      const props = els.matrix.querySelectorAll('tr.property-row').length;
+      return copy(embedSnippet(embed.href, state.result.title, state.result.steps.length, props), 'Embed snippet');
     }
   }
 }

@@ -88,9 +88,12 @@ function oneLine(s) {
   return String(s).replace(/[\r\n]+/g, ' ');
 }
 
-/** embedSnippet is the iframe that shows the embed view of url. */
-export function embedSnippet(url, title, rows) {
-  const height = Math.min(900, 120 + 44 * Math.max(1, rows));
+/**
+ * embedSnippet is the iframe that shows the embed view of url; its height
+ * fits a result with the given number of steps and property rows.
+ */
+export function embedSnippet(url, title, steps, properties = 0) {
+  const height = Math.min(960, 110 + 62 * Math.max(1, steps) + (properties > 0 ? 60 + 40 * properties : 0));
   return `<iframe src="${htmlAttr(url)}" title="${htmlAttr(`httpplay: ${title || 'scenario'}`)}" ` +
     `width="100%" height="${height}" style="border:0" loading="lazy" referrerpolicy="no-referrer"></iframe>\n`;
 }
