@@ -251,6 +251,15 @@ describe('sharing', () => {
       "curl -i \\\n  -X 'POST' \\\n  \"$BASE\"'/users/alice/following' \\\n  -H 'Content-Type: application/json' \\\n  --data-raw '{\"id\": \"bob\"}'",
     ].join('\n')), curl);
     assert.match(curl, /# line 22\ncurl -i \\\n {2}-X 'DELETE' \\\n {2}"\$BASE"'\/users\/alice\/following\/bob'\n/);
+    // The same by keyboard: the menu takes focus and the arrows move in it.
+    await page.evaluate(() => navigator.clipboard.writeText(''));
+    await page.locator('#share-button').focus();
+    await page.keyboard.press('Enter');
+    assert.equal(await page.evaluate(() => document.activeElement.dataset.action), 'copy-link');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.getElementById('toast').textContent === 'Matrix as Markdown copied to the clipboard.');
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), md);
     const snippet = await copied('copy-embed');
     assert.match(snippet, /^<iframe src="http:\/\/127\.0\.0\.1:\d+\/embed\.html#z=[\w-]+" title="httpplay: Follow twice, then unfollow twice"/);
     assertClean(seen);

@@ -187,6 +187,7 @@ function run() {
 function showResult(result) {
   state.result = result;
   els.matrixTitle.textContent = result.title || 'Untitled scenario';
+  document.title = `${result.title || 'Untitled scenario'} · httpplay`;
   const sel = keepSelection(result, state.selection);
   state.selection = sel;
   els.matrix.replaceChildren(renderMatrix(result, { catalog: state.catalog, selected: sel }));
@@ -319,6 +320,19 @@ function wireEvents() {
     if (b) editor.goTo(Number(b.dataset.line), Number(b.dataset.column));
   });
 
+  // The share menu follows the menu pattern: focus moves into it when it
+  // opens, and the arrow keys move between its items.
+  els.shareMenu.addEventListener('toggle', (event) => {
+    if (event.newState === 'open') els.shareMenu.querySelector('button')?.focus();
+  });
+  els.shareMenu.addEventListener('keydown', (event) => {
+    const items = [...els.shareMenu.querySelectorAll('button[data-action]')];
+    const at = items.indexOf(document.activeElement);
+    const next = { ArrowDown: at + 1, ArrowUp: at - 1, Home: 0, End: items.length - 1 }[event.key];
+    if (next === undefined) return;
+    event.preventDefault();
+    items[(next + items.length) % items.length].focus();
+  });
   els.shareMenu.addEventListener('click', (event) => {
     const b = event.target.closest('button[data-action]');
     if (!b) return;
