@@ -255,7 +255,8 @@ describe('sharing', () => {
     await page.evaluate(() => navigator.clipboard.writeText(''));
     await page.locator('#share-button').focus();
     await page.keyboard.press('Enter');
-    assert.equal(await page.evaluate(() => document.activeElement.dataset.action), 'copy-link');
+    // The popover's toggle event, which moves the focus, is dispatched asynchronously.
+    await page.waitForFunction(() => document.activeElement?.dataset.action === 'copy-link');
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('Enter');
     await page.waitForFunction(() => document.getElementById('toast').textContent === 'Matrix as Markdown copied to the clipboard.');
