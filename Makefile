@@ -106,3 +106,7 @@ deploy:
 ## test-worker: the built Worker under wrangler dev, compared with the native server
 test-worker:
 	node --test --test-concurrency=1 tests/worker/
+
+## bench-worker: Worker module gzip size next to the browser's; /api/run p50/p99 on workerd and natively
+bench-worker:
+	node tests/worker/bench.mjs

@@ -22,6 +22,13 @@ import (
 // refused before the simulator sees it.
 const maxRunBody = 64 << 10
 
+// apiMaxStates bounds the states the API explores for each race and column,
+// far below simulator.DefaultMaxStates: a race of six POSTs already has 720
+// orders with distinct outcomes, and exploring 100 000 states per column
+// takes a minute and answers hundreds of megabytes. Races that need more
+// are refused with 422 rather than answered in part.
+const apiMaxStates = 1000
+
 // presetMaxAge is how long a client may reuse a preset result without
 // asking again. Results change only when a new version is deployed, and the
 // ETag makes the revalidation after that a cheap 304.
@@ -35,6 +42,7 @@ const (
 	problemInvalidRequest = "invalid-request"
 	problemScenario       = "scenario-error"
 	problemTooManySteps   = "too-many-steps"
+	problemRaceTooLarge   = "race-too-large"
 )
 
 // problemType documents one problem type of the API.
@@ -68,6 +76,14 @@ var problemTypes = map[string]problemType{
 		Status: http.StatusUnprocessableEntity,
 		Description: fmt.Sprintf("A scenario may have at most %d requests, so that one call cannot keep a host busy; "+
 			"the member limit holds the bound.", simulator.MaxSteps),
+	},
+	problemRaceTooLarge: {
+		Title:  "Race too large",
+		Status: http.StatusUnprocessableEntity,
+		Description: fmt.Sprintf("The API explores at most %d states of each race for each policy column and "+
+			"answers only complete explorations; the member line names the race and limit holds the bound. "+
+			"Race fewer requests at once, or run the scenario with the command line, which reports the outcomes "+
+			"it found within a larger bound.", apiMaxStates),
 	},
 }
 
@@ -240,12 +256,45 @@ func handleRun(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, typedProblem(problemInvalidRequest, "the scenario is empty; send at least one request line such as GET /users"))
 		return
 	}
-	res, err := simulator.Run(src, opts)
-	if err != nil {
-		writeProblem(w, r, runProblem(err))
+	res, ok := run(w, r, src, opts)
+	if !ok {
 		return
 	}
 	send(w, r, http.StatusOK, "application/json", res.JSON())
+}
+
+// run runs a scenario within the API's bounds; on failure it has already
+// answered.
+func run(w http.ResponseWriter, r *http.Request, src string, opts simulator.Options) (*simulator.Result, bool) {
+	opts.MaxStates = apiMaxStates
+	res, err := simulator.Run(src, opts)
+	if err != nil {
+		writeProblem(w, r, runProblem(err))
+		return nil, false
+	}
+	if p, ok := incompleteRace(res); ok {
+		writeProblem(w, r, p)
+		return nil, false
+	}
+	return res, true
+}
+
+// incompleteRace finds the first race whose exploration reached the bound.
+func incompleteRace(res *simulator.Result) (problem, bool) {
+	for _, step := range res.Steps {
+		for _, col := range res.Policies {
+			rr := step.Results[col].Race
+			if rr == nil || rr.Complete {
+				continue
+			}
+			p := typedProblem(problemRaceTooLarge, fmt.Sprintf(
+				"line %d: the race has %s orders, and exploring them for %s needs more than the %d states the API allows; race fewer requests at once",
+				step.Line, rr.Orders, col, apiMaxStates))
+			p.Line, p.Limit = step.Line, apiMaxStates
+			return p, true
+		}
+	}
+	return problem{}, false
 }
 
 // readBody reads the request body up to maxRunBody; on failure it has
@@ -397,15 +446,13 @@ func handlePreset(w http.ResponseWriter, r *http.Request) {
 			fmt.Sprintf("there is no preset %q; GET /api/presets lists them", name)))
 		return
 	}
-	res, err := simulator.Run(preset.Text, simulator.Options{
+	res, ok := run(w, r, preset.Text, simulator.Options{
 		File:     preset.Name,
 		Policies: splitPolicies(r.URL.Query().Get("policies")),
 	})
-	if err != nil {
-		writeProblem(w, r, runProblem(err))
-		return
+	if ok {
+		sendCacheable(w, r, res.JSON())
 	}
-	sendCacheable(w, r, res.JSON())
 }
 
 func handleProblemType(w http.ResponseWriter, r *http.Request) {
@@ -420,15 +467,16 @@ func handleProblemType(w http.ResponseWriter, r *http.Request) {
 // health is the body of GET /api/health: a constant, so that monitors can
 // compare it, with the limits a client may want to know.
 type health struct {
-	Status       string `json:"status"`
-	MaxSteps     int    `json:"maxSteps"`
-	MaxBodyBytes int    `json:"maxBodyBytes"`
+	Status        string `json:"status"`
+	MaxSteps      int    `json:"maxSteps"`
+	MaxRaceStates int    `json:"maxRaceStates"`
+	MaxBodyBytes  int    `json:"maxBodyBytes"`
 }
 
 func handleHealth(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	send(w, r, http.StatusOK, "application/json",
-		mustJSON(health{Status: "ok", MaxSteps: simulator.MaxSteps, MaxBodyBytes: maxRunBody}))
+		mustJSON(health{Status: "ok", MaxSteps: simulator.MaxSteps, MaxRaceStates: apiMaxStates, MaxBodyBytes: maxRunBody}))
 }
 
 // sendCacheable answers a GET whose body depends only on the deployed

@@ -217,7 +217,7 @@ func TestAPIRoutes(t *testing.T) {
 		"health": {
 			method: "GET", path: "/api/health", status: 200, ctype: jsonCT,
 			headers: map[string]string{"Cache-Control": "no-store"},
-			check:   wantJSON(&health{}, health{Status: "ok", MaxSteps: simulator.MaxSteps, MaxBodyBytes: maxRunBody}),
+			check:   wantJSON(&health{}, health{Status: "ok", MaxSteps: simulator.MaxSteps, MaxRaceStates: apiMaxStates, MaxBodyBytes: maxRunBody}),
 		},
 		"problem type": {
 			method: "GET", path: "/api/problems/" + problemScenario, status: 200, ctype: jsonCT,
@@ -236,6 +236,17 @@ func TestAPIErrors(t *testing.T) {
 	t.Parallel()
 	tooMany := strings.Repeat("GET /users\n\n", simulator.MaxSteps+1)
 	justEnough := strings.Repeat("GET /users\n\n", simulator.MaxSteps)
+	// Seven POSTs to one collection leave a different list in each of
+	// their 5 040 orders; three have 6.
+	race := func(n int) string {
+		var b strings.Builder
+		b.WriteString("# Race\n\nrace {\n")
+		for i := range n {
+			fmt.Fprintf(&b, "  POST /q\n  {\"n\": %d}\n\n", i)
+		}
+		return b.String() + "}\n"
+	}
+	bigRace, smallRace := race(7), race(3)
 	text := map[string]string{"Content-Type": "text/plain"}
 	js := map[string]string{"Content-Type": "application/json"}
 	cases := map[string]apiCase{
@@ -382,6 +393,19 @@ func TestAPIErrors(t *testing.T) {
 					t.Errorf("limit %d line %d, want %d and %d", p.Limit, p.Line, simulator.MaxSteps, 2*simulator.MaxSteps+1)
 				}
 			},
+		},
+		"race over the exploration bound": {
+			method: "POST", path: "/api/run?policies=strict", header: text, body: bigRace, status: 422, ctype: problemCT,
+			check: func(t *testing.T, body []byte) {
+				wantProblem(problemURI(problemRaceTooLarge), 422, "line 3", fmt.Sprint(apiMaxStates))(t, body)
+				if p := decodeProblem(t, body); p.Limit != apiMaxStates || p.Line != 3 {
+					t.Errorf("limit %d line %d, want %d and 3", p.Limit, p.Line, apiMaxStates)
+				}
+			},
+		},
+		"race within the bound": {
+			method: "POST", path: "/api/run", header: text, body: smallRace, status: 200, ctype: jsonCT,
+			check: wantResult(smallRace, simulator.Options{MaxStates: apiMaxStates}),
 		},
 		"exactly MaxSteps steps": {
 			method: "POST", path: "/api/run", header: text, body: justEnough, status: 200, ctype: jsonCT,

@@ -94,10 +94,13 @@ describe('API answers are byte-identical', () => {
 
 describe('limits and errors behave the same', () => {
   const steps = (n) => 'GET /users\n\n'.repeat(n);
+  const race = (n) => `race {\n${Array.from({ length: n }, (_, i) => `  POST /q\n  {"n": ${i}}\n`).join('\n')}}\n`;
   const cases = {
     'body over 64 KiB': ['/api/run', { method: 'POST', headers: text, body: '#'.repeat(64 * 1024 + 1) }, 413],
     'too many steps': ['/api/run', { method: 'POST', headers: text, body: steps(201) }, 422],
     'exactly 200 steps': ['/api/run', { method: 'POST', headers: text, body: steps(200) }, 200],
+    'race over the exploration bound': ['/api/run?policies=strict', { method: 'POST', headers: text, body: race(7) }, 422],
+    'race within the bound': ['/api/run', { method: 'POST', headers: text, body: race(3) }, 200],
     'scenario error': ['/api/run', { method: 'POST', headers: text, body: 'GET /users\n\nfetch /x\n' }, 422],
     'empty body': ['/api/run', { method: 'POST', headers: text }, 422],
     'malformed JSON': ['/api/run', { method: 'POST', headers: json, body: '{"scenario":' }, 400],
