@@ -46,7 +46,7 @@ bench-web: wasm
 	node tests/browser/bench.mjs
 
 ## test: everything CI checks
-test: lint test-go test-wasm fuzz test-browser
+test: lint test-go test-wasm fuzz test-browser test-worker
 
 ## lint: formatting, vet and staticcheck
 lint:
