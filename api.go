@@ -132,7 +132,7 @@ func apiHandler() http.Handler {
 	mux.Handle("/api/problems/{name}", methods{http.MethodGet: handleProblemType})
 	mux.Handle("/api/health", methods{http.MethodGet: handleHealth})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeProblem(w, r, httpProblem(http.StatusNotFound,
+		writeProblem(w, httpProblem(http.StatusNotFound,
 			"no API endpoint at "+r.URL.Path+"; the endpoints are POST /api/run, GET /api/policies, "+
 				"GET /api/presets, GET /api/presets/{name} and GET /api/health"))
 	})
@@ -154,7 +154,7 @@ func apiHeaders(next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				writeProblem(w, r, httpProblem(http.StatusInternalServerError,
+				writeProblem(w, httpProblem(http.StatusInternalServerError,
 					"the simulator failed on this input; please report it with the request body"))
 			}
 		}()
@@ -198,7 +198,7 @@ func (m methods) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	writeProblem(w, r, httpProblem(http.StatusMethodNotAllowed,
+	writeProblem(w, httpProblem(http.StatusMethodNotAllowed,
 		fmt.Sprintf("%s does not answer %s; use %s", r.URL.Path, r.Method, m.allow())))
 }
 
@@ -220,7 +220,7 @@ func handleRun(w http.ResponseWriter, r *http.Request) {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil {
-			writeProblem(w, r, httpProblem(http.StatusUnsupportedMediaType,
+			writeProblem(w, httpProblem(http.StatusUnsupportedMediaType,
 				"the Content-Type "+ct+" cannot be parsed; send text/plain or application/json"))
 			return
 		}
@@ -234,7 +234,7 @@ func handleRun(w http.ResponseWriter, r *http.Request) {
 	case mediaType == "application/json" || strings.HasSuffix(mediaType, "+json"):
 		req, p, ok := decodeRunRequest(body)
 		if !ok {
-			writeProblem(w, r, p)
+			writeProblem(w, p)
 			return
 		}
 		src = *req.Scenario
@@ -243,37 +243,37 @@ func handleRun(w http.ResponseWriter, r *http.Request) {
 		}
 		opts.PolicyJSON, p, ok = customPolicies(req.Policy)
 		if !ok {
-			writeProblem(w, r, p)
+			writeProblem(w, p)
 			return
 		}
 	default:
-		writeProblem(w, r, httpProblem(http.StatusUnsupportedMediaType,
+		writeProblem(w, httpProblem(http.StatusUnsupportedMediaType,
 			"POST /api/run takes the scenario as text/plain, or application/json "+
 				`{"scenario": "...", "policies": [...], "policy": {...}}`+"; got "+mediaType))
 		return
 	}
 	if strings.TrimSpace(src) == "" {
-		writeProblem(w, r, typedProblem(problemInvalidRequest, "the scenario is empty; send at least one request line such as GET /users"))
+		writeProblem(w, typedProblem(problemInvalidRequest, "the scenario is empty; send at least one request line such as GET /users"))
 		return
 	}
-	res, ok := run(w, r, src, opts)
+	res, ok := run(w, src, opts)
 	if !ok {
 		return
 	}
-	send(w, r, http.StatusOK, "application/json", res.JSON())
+	send(w, http.StatusOK, "application/json", res.JSON())
 }
 
 // run runs a scenario within the API's bounds; on failure it has already
 // answered.
-func run(w http.ResponseWriter, r *http.Request, src string, opts simulator.Options) (*simulator.Result, bool) {
+func run(w http.ResponseWriter, src string, opts simulator.Options) (*simulator.Result, bool) {
 	opts.MaxStates = apiMaxStates
 	res, err := simulator.Run(src, opts)
 	if err != nil {
-		writeProblem(w, r, runProblem(err))
+		writeProblem(w, runProblem(err))
 		return nil, false
 	}
 	if p, ok := incompleteRace(res); ok {
-		writeProblem(w, r, p)
+		writeProblem(w, p)
 		return nil, false
 	}
 	return res, true
@@ -304,7 +304,7 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 		fmt.Sprintf("the body may have at most %d bytes (64 KiB)", maxRunBody))
 	tooLarge.Limit = maxRunBody
 	if r.ContentLength > maxRunBody {
-		writeProblem(w, r, tooLarge)
+		writeProblem(w, tooLarge)
 		return nil, false
 	}
 	if r.Body == nil { // the Worker's requests without a body
@@ -314,10 +314,10 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	var maxErr *http.MaxBytesError
 	switch {
 	case errors.As(err, &maxErr):
-		writeProblem(w, r, tooLarge)
+		writeProblem(w, tooLarge)
 		return nil, false
 	case err != nil:
-		writeProblem(w, r, httpProblem(http.StatusBadRequest, "the body could not be read: "+err.Error()))
+		writeProblem(w, httpProblem(http.StatusBadRequest, "the body could not be read: "+err.Error()))
 		return nil, false
 	}
 	return body, true
@@ -442,11 +442,11 @@ func handlePreset(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
 	preset, ok := simulator.PresetByName(name)
 	if !ok || strings.HasPrefix(name, "preset:") {
-		writeProblem(w, r, httpProblem(http.StatusNotFound,
+		writeProblem(w, httpProblem(http.StatusNotFound,
 			fmt.Sprintf("there is no preset %q; GET /api/presets lists them", name)))
 		return
 	}
-	res, ok := run(w, r, preset.Text, simulator.Options{
+	res, ok := run(w, preset.Text, simulator.Options{
 		File:     preset.Name,
 		Policies: splitPolicies(r.URL.Query().Get("policies")),
 	})
@@ -458,7 +458,7 @@ func handlePreset(w http.ResponseWriter, r *http.Request) {
 func handleProblemType(w http.ResponseWriter, r *http.Request) {
 	pt, ok := problemTypes[r.PathValue("name")]
 	if !ok {
-		writeProblem(w, r, httpProblem(http.StatusNotFound, "there is no problem type "+r.PathValue("name")))
+		writeProblem(w, httpProblem(http.StatusNotFound, "there is no problem type "+r.PathValue("name")))
 		return
 	}
 	sendCacheable(w, r, mustJSON(pt))
@@ -475,7 +475,7 @@ type health struct {
 
 func handleHealth(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
-	send(w, r, http.StatusOK, "application/json",
+	send(w, http.StatusOK, "application/json",
 		mustJSON(health{Status: "ok", MaxSteps: simulator.MaxSteps, MaxRaceStates: apiMaxStates, MaxBodyBytes: maxRunBody}))
 }
 
@@ -492,7 +492,7 @@ func sendCacheable(w http.ResponseWriter, r *http.Request, body []byte) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	send(w, r, http.StatusOK, "application/json", body)
+	send(w, http.StatusOK, "application/json", body)
 }
 
 // noneMatch reports whether If-None-Match fields name etag, by the weak
@@ -510,20 +510,21 @@ func noneMatch(fields []string, etag string) bool {
 }
 
 // writeProblem answers with a problem details object.
-func writeProblem(w http.ResponseWriter, r *http.Request, p problem) {
-	send(w, r, p.Status, "application/problem+json", mustJSON(p))
+func writeProblem(w http.ResponseWriter, p problem) {
+	send(w, p.Status, "application/problem+json", mustJSON(p))
 }
 
 // send writes a complete answer. Content-Length is always set: the Worker
-// runtime then streams a fixed-length body, and nothing is sniffed.
-func send(w http.ResponseWriter, r *http.Request, status int, contentType string, body []byte) {
+// runtime then streams a fixed-length body, and nothing is sniffed. The
+// body is written for HEAD too: net/http and workerd both drop it there,
+// and the Worker runtime fails a response whose fixed-length stream gets
+// fewer bytes than announced.
+func send(w http.ResponseWriter, status int, contentType string, body []byte) {
 	h := w.Header()
 	h.Set("Content-Type", contentType)
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
-	if r.Method != http.MethodHead {
-		w.Write(body)
-	}
+	w.Write(body)
 }
 
 // mustJSON encodes API values the way the simulator encodes results:

@@ -81,6 +81,15 @@ describe('API answers are byte-identical', () => {
     });
   }
 
+  test('HEAD has the headers of GET and no body', async () => {
+    for (const path of ['/api/presets/follow-twice', '/api/health']) {
+      const got = await both(path, { method: 'HEAD' });
+      assert.equal(got.w.status, 200, `HEAD ${path} on the worker`);
+      assertSameAnswer(got, `HEAD ${path}`, ['content-type', 'content-length', 'etag', 'cache-control']);
+      assert.equal(got.w.body.length, 0);
+    }
+  });
+
   test('If-None-Match on a preset gives 304 on the worker', async () => {
     const first = await request(worker.base, '/api/presets/follow-twice');
     const etag = first.headers.get('etag');
