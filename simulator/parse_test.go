@@ -138,13 +138,16 @@ func FuzzParse(f *testing.F) {
 		"GET /a\nlet v = body a.b.c\n\nGET /{{v}}", "PUT /a\n{\"id\":\"{{\"}",
 		"@ref /a/*/b f /c/*/d\n\nPOST /a/1/b\n{\"f\":1}", "PATCH /a\n{\"x\":null}",
 		"GET /a\r\n\r\nDELETE /a\r\nIf-Match: *",
+		"@isolation check-then-act\nrace {\n client a {\n  GET /x\n  let e = header ETag\n\n  PUT /x\n  If-Match: {{e}}\n }\n PUT /x\n {}\n}",
+		"race {\n POST /k\n Idempotency-Key: 1\n\n POST /k\n Idempotency-Key: 1\n\n DELETE /k/1\n}",
 	}
 	for _, s := range seeds {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, src string) {
 		lines := strings.Count(src, "\n") + 1
-		res, err := Run(src, Options{Policies: []string{"all"}})
+		const bound = 300
+		res, err := Run(src, Options{Policies: []string{"all"}, MaxStates: bound})
 		if err != nil {
 			var perr *Error
 			if !errors.As(err, &perr) {
@@ -157,6 +160,13 @@ func FuzzParse(f *testing.F) {
 		}
 		if len(res.Steps) == 0 || len(res.Steps) > MaxSteps {
 			t.Fatalf("%d steps", len(res.Steps))
+		}
+		for _, st := range res.Steps {
+			for id, r := range st.Results {
+				if r.Race != nil && (r.Race.Explored > bound || !r.Race.Complete && r.Race.Explored != bound) {
+					t.Fatalf("%s: explored %d states (bound %d), complete %v", id, r.Race.Explored, bound, r.Race.Complete)
+				}
+			}
 		}
 		_ = res.JSON()
 	})

@@ -118,28 +118,51 @@ type explorer struct {
 	max       int
 	explored  int
 	truncated bool
-	memo      map[string][]*Outcome
+	memo      map[string][]*partial
+	steps     map[string]*stepResult
+	wantBody  bool
+}
+
+// partial is an outcome of the orders from some state on. It is shared by
+// every state that reaches it, so the example and the writes are linked
+// lists that grow at the front, and the statuses are packed in a string
+// that doubles as the merge key.
+type partial struct {
+	slots  string // 3 bytes per request: status (2) and situation (1)
+	final  string // the final state's key
+	world  *world
+	orders int
+	label  string
+	next   *partial // the rest of the example order
+	write  *raceWrite
+	writes *partial // the next partial down the chain that has a write
 }
 
 // runRace explores a race step from the server's current world, leaves
 // the world of the first outcome in place and returns the result.
 func (s *server) runRace(rs *raceSpec, vars map[string]string, iso isolation, max int) RaceResult {
-	e := &explorer{srv: s, iso: iso, max: max, memo: map[string][]*Outcome{}}
+	e := &explorer{srv: s, iso: iso, max: max, memo: map[string][]*partial{}, steps: map[string]*stepResult{}}
 	for _, c := range rs.clients {
 		e.clients = append(e.clients, raceClient{name: c.name, reqs: c.reqs, first: e.nreq})
 		e.nreq += len(c.reqs)
+		for _, r := range c.reqs {
+			e.wantBody = e.wantBody || len(r.lets) > 0
+		}
 	}
 	start := &raceState{w: s.w, clients: make([]clientState, len(e.clients))}
 	for i := range start.clients {
 		start.clients[i].vars = copyStrings(vars)
 	}
-	outs := e.explore(start)
+	parts := e.explore(start)
 	res := RaceResult{Isolation: iso.String(), Explored: e.explored, Complete: !e.truncated}
 	total := 0
-	for _, o := range outs {
+	var outs []*Outcome
+	for _, p := range parts {
+		o := e.materialize(p)
 		total += o.Orders
 		o.Final = o.world.snapshot()
 		o.LostUpdate = lostUpdate(o)
+		outs = append(outs, o)
 		res.Outcomes = append(res.Outcomes, *o)
 	}
 	sort.SliceStable(res.Outcomes, func(i, j int) bool {
@@ -208,21 +231,41 @@ func copyStrings(m map[string]string) map[string]string {
 func (e *explorer) key(st *raceState) string {
 	var b strings.Builder
 	b.WriteString(st.w.fullKey())
-	for _, c := range st.clients {
-		fmt.Fprintf(&b, "|%d.%d", c.idx, c.phase)
-		if c.d != nil {
-			b.WriteString(c.d.fingerprint())
-		}
-		for _, k := range sortedKeys(c.vars) {
-			b.WriteString(";" + k + "=" + c.vars[k])
-		}
+	for i := range st.clients {
+		b.WriteByte('|')
+		b.WriteString(st.clients[i].key())
 	}
 	return b.String()
 }
 
-// explore returns the outcomes of every order from st on, as partial
-// outcomes: statuses of requests not finished before st are filled in.
-func (e *explorer) explore(st *raceState) []*Outcome {
+// key identifies where a client is and what it knows.
+func (c *clientState) key() string {
+	var b strings.Builder
+	b.WriteString(strconv.Itoa(c.idx))
+	b.WriteByte('.')
+	b.WriteString(strconv.Itoa(c.phase))
+	if c.d != nil {
+		b.WriteString(c.d.fingerprint())
+	}
+	for _, k := range sortedKeys(c.vars) {
+		b.WriteString(";" + k + "=" + c.vars[k])
+	}
+	return b.String()
+}
+
+// stepResult is a step remembered: the same client step on the same world
+// gives the same answer whichever other clients have already finished,
+// and in a race most states share a handful of worlds.
+type stepResult struct {
+	w     *world
+	cs    clientState
+	label string
+	fin   *finished
+}
+
+// explore returns the outcomes of every order from st on. A request that
+// finished before st has no slot filled in them.
+func (e *explorer) explore(st *raceState) []*partial {
 	done := true
 	for i, c := range st.clients {
 		if c.idx < len(e.clients[i].reqs) {
@@ -230,10 +273,7 @@ func (e *explorer) explore(st *raceState) []*Outcome {
 		}
 	}
 	if done {
-		return []*Outcome{{
-			Statuses: make([]int, e.nreq), Situations: make([]string, e.nreq), Orders: 1,
-			finalKey: st.w.stateKey(), world: st.w,
-		}}
+		return []*partial{{slots: strings.Repeat("\x00", 3*e.nreq), final: st.w.stateKey(), world: st.w, orders: 1}}
 	}
 	k := e.key(st)
 	if outs, ok := e.memo[k]; ok {
@@ -244,27 +284,30 @@ func (e *explorer) explore(st *raceState) []*Outcome {
 		return nil
 	}
 	e.explored++
-	var merged []*Outcome
-	index := map[string]*Outcome{}
+	var merged []*partial
+	index := map[string]*partial{}
 	for c := range st.clients {
 		if st.clients[c].idx >= len(e.clients[c].reqs) {
 			continue
 		}
 		next, label, fin := e.step(st, c)
 		for _, o := range e.explore(next) {
-			n := &Outcome{Statuses: append([]int(nil), o.Statuses...), Situations: append([]string(nil), o.Situations...),
-				Orders: o.Orders, finalKey: o.finalKey, world: o.world,
-				writes: o.writes, Example: append([]string{label}, o.Example...)}
-			if fin != nil {
-				n.Statuses[fin.req] = fin.resp.Status
-				n.Situations[fin.req] = fin.resp.Situation
-				if fin.write != nil {
-					n.writes = append([]raceWrite{*fin.write}, o.writes...)
-				}
+			n := &partial{slots: o.slots, final: o.final, world: o.world, orders: o.orders, label: label, next: o, writes: o.writes}
+			if o.write != nil {
+				n.writes = o
 			}
-			key := n.outcomeKey()
+			if fin != nil {
+				b := []byte(o.slots)
+				sit, _ := parseSituation(fin.resp.Situation)
+				b[3*fin.req] = byte(fin.resp.Status >> 8)
+				b[3*fin.req+1] = byte(fin.resp.Status)
+				b[3*fin.req+2] = byte(sit)
+				n.slots = string(b)
+				n.write = fin.write
+			}
+			key := n.slots + n.final
 			if prev, ok := index[key]; ok {
-				prev.Orders += n.Orders
+				prev.orders += n.orders
 				continue
 			}
 			index[key] = n
@@ -275,15 +318,23 @@ func (e *explorer) explore(st *raceState) []*Outcome {
 	return merged
 }
 
-func (o *Outcome) outcomeKey() string {
-	var b strings.Builder
-	for i, s := range o.Statuses {
-		b.WriteString(strconv.Itoa(s))
-		b.WriteString(o.Situations[i])
-		b.WriteByte(',')
+// materialize turns a root partial into an Outcome.
+func (e *explorer) materialize(p *partial) *Outcome {
+	o := &Outcome{Statuses: make([]int, e.nreq), Situations: make([]string, e.nreq), Orders: p.orders, finalKey: p.final, world: p.world}
+	for i := 0; i < e.nreq; i++ {
+		o.Statuses[i] = int(p.slots[3*i])<<8 | int(p.slots[3*i+1])
+		o.Situations[i] = Situation(p.slots[3*i+2]).String()
 	}
-	b.WriteString(o.finalKey)
-	return b.String()
+	for q := p; q != nil; q = q.next {
+		o.Example = append(o.Example, q.label)
+	}
+	o.Example = o.Example[:len(o.Example)-1] // the terminal partial has no step
+	for q := p; q != nil; q = q.writes {
+		if q.write != nil {
+			o.writes = append(o.writes, *q.write)
+		}
+	}
+	return o
 }
 
 // finished is a request that completed in a step.
@@ -293,12 +344,28 @@ type finished struct {
 	write *raceWrite
 }
 
-// step advances client c by one phase on a copy of the state.
+// step advances client c by one phase on a copy of the state. Worlds are
+// never changed once a state holds them, so step results can be shared.
 func (e *explorer) step(st *raceState, c int) (*raceState, string, *finished) {
+	sk := st.w.fullKey() + "\x01" + strconv.Itoa(c) + "\x01" + st.clients[c].key()
+	if r, ok := e.steps[sk]; ok {
+		next := &raceState{w: r.w, clients: append([]clientState(nil), st.clients...)}
+		next.clients[c] = r.cs
+		return next, r.label, r.fin
+	}
+	next, label, fin := e.compute(st, c)
+	e.steps[sk] = &stepResult{w: next.w, cs: next.clients[c], label: label, fin: fin}
+	return next, label, fin
+}
+
+// compute carries out one step of client c.
+func (e *explorer) compute(st *raceState, c int) (*raceState, string, *finished) {
 	next := &raceState{w: st.w.clone(), clients: append([]clientState(nil), st.clients...)}
 	cs := &next.clients[c]
 	srv := *e.srv
 	srv.w = next.w
+	srv.lean = true
+	srv.wantBody = e.wantBody
 	rc := e.clients[c]
 	spec := rc.reqs[cs.idx]
 	if cs.phase == 0 {
@@ -318,7 +385,7 @@ func (e *explorer) step(st *raceState, c int) (*raceState, string, *finished) {
 		r := srv.handle(cs.req)
 		resp = &r
 	case phaseKey:
-		d := &detection{}
+		d := &detection{lean: true}
 		if srv.reserveKey(cs.req, d) {
 			r := srv.respond(cs.req, d)
 			resp = &r
@@ -332,7 +399,7 @@ func (e *explorer) step(st *raceState, c int) (*raceState, string, *finished) {
 		resp = &r
 	case phaseDetect:
 		if cs.d == nil {
-			cs.d = &detection{}
+			cs.d = &detection{lean: true}
 		} else {
 			cs.d = cs.d.clone()
 		}
@@ -431,9 +498,9 @@ func (d *detection) clone() *detection {
 // fingerprint identifies a pending detection for the memo key.
 func (d *detection) fingerprint() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "[%d %s %s %d", d.sit, d.subject, d.key, d.readVer)
+	b.WriteString("[" + strconv.Itoa(int(d.sit)) + " " + d.subject + " " + d.key + " " + strconv.Itoa(d.readVer))
 	if d.write != nil {
-		fmt.Fprintf(&b, " w%v%s=%s", d.write.del, d.write.path, d.write.body)
+		b.WriteString(" w" + strconv.FormatBool(d.write.del) + d.write.path + "=" + d.write.body)
 	}
 	for _, it := range d.items {
 		if it.write != nil {

@@ -237,3 +237,60 @@ func TestPropertiesOfPresets(t *testing.T) {
 		})
 	}
 }
+
+// raceScenario is N clients booking the same slot at once.
+func raceScenario(n int) string {
+	var b strings.Builder
+	b.WriteString("@unique /bookings slot\n\nrace {\n")
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "  POST /bookings\n  {\"slot\":\"mon-9\",\"who\":\"c%d\"}\n\n", i)
+	}
+	b.WriteString("}\n")
+	return b.String()
+}
+
+// BenchmarkRace explores N racing single-request clients under every
+// built-in policy; states/op is the number of states explored in all.
+func BenchmarkRace(b *testing.B) {
+	for n := 2; n <= 8; n++ {
+		src := raceScenario(n)
+		b.Run(fmt.Sprintf("N=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			states := 0
+			for b.Loop() {
+				res, err := Run(src, Options{Policies: []string{"all"}})
+				if err != nil {
+					b.Fatal(err)
+				}
+				states = 0
+				for _, id := range res.Policies {
+					states += res.Steps[0].Results[id].Race.Explored
+				}
+			}
+			b.ReportMetric(float64(states), "states/op")
+		})
+	}
+}
+
+// BenchmarkRaceCheckThenAct is the same under check-then-act, where every
+// request is two steps.
+func BenchmarkRaceCheckThenAct(b *testing.B) {
+	for _, n := range []int{2, 4, 6} {
+		src := raceScenario(n)
+		b.Run(fmt.Sprintf("N=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			states := 0
+			for b.Loop() {
+				res, err := Run(src, Options{Policies: []string{"all"}, Isolation: []string{"check-then-act"}})
+				if err != nil {
+					b.Fatal(err)
+				}
+				states = 0
+				for _, id := range res.Policies {
+					states += res.Steps[0].Results[id].Race.Explored
+				}
+			}
+			b.ReportMetric(float64(states), "states/op")
+		})
+	}
+}

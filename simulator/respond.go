@@ -17,9 +17,12 @@ func (s *server) respond(req *request, d *detection) Response {
 		// this guards custom policies defined without a base.
 		ch = chosen{Rule: Rule{Status: 501, Body: "error", Effect: "none", Why: "The policy has no rule for this situation."}, key: d.sit.String(), owner: s.policy}
 	}
-	resp := Response{Situation: d.sit.String(), Headers: make(map[string]string, 4), Trace: make([]TraceEntry, len(d.trace), len(d.trace)+5)}
-	copy(resp.Trace, d.trace)
-	resp.Trace = append(resp.Trace, TraceEntry{Step: "situation", Detail: d.sit.String()})
+	resp := Response{Situation: d.sit.String(), Headers: make(map[string]string, 4)}
+	if !s.lean {
+		resp.Trace = make([]TraceEntry, len(d.trace), len(d.trace)+5)
+		copy(resp.Trace, d.trace)
+		resp.Trace = append(resp.Trace, TraceEntry{Step: "situation", Detail: d.sit.String()})
+	}
 
 	status := ch.Status
 	var itemStatuses []int
@@ -39,14 +42,15 @@ func (s *server) respond(req *request, d *detection) Response {
 	}
 	resp.Status = status
 	resp.Reason = ReasonPhrase(status)
-	resp.Trace = append(resp.Trace, s.decisionEntries(ch, status)...)
-
 	changed := s.apply(ch, d)
-	switch {
-	case changed != "":
-		resp.Trace = append(resp.Trace, TraceEntry{Step: "effect", Detail: changed})
-	case d.write != nil || d.after != nil:
-		resp.Trace = append(resp.Trace, TraceEntry{Step: "effect", Detail: "nothing is changed: the policy declines the change this situation would make"})
+	if !s.lean {
+		resp.Trace = append(resp.Trace, s.decisionEntries(ch, status)...)
+		switch {
+		case changed != "":
+			resp.Trace = append(resp.Trace, TraceEntry{Step: "effect", Detail: changed})
+		case d.write != nil || d.after != nil:
+			resp.Trace = append(resp.Trace, TraceEntry{Step: "effect", Detail: "nothing is changed: the policy declines the change this situation would make"})
+		}
 	}
 
 	subject := s.w.live(d.subject)
@@ -55,7 +59,10 @@ func (s *server) respond(req *request, d *detection) Response {
 			resp.Headers[name] = v
 		}
 	}
-	body, ctype := s.body(req, ch, d, subject, status, itemStatuses)
+	var body, ctype string
+	if !s.lean || s.wantBody || d.key != "" || ch.Body != "error" {
+		body, ctype = s.body(req, ch, d, subject, status, itemStatuses)
+	}
 	if d.replay != nil && ch.Body == "replay" {
 		for k, v := range d.replay.headers {
 			if _, set := resp.Headers[k]; !set {
@@ -76,10 +83,13 @@ func (s *server) respond(req *request, d *detection) Response {
 	}
 	resp.Body = body
 	if e := s.w.keys[d.key]; d.key != "" && e != nil {
+		s.w.touch()
 		e.done = true
 		e.resp = stored{status: resp.Status, headers: copyHeaders(resp.Headers), body: resp.Body}
 	}
-	resp.Lint = lint(req, &resp)
+	if !s.lean {
+		resp.Lint = lint(req, &resp)
+	}
 	if resp.Lint == nil {
 		resp.Lint = []Finding{}
 	}
@@ -141,6 +151,9 @@ func (s *server) apply(ch chosen, d *detection) string {
 		if d.replace != nil {
 			r := s.w.put(d.replace.path, d.replace.body)
 			s.applied = d.replace
+			if s.lean {
+				return "replaced"
+			}
 			return fmt.Sprintf("replaced %s (upsert), now ETag %s", d.replace.path, etag(r))
 		}
 	}
@@ -161,6 +174,7 @@ func (s *server) apply(ch chosen, d *detection) string {
 		for coll, seq := range d.after.seq {
 			if seq > s.w.seq[coll] {
 				s.w.seq[coll] = seq
+				s.w.touch()
 			}
 		}
 		if n == 0 {
@@ -178,6 +192,9 @@ func (s *server) apply(ch chosen, d *detection) string {
 	existed := s.w.live(d.write.path) != nil
 	r := s.w.put(d.write.path, d.write.body)
 	s.applied = d.write
+	if s.lean {
+		return "written"
+	}
 	if existed {
 		return fmt.Sprintf("stored the new representation of %s, now ETag %s", d.write.path, etag(r))
 	}

@@ -16,6 +16,12 @@ type server struct {
 	cache   *runCache
 	last    *request // the request send resolved last, for the analysis
 	applied *write   // the write respond carried out last, for races
+	// lean skips the trace and lint, which nobody reads for the many
+	// intermediate steps of a race.
+	lean bool
+	// wantBody keeps error bodies in lean mode, for races whose clients
+	// capture from responses.
+	wantBody bool
 }
 
 func newServer(p *Policy, d *declarations, c *runCache) *server {
@@ -27,6 +33,7 @@ func newServer(p *Policy, d *declarations, c *runCache) *server {
 // hands out are shared and must only be read.
 type runCache struct {
 	canon map[string]canonical
+	noID  map[string]string
 	segs  map[string][]string
 	keys  map[ruleKeyArgs][]string
 }
@@ -44,7 +51,18 @@ type canonical struct {
 }
 
 func newRunCache() *runCache {
-	return &runCache{canon: map[string]canonical{}, segs: map[string][]string{}, keys: map[ruleKeyArgs][]string{}}
+	return &runCache{canon: map[string]canonical{}, noID: map[string]string{}, segs: map[string][]string{}, keys: map[ruleKeyArgs][]string{}}
+}
+
+// withoutID is the package function, remembered per body: races compare
+// the same few representations over and over.
+func (c *runCache) withoutID(body string) string {
+	if v, ok := c.noID[body]; ok {
+		return v
+	}
+	v := withoutID(body)
+	c.noID[body] = v
+	return v
 }
 
 // segments splits a path, remembering the answer: declarations match
@@ -131,9 +149,13 @@ type detection struct {
 	key     string // the Idempotency-Key this response will complete
 	readVer int    // the target's version when detection read it
 	trace   []TraceEntry
+	lean    bool // record no trace (see server.lean)
 }
 
 func (d *detection) note(step, detail, cite string) {
+	if d.lean {
+		return
+	}
 	d.trace = append(d.trace, TraceEntry{Step: step, Detail: detail, Cite: cite, URL: citeURL(cite)})
 }
 
@@ -150,7 +172,7 @@ func (s *server) handle(req *request) Response {
 // detect is the read phase: it classifies the request without changing
 // anything but the id sequence and idempotency-key reservations.
 func (s *server) detect(req *request) *detection {
-	d := &detection{}
+	d := &detection{lean: s.lean}
 	if s.reserveKey(req, d) {
 		return d
 	}
@@ -311,6 +333,7 @@ func (s *server) idempotencyKey(req *request, d *detection) bool {
 		return true
 	}
 	s.w.keys[key] = &keyEntry{fingerprint: fp}
+	s.w.touch()
 	d.key = key
 	d.note("idempotency-key", fmt.Sprintf("key %s is new: the response will be remembered for retries", key), "")
 	return false
@@ -482,7 +505,7 @@ func (s *server) detectCreate(w *world, coll, body string, v any, index int) ite
 	if f, other := s.uniqueClash(w, coll, body, ""); other != "" {
 		it.subject, it.field = other, f
 		val := gjson.Get(body, gjsonEscape(f)).Raw
-		if withoutID(w.res[other].body) == withoutID(body) {
+		if s.cache.withoutID(w.res[other].body) == s.cache.withoutID(body) {
 			it.sit = AlreadyPresent
 			it.detail = fmt.Sprintf("%s already holds %s %s with the same representation", other, f, val)
 		} else {

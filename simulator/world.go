@@ -20,7 +20,11 @@ type world struct {
 	res  map[string]*resource
 	seq  map[string]int
 	keys map[string]*keyEntry
+	fkey string // fullKey, remembered until the next change
 }
+
+// touch forgets the remembered key after a change.
+func (w *world) touch() { w.fkey = "" }
 
 // keyEntry remembers what an Idempotency-Key was first used for.
 type keyEntry struct {
@@ -46,6 +50,7 @@ func (w *world) clone() *world {
 		res:  make(map[string]*resource, len(w.res)),
 		seq:  make(map[string]int, len(w.seq)),
 		keys: make(map[string]*keyEntry, len(w.keys)),
+		fkey: w.fkey,
 	}
 	for k, v := range w.res {
 		r := *v
@@ -106,6 +111,7 @@ func (w *world) put(path, body string) *resource {
 	r.body = body
 	r.version++
 	r.deleted = false
+	w.touch()
 	return r
 }
 
@@ -113,12 +119,14 @@ func (w *world) remove(path string) {
 	if r := w.res[path]; r != nil {
 		r.deleted = true
 		r.version++
+		w.touch()
 	}
 }
 
 // nextID hands out the next sequential id of a collection, skipping ids
 // that clients took themselves.
 func (w *world) nextID(coll string) string {
+	w.touch()
 	for {
 		w.seq[coll]++
 		id := strconv.Itoa(w.seq[coll])
@@ -185,7 +193,11 @@ func (w *world) stateKey() string {
 // fullKey is stateKey plus everything else that can change an answer:
 // versions, id sequences and idempotency keys.
 func (w *world) fullKey() string {
+	if w.fkey != "" {
+		return w.fkey
+	}
 	var b strings.Builder
+	b.WriteByte('w') // never empty, so "" can mean "not computed"
 	paths := make([]string, 0, len(w.res))
 	for p := range w.res {
 		paths = append(paths, p)
@@ -220,7 +232,8 @@ func (w *world) fullKey() string {
 		}
 		b.WriteByte('\n')
 	}
-	return b.String()
+	w.fkey = b.String()
+	return w.fkey
 }
 
 func sortedIntKeys(m map[string]int) []string {
