@@ -129,6 +129,20 @@ describe('limits and errors behave the same', () => {
     });
   }
 
+  test('body over 64 KiB without a Content-Length', async () => {
+    // A streamed upload is chunked: the limit must hold while reading.
+    const streamed = () => new ReadableStream({
+      start(c) {
+        for (let i = 0; i < 17; i++) c.enqueue(new TextEncoder().encode('#'.repeat(4096)));
+        c.close();
+      },
+    });
+    const init = () => ({ method: 'POST', headers: text, body: streamed(), duplex: 'half' });
+    const [w, n] = await Promise.all([request(worker.base, '/api/run', init()), request(native.base, '/api/run', init())]);
+    assert.equal(w.status, 413, `worker: ${w.body}`);
+    assertSameAnswer({ w, n }, 'streamed body over the limit');
+  });
+
   test('CORS preflight', async () => {
     const got = await both('/api/run', {
       method: 'OPTIONS',
