@@ -50,6 +50,7 @@ func staticHandler(dir string) http.Handler {
 	return &static{root: os.DirFS(dir)}
 }
 
+// static is the handler staticHandler returns.
 type static struct {
 	root  fs.FS
 	etags sync.Map // name -> etagEntry
