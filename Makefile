@@ -97,11 +97,11 @@ worker: wasm
 
 ## dev: the Worker under local workerd on http://127.0.0.1:$(DEV_PORT), rebuilt on changes (no account needed)
 dev:
-	$(WRANGLER_ENV) $(WRANGLER) dev --ip 127.0.0.1 --port $(DEV_PORT)
+	$(WRANGLER_ENV) $(WRANGLER) dev --env "" --ip 127.0.0.1 --port $(DEV_PORT)
 
 ## deploy: build and upload the Worker and web/ to Cloudflare (needs `wrangler login` or CLOUDFLARE_API_TOKEN)
 deploy:
-	WRANGLER_SEND_METRICS=false $(WRANGLER) deploy
+	WRANGLER_SEND_METRICS=false $(WRANGLER) deploy --env ""
 
 ## test-worker: the built Worker under wrangler dev, compared with the native server
 test-worker:
