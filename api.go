@@ -133,7 +133,7 @@ func apiHandler() http.Handler {
 	mux.Handle("/api/health", methods{http.MethodGet: handleHealth})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, httpProblem(http.StatusNotFound,
-			"no API endpoint at "+r.URL.Path+"; the endpoints are POST /api/run, GET /api/policies, "+
+			"there is nothing at "+r.URL.Path+"; the API's endpoints are POST /api/run, GET /api/policies, "+
 				"GET /api/presets, GET /api/presets/{name} and GET /api/health"))
 	})
 	return apiHeaders(mux)
@@ -162,8 +162,9 @@ func apiHeaders(next http.Handler) http.Handler {
 	})
 }
 
-// methods routes one path by request method. HEAD is answered like GET
-// without a body, and OPTIONS answers CORS preflights and plain OPTIONS.
+// methods routes one path by request method. HEAD runs the GET handler
+// (the server drops the body), and OPTIONS answers CORS preflights and
+// plain OPTIONS.
 type methods map[string]http.HandlerFunc
 
 func (m methods) allow() string {
