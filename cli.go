@@ -16,6 +16,7 @@ const usage = `httpplay: a playground for HTTP semantics
 
 Usage:
   httpplay run [--policies a,b,...|all] [--format table|json|markdown]
+               [--isolation atomic,check-then-act] [--max-states N]
                [--policy-file F]... FILE|-|preset:NAME
   httpplay policies [--format table|json]
   httpplay presets [--format table|json]
@@ -80,6 +81,8 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	policies := fs.String("policies", "", "comma-separated policy ids, or all (default: the seven core policies)")
 	format := fs.String("format", "table", "output format: table, json or markdown")
+	isolation := fs.String("isolation", "", "how races interleave writes: atomic, check-then-act, or both (default: the scenario's @isolation, else atomic)")
+	maxStates := fs.Int("max-states", simulator.DefaultMaxStates, "states a race may explore per column")
 	var policyFiles multiFlag
 	fs.Var(&policyFiles, "policy-file", "a JSON file defining a custom policy (repeatable)")
 	pos, err := parseInterleaved(fs, args)
@@ -99,9 +102,16 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "httpplay run: %v\n", err)
 		return 2
 	}
-	opts := simulator.Options{File: name}
+	if *maxStates < 1 {
+		fmt.Fprintln(stderr, "httpplay run: --max-states must be at least 1")
+		return 2
+	}
+	opts := simulator.Options{File: name, MaxStates: *maxStates}
 	if *policies != "" {
 		opts.Policies = strings.Split(*policies, ",")
+	}
+	if *isolation != "" {
+		opts.Isolation = strings.Split(*isolation, ",")
 	}
 	for _, f := range policyFiles {
 		data, err := os.ReadFile(f)
