@@ -4,7 +4,9 @@
 
 GO        ?= go
 GOROOT    := $(shell $(GO) env GOROOT)
-STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@2025.1.1
+# Staticcheck release 2025.1.1 is module version v0.6.1; the module proxy
+# resolves only the latter.
+STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.6.1
 WASM_EXEC := $(GOROOT)/lib/wasm/go_js_wasm_exec
 FUZZTIME  ?= 10s
 
