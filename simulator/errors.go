@@ -70,6 +70,12 @@ func errorBody(p *Policy, ch chosen, d *detection, status int, req *request) (st
 	format := p.errorFormat()
 	code := errorCode(chosen{Rule: ch.Rule, owner: p}, d)
 	reason := ReasonPhrase(status)
+	// A refused POST is about the collection itself, whose members are the
+	// kind of resource the error names.
+	kind := resourceKind(d.subject)
+	if req.method == "POST" && d.subject == req.target {
+		kind = resourceKind(joinPath(d.subject, "new"))
+	}
 	// Members are written in sorted order by hand: error bodies are built
 	// for every refusal of every policy, and maps plus sorting cost more
 	// than the rest of the response.
@@ -108,7 +114,7 @@ func errorBody(p *Policy, ch chosen, d *detection, status int, req *request) (st
 		if d.field != "" {
 			w.openArray("causes").openItem().str("field", d.field).str("message", detail).str("reason", "Field"+code).close().closeArray()
 		}
-		w.str("kind", resourceKind(d.subject)).str("name", lastSegment(d.subject)).close()
+		w.str("kind", kind).str("name", lastSegment(d.subject)).close()
 		w.str("kind", "Status").str("message", detail).raw("metadata", "{}").str("reason", code).str("status", "Failure")
 		return w.done(), "application/json"
 	case "github":
@@ -118,7 +124,7 @@ func errorBody(p *Policy, ch chosen, d *detection, status int, req *request) (st
 			if d.field != "" {
 				w.str("field", d.field)
 			}
-			w.str("resource", resourceKind(d.subject)).close().closeArray()
+			w.str("resource", kind).close().closeArray()
 		}
 		w.str("message", githubMessage(status, code))
 		return w.done(), "application/json"
