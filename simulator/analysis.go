@@ -253,95 +253,63 @@ func statusList(statuses []int) string {
 	return strings.Join(parts, "+")
 }
 
-var (
-	yes = func() *bool { b := true; return &b }
-	no  = func() *bool { b := false; return &b }
-)
-
-func lines(fs []finding) ([]int, []string) {
-	var ls []int
-	var ds []string
-	for _, f := range fs {
-		ls = append(ls, f.line)
-		ds = append(ds, f.detail)
+// judge builds a property from its findings. goodWhenClean says whether
+// a clean result (no findings) makes the property true (retry-safe) or
+// false (leaks existence); judged is false when the scenario gives
+// nothing to go by, which leaves the value null.
+func judge(cite string, judged, goodWhenClean bool, found []finding, unjudged, clean, dirty string) Property {
+	p := Property{Cite: cite, URL: citeURL(cite)}
+	switch {
+	case !judged:
+		p.Summary = unjudged
+		return p
+	case len(found) == 0:
+		v := goodWhenClean
+		p.Value, p.Summary = &v, clean
+	default:
+		v := !goodWhenClean
+		p.Value, p.Summary = &v, dirty
+		for _, f := range found {
+			p.Lines = append(p.Lines, f.line)
+			p.Details = append(p.Details, f.detail)
+		}
 	}
-	return ls, ds
-}
-
-func prop(cite string) Property {
-	return Property{Cite: cite, URL: citeURL(cite)}
+	return p
 }
 
 // properties sums up the column once the run is over.
 func (a *analyst) properties() Properties {
-	var p Properties
-
-	p.RetrySafe = prop("RFC 9110 §9.2.2")
-	switch {
-	case a.unsafeSteps == 0:
-		p.RetrySafe.Summary = "no unsafe request to retry"
-	case len(a.retryBad) == 0:
-		p.RetrySafe.Value = yes()
-		p.RetrySafe.Summary = fmt.Sprintf("every one of the %d unsafe requests can be retried after a lost response: the retry succeeds and changes nothing more", a.unsafeSteps)
-	default:
-		p.RetrySafe.Value = no()
-		p.RetrySafe.Summary = fmt.Sprintf("%d of %d unsafe requests are not safe to retry after a lost response", len(a.retryBad), a.unsafeSteps)
-		p.RetrySafe.Lines, p.RetrySafe.Details = lines(a.retryBad)
+	return Properties{
+		RetrySafe: judge("RFC 9110 §9.2.2", a.unsafeSteps > 0, true, a.retryBad,
+			"no unsafe request to retry",
+			fmt.Sprintf("every one of the %d unsafe requests can be retried after a lost response: the retry succeeds and changes nothing more", a.unsafeSteps),
+			fmt.Sprintf("%d of %d unsafe requests are not safe to retry after a lost response", len(a.retryBad), a.unsafeSteps)),
+		IdempotentEffect: judge("RFC 9110 §9.2.2", a.unsafeSteps > 0, true, a.effectBad,
+			"no unsafe request to repeat",
+			"repeating any request leaves the state as one request did (responses may differ, which RFC 9110 allows)",
+			fmt.Sprintf("%d request(s) change the state again when repeated", len(a.effectBad))),
+		LeaksExistence: judge("https://cheatsheetseries.owasp.org/cheatsheets/Authentication_Cheat_Sheet.html#authentication-and-error-messages", a.leakProbed, false, a.leaks,
+			"no create on a collection with a @unique field to probe",
+			"a create with a taken @unique value looks the same from outside as one with a free value",
+			"the answer tells a taken @unique value from a free one, so anyone can test which values (e-mail addresses) have accounts"),
+		LosesUpdates: judge("RFC 9110 §13.1.1", a.races > 0, false, a.lost,
+			"no race in the scenario",
+			"in every explored order, every successful write is still visible in the final state",
+			"in some order two writes both succeed but the final state keeps only one: an update is lost; If-Match with an atomic version check prevents it"),
+		DoubleBooking: judge("RFC 9110 §15.5.10", a.uniqueRaces > 0, false, a.doubleBooked,
+			"no race on a scenario with @unique fields",
+			"no explored order leaves two members with the same @unique value",
+			"some order leaves two members with the same @unique value: the check and the write are not atomic"),
+		CacheableRefusals: judge("RFC 9110 §15.1", true, false, a.cacheableRefusals(),
+			"",
+			"no refusal with a heuristically cacheable status turned out to be temporary",
+			"a refusal with a heuristically cacheable status (404, 405, 410, ...) was later contradicted by the same request succeeding"),
 	}
+}
 
-	p.IdempotentEffect = prop("RFC 9110 §9.2.2")
-	switch {
-	case a.unsafeSteps == 0:
-		p.IdempotentEffect.Summary = "no unsafe request to repeat"
-	case len(a.effectBad) == 0:
-		p.IdempotentEffect.Value = yes()
-		p.IdempotentEffect.Summary = "repeating any request leaves the state as one request did (responses may differ, which RFC 9110 allows)"
-	default:
-		p.IdempotentEffect.Value = no()
-		p.IdempotentEffect.Summary = fmt.Sprintf("%d request(s) change the state again when repeated", len(a.effectBad))
-		p.IdempotentEffect.Lines, p.IdempotentEffect.Details = lines(a.effectBad)
-	}
-
-	p.LeaksExistence = prop("https://cheatsheetseries.owasp.org/cheatsheets/Authentication_Cheat_Sheet.html#authentication-and-error-messages")
-	switch {
-	case !a.leakProbed:
-		p.LeaksExistence.Summary = "no create on a collection with a @unique field to probe"
-	case len(a.leaks) == 0:
-		p.LeaksExistence.Value = no()
-		p.LeaksExistence.Summary = "a create with a taken @unique value looks the same from outside as one with a free value"
-	default:
-		p.LeaksExistence.Value = yes()
-		p.LeaksExistence.Summary = "the answer tells a taken @unique value from a free one, so anyone can test which values (e-mail addresses) have accounts"
-		p.LeaksExistence.Lines, p.LeaksExistence.Details = lines(a.leaks)
-	}
-
-	p.LosesUpdates = prop("RFC 9110 §13.1.1")
-	switch {
-	case a.races == 0:
-		p.LosesUpdates.Summary = "no race in the scenario"
-	case len(a.lost) == 0:
-		p.LosesUpdates.Value = no()
-		p.LosesUpdates.Summary = "in every explored order, every successful write is still visible in the final state"
-	default:
-		p.LosesUpdates.Value = yes()
-		p.LosesUpdates.Summary = "in some order two writes both succeed but the final state keeps only one: an update is lost; If-Match with an atomic version check prevents it"
-		p.LosesUpdates.Lines, p.LosesUpdates.Details = lines(a.lost)
-	}
-
-	p.DoubleBooking = prop("RFC 9110 §15.5.10")
-	switch {
-	case a.uniqueRaces == 0:
-		p.DoubleBooking.Summary = "no race on a scenario with @unique fields"
-	case len(a.doubleBooked) == 0:
-		p.DoubleBooking.Value = no()
-		p.DoubleBooking.Summary = "no explored order leaves two members with the same @unique value"
-	default:
-		p.DoubleBooking.Value = yes()
-		p.DoubleBooking.Summary = "some order leaves two members with the same @unique value: the check and the write are not atomic"
-		p.DoubleBooking.Lines, p.DoubleBooking.Details = lines(a.doubleBooked)
-	}
-
-	p.CacheableRefusals = prop("RFC 9110 §15.1")
+// cacheableRefusals finds refusals with a heuristically cacheable status
+// that a later identical request contradicted.
+func (a *analyst) cacheableRefusals() []finding {
 	var cached []finding
 	for i, s := range a.sent {
 		if !heuristicallyCacheable[s.status] || s.status < 400 {
@@ -358,13 +326,5 @@ func (a *analyst) properties() Properties {
 			}
 		}
 	}
-	if len(cached) == 0 {
-		p.CacheableRefusals.Value = no()
-		p.CacheableRefusals.Summary = "no refusal with a heuristically cacheable status turned out to be temporary"
-	} else {
-		p.CacheableRefusals.Value = yes()
-		p.CacheableRefusals.Summary = "a refusal with a heuristically cacheable status (404, 405, 410, ...) was later contradicted by the same request succeeding"
-		p.CacheableRefusals.Lines, p.CacheableRefusals.Details = lines(cached)
-	}
-	return p
+	return cached
 }

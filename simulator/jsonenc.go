@@ -2,7 +2,6 @@ package simulator
 
 import (
 	"encoding/json"
-	"sort"
 	"strconv"
 	"unicode/utf8"
 )
@@ -28,37 +27,9 @@ func appendJSON(b []byte, v any) []byte {
 	case json.Number:
 		return append(b, x...)
 	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		b = append(b, '{')
-		for i, k := range keys {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendJSONString(b, k)
-			b = append(b, ':')
-			b = appendJSON(b, x[k])
-		}
-		return append(b, '}')
+		return appendObject(b, x, appendJSON)
 	case map[string]string:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		b = append(b, '{')
-		for i, k := range keys {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendJSONString(b, k)
-			b = append(b, ':')
-			b = appendJSONString(b, x[k])
-		}
-		return append(b, '}')
+		return appendObject(b, x, appendJSONString)
 	case []any:
 		b = append(b, '[')
 		for i, e := range x {
@@ -74,6 +45,20 @@ func appendJSON(b []byte, v any) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, out...)
+}
+
+// appendObject writes a map as a JSON object with sorted keys.
+func appendObject[V any](b []byte, m map[string]V, value func([]byte, V) []byte) []byte {
+	b = append(b, '{')
+	for i, k := range sortedKeys(m) {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, k)
+		b = append(b, ':')
+		b = value(b, m[k])
+	}
+	return append(b, '}')
 }
 
 const hexDigits = "0123456789abcdef"

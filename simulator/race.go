@@ -510,12 +510,3 @@ func (d *detection) fingerprint() string {
 	b.WriteByte(']')
 	return b.String()
 }
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}

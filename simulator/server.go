@@ -798,15 +798,7 @@ func (s *server) detectPut(req *request, d *detection) {
 		d.note("check", d.detail, citeFor(ImmutableConflict))
 		return
 	}
-	if f, target, msg := s.checkRefs(s.w, coll, body); msg != "" {
-		d.sit, d.field, d.subject, d.detail = DanglingReference, f, target, msg
-		d.note("reference", msg, citeFor(DanglingReference))
-		return
-	}
-	if f, other := s.uniqueClash(s.w, coll, body, path); other != "" {
-		d.sit, d.field, d.subject = Duplicate, f, other
-		d.detail = fmt.Sprintf("%s %s is already used by %s", f, gjson.Get(body, gjsonEscape(f)).Raw, other)
-		d.note("check", d.detail, citeFor(Duplicate))
+	if s.conflicts(coll, body, path, d) {
 		return
 	}
 	switch {
@@ -865,20 +857,29 @@ func (s *server) detectPatch(req *request, d *detection) {
 		d.note("validation", "after the patch: "+msg, citeFor(Invalid))
 		return
 	}
-	if f, target, msg := s.checkRefs(s.w, coll, merged); msg != "" {
-		d.sit, d.field, d.subject, d.detail = DanglingReference, f, target, msg
-		d.note("reference", msg, citeFor(DanglingReference))
-		return
-	}
-	if f, other := s.uniqueClash(s.w, coll, merged, path); other != "" {
-		d.sit, d.field, d.subject = Duplicate, f, other
-		d.detail = fmt.Sprintf("%s %s is already used by %s", f, gjson.Get(merged, gjsonEscape(f)).Raw, other)
-		d.note("check", d.detail, citeFor(Duplicate))
+	if s.conflicts(coll, merged, path, d) {
 		return
 	}
 	d.sit = Updated
 	d.write = &write{path: path, body: merged}
 	d.note("check", "the merge patch changes "+path, "RFC 7396 §2")
+}
+
+// conflicts applies @ref and @unique to the representation a PUT or PATCH
+// would store at self, and reports true when one of them refuses it.
+func (s *server) conflicts(coll, body, self string, d *detection) bool {
+	if f, target, msg := s.checkRefs(s.w, coll, body); msg != "" {
+		d.sit, d.field, d.subject, d.detail = DanglingReference, f, target, msg
+		d.note("reference", msg, citeFor(DanglingReference))
+		return true
+	}
+	if f, other := s.uniqueClash(s.w, coll, body, self); other != "" {
+		d.sit, d.field, d.subject = Duplicate, f, other
+		d.detail = fmt.Sprintf("%s %s is already used by %s", f, gjson.Get(body, gjsonEscape(f)).Raw, other)
+		d.note("check", d.detail, citeFor(Duplicate))
+		return true
+	}
+	return false
 }
 
 // mergePatch applies an RFC 7396 JSON merge patch.

@@ -170,15 +170,21 @@ func (w *world) snapshot() map[string]json.RawMessage {
 // stateKey is a canonical string of the observable state (live resources
 // and tombstones, without versions), used to compare effects.
 func (w *world) stateKey() string {
-	paths := make([]string, 0, len(w.res))
-	for p := range w.res {
-		paths = append(paths, p)
-	}
-	sort.Strings(paths)
 	var b strings.Builder
-	for _, p := range paths {
+	w.writeResources(&b, false)
+	return b.String()
+}
+
+// writeResources writes every resource, live or tombstone, in path order,
+// with or without versions.
+func (w *world) writeResources(b *strings.Builder, versions bool) {
+	for _, p := range sortedKeys(w.res) {
 		r := w.res[p]
 		b.WriteString(p)
+		if versions {
+			b.WriteByte(' ')
+			b.WriteString(strconv.Itoa(r.version))
+		}
 		if r.deleted {
 			b.WriteString(" deleted\n")
 			continue
@@ -187,7 +193,6 @@ func (w *world) stateKey() string {
 		b.WriteString(r.body)
 		b.WriteByte('\n')
 	}
-	return b.String()
 }
 
 // fullKey is stateKey plus everything else that can change an answer:
@@ -198,33 +203,11 @@ func (w *world) fullKey() string {
 	}
 	var b strings.Builder
 	b.WriteByte('w') // never empty, so "" can mean "not computed"
-	paths := make([]string, 0, len(w.res))
-	for p := range w.res {
-		paths = append(paths, p)
-	}
-	sort.Strings(paths)
-	for _, p := range paths {
-		r := w.res[p]
-		b.WriteString(p)
-		b.WriteByte(' ')
-		b.WriteString(strconv.Itoa(r.version))
-		if r.deleted {
-			b.WriteString(" deleted\n")
-			continue
-		}
-		b.WriteByte(' ')
-		b.WriteString(r.body)
-		b.WriteByte('\n')
-	}
-	for _, k := range sortedIntKeys(w.seq) {
+	w.writeResources(&b, true)
+	for _, k := range sortedKeys(w.seq) {
 		b.WriteString("#" + k + "=" + strconv.Itoa(w.seq[k]) + "\n")
 	}
-	keys := make([]string, 0, len(w.keys))
-	for k := range w.keys {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range sortedKeys(w.keys) {
 		e := w.keys[k]
 		b.WriteString("!" + k + " " + e.fingerprint)
 		if e.done {
@@ -236,7 +219,8 @@ func (w *world) fullKey() string {
 	return w.fkey
 }
 
-func sortedIntKeys(m map[string]int) []string {
+// sortedKeys lists a map's keys in order, for deterministic output.
+func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
