@@ -185,16 +185,32 @@ func ExampleError() {
 }
 
 // BenchmarkMatrix runs every preset under every built-in policy: the
-// whole matrix a page or the API computes.
+// whole matrix a page or the API computes, with the analysis. The presets
+// without races and those with races are measured apart, because a race
+// explores every interleaving.
 func BenchmarkMatrix(b *testing.B) {
-	presets := Presets()
-	b.ReportAllocs()
-	for b.Loop() {
-		for _, p := range presets {
-			if _, err := Run(p.Text, Options{Policies: []string{"all"}}); err != nil {
-				b.Fatal(err)
-			}
+	var sequential, races []Preset
+	for _, p := range Presets() {
+		if strings.Contains(p.Text, "race {") {
+			races = append(races, p)
+		} else {
+			sequential = append(sequential, p)
 		}
+	}
+	for _, group := range []struct {
+		name    string
+		presets []Preset
+	}{{"sequential", sequential}, {"races", races}} {
+		b.Run(group.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				for _, p := range group.presets {
+					if _, err := Run(p.Text, Options{Policies: []string{"all"}}); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
 	}
 }
 
