@@ -46,9 +46,13 @@ func newAnalyst(srv *server, sc *scenario) *analyst {
 	return &analyst{srv: srv, sc: sc}
 }
 
-// before remembers the world a step starts from.
-func (a *analyst) before(int) {
-	a.snap = a.srv.w.clone()
+// before remembers the world a step starts from, which only the
+// existence probe of a create needs.
+func (a *analyst) before(i int) {
+	a.snap = nil
+	if req := a.sc.steps[i].req; req != nil && req.method == "POST" && len(a.sc.decls.unique) > 0 {
+		a.snap = a.srv.w.clone()
+	}
 }
 
 // after examines a single-request step once it has been answered.
@@ -63,6 +67,7 @@ func (a *analyst) after(i int, resp Response) {
 	// A lost response: the client sends the identical request again.
 	retry := *a.srv
 	retry.w = a.srv.w.clone()
+	retry.lean = true // only the status and Location are read
 	again := retry.handle(req)
 	sameEffect := retry.w.stateKey() == a.srv.w.stateKey()
 	okAnswer := again.Status >= 200 && again.Status < 300 || again.Status == 303 && again.Headers["Location"] != ""
@@ -78,7 +83,7 @@ func (a *analyst) after(i int, resp Response) {
 		}
 		a.retryBad = append(a.retryBad, finding{line, fmt.Sprintf("line %d %s %s (first %d): %s", line, req.method, req.path, resp.Status, why)})
 	}
-	if req.method == "POST" {
+	if a.snap != nil {
 		a.probeExistence(i, req, line)
 	}
 }
@@ -118,6 +123,7 @@ func (a *analyst) probeExistence(i int, req *request, line int) {
 	probe := func(w *world, body map[string]any) Response {
 		s := *a.srv
 		s.w = w.clone()
+		s.lean, s.wantBody = true, true // compared by status, header names and body shape
 		r := *req
 		r.body = mustJSON(body)
 		r.headers = copyHeaders(req.headers)
