@@ -17,11 +17,13 @@ export const NATIVE = join(ROOT, 'build', 'worker-e2e', 'httpplay');
 const run = promisify(execFile);
 
 // wranglerEnv keeps wrangler offline and inside the repository: no
-// telemetry, no download of the Request.cf placeholder, and its logs and
-// dev registry under build/ instead of the home directory.
+// telemetry, no update check (it comes with the banner), no download of the
+// Request.cf placeholder, and its logs and dev registry under build/
+// instead of the home directory.
 const wranglerEnv = {
   ...process.env,
   WRANGLER_SEND_METRICS: 'false',
+  WRANGLER_HIDE_BANNER: 'true',
   CLOUDFLARE_CF_FETCH_ENABLED: 'false',
   XDG_CONFIG_HOME: join(ROOT, 'build', 'wrangler-config'),
   WRANGLER_LOG_PATH: join(ROOT, 'build', 'wrangler-logs'),
