@@ -5,6 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import {
@@ -286,6 +287,32 @@ describe('sharing', () => {
     assert.equal(overflow, 0, 'the embed fits a narrow iframe (the matrix scrolls inside)');
     assertClean(seen);
     await page.close();
+  });
+  test('documentation on another origin can frame the embed view, not the playground', async () => {
+    // The host page is served from another port of the loopback address:
+    // another origin, but a local one, which Chromium lets frame a local server.
+    const docs = createServer((req, res) => {
+      res.setHeader('Content-Type', 'text/html; charset=utf-8');
+      res.end(`<!doctype html><title>docs</title>
+        <iframe name="embed" src="${server.url}embed.html#preset=delete-twice"></iframe>
+        <iframe name="playground" src="${server.url}#preset=delete-twice"></iframe>`);
+    });
+    await new Promise((ok) => docs.listen(0, '127.0.0.1', ok));
+    const page = await browser.context.newPage();
+    try {
+      await page.goto(`http://127.0.0.1:${docs.address().port}/`);
+      const embed = page.frame({ name: 'embed' });
+      await embed.waitForFunction(() => document.getElementById('embed-matrix')?.dataset.state === 'ok');
+      assert.equal(await embed.locator('#embed-title').textContent(), 'DELETE the same resource twice');
+      const playground = page.frame({ name: 'playground' });
+      // Wait until the second frame has settled on a document, either the
+      // playground (a failure) or the browser's error page for a refusal.
+      for (let i = 0; i < 100 && ['', 'about:blank'].includes(playground.url()); i++) await page.waitForTimeout(50);
+      assert.match(playground.url(), /^chrome-error:/, 'the playground refuses to be framed');
+    } finally {
+      await page.close();
+      await new Promise((ok) => docs.close(ok));
+    }
   });
 });
 
