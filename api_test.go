@@ -445,27 +445,58 @@ func TestAPIErrors(t *testing.T) {
 	}
 }
 
-// TestAPIBodyLimitWithoutLength sends an oversized body of unknown length,
-// as a chunked upload or the Worker runtime's stream does.
+// TestAPIBodyLimitWithoutLength sends bodies of unknown length, as a
+// chunked upload or the Worker runtime's stream does. A refused body is
+// read on up to maxDrain and closed before the answer, which the Worker
+// runtime needs (see drain).
 func TestAPIBodyLimitWithoutLength(t *testing.T) {
 	t.Parallel()
-	for name, body := range map[string]io.Reader{
-		"over the limit": io.MultiReader(strings.NewReader("GET /users\n\n"), strings.NewReader(strings.Repeat("#", maxRunBody))),
-		"read error":     iotest.ErrReader(io.ErrUnexpectedEOF),
-	} {
+	over := func(n int) io.Reader {
+		return io.MultiReader(strings.NewReader("GET /users\n\n"), strings.NewReader(strings.Repeat("#", n)))
+	}
+	cases := map[string]struct {
+		body     io.Reader
+		status   int
+		leftOver int // bytes the handler must leave unread
+	}{
+		"just over the limit":      {over(maxRunBody), 413, 0},
+		"far over the drain bound": {over(maxRunBody + maxDrain + 1000), 413, 12 + maxRunBody + 1000 - (maxRunBody + 1)},
+		"read error":               {iotest.ErrReader(io.ErrUnexpectedEOF), 400, 0},
+	}
+	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			req := httptest.NewRequest("POST", "/api/run", io.NopCloser(body))
+			body := &closeRecorder{Reader: c.body}
+			req := httptest.NewRequest("POST", "/api/run", body)
 			req.ContentLength = -1
 			rec := httptest.NewRecorder()
 			newHandler(nil).ServeHTTP(rec, req)
-			want := map[string]int{"over the limit": 413, "read error": 400}[name]
-			if rec.Code != want {
-				t.Fatalf("status %d, want %d: %s", rec.Code, want, rec.Body)
+			if rec.Code != c.status {
+				t.Fatalf("status %d, want %d: %s", rec.Code, c.status, rec.Body)
 			}
-			wantProblem("about:blank", want)(t, rec.Body.Bytes())
+			wantProblem("about:blank", c.status)(t, rec.Body.Bytes())
+			if c.status != 413 {
+				return
+			}
+			if !body.closed {
+				t.Error("the refused body was not closed")
+			}
+			if left, _ := io.Copy(io.Discard, c.body); left != int64(c.leftOver) {
+				t.Errorf("%d bytes left unread, want %d", left, c.leftOver)
+			}
 		})
 	}
+}
+
+// closeRecorder is a request body that remembers being closed.
+type closeRecorder struct {
+	io.Reader
+	closed bool
+}
+
+func (c *closeRecorder) Close() error {
+	c.closed = true
+	return nil
 }
 
 func TestAPINilBody(t *testing.T) {

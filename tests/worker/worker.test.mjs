@@ -131,18 +131,30 @@ describe('limits and errors behave the same', () => {
     });
   }
 
-  test('body over 64 KiB without a Content-Length', async () => {
-    // A streamed upload is chunked: the limit must hold while reading.
-    const streamed = () => new ReadableStream({
+  test('bodies over 64 KiB without a Content-Length', async () => {
+    // A streamed upload is chunked: the limit must hold while reading, and
+    // the worker must go on answering afterwards (see drain in api.go).
+    const streamed = (chunks) => new ReadableStream({
       start(c) {
-        for (let i = 0; i < 17; i++) c.enqueue(new TextEncoder().encode('#'.repeat(4096)));
+        for (let i = 0; i < chunks; i++) c.enqueue(new TextEncoder().encode('#'.repeat(4096)));
         c.close();
       },
     });
-    const init = () => ({ method: 'POST', headers: text, body: streamed(), duplex: 'half' });
-    const [w, n] = await Promise.all([request(worker.base, '/api/run', init()), request(native.base, '/api/run', init())]);
-    assert.equal(w.status, 413, `worker: ${w.body}`);
-    assertSameAnswer({ w, n }, 'streamed body over the limit');
+    const init = (chunks) => ({ method: 'POST', headers: text, body: streamed(chunks), duplex: 'half' });
+    const healthy = async (after) => {
+      const res = await request(worker.base, '/api/health', { signal: AbortSignal.timeout(3000) });
+      assert.equal(res.status, 200, `GET /api/health after ${after}`);
+    };
+    for (const chunks of [17, 50]) { // 68 KiB and 200 KiB, both within the drain bound
+      const [w, n] = await Promise.all([request(worker.base, '/api/run', init(chunks)), request(native.base, '/api/run', init(chunks))]);
+      assert.equal(w.status, 413, `worker: ${w.body}`);
+      assertSameAnswer({ w, n }, `streamed body of ${chunks * 4} KiB`);
+      await healthy(`${chunks * 4} KiB`);
+    }
+    // Beyond the drain bound the client may see 413 or a reset connection,
+    // but the worker must stay available.
+    await request(worker.base, '/api/run', init(1280)).catch(() => {});
+    await healthy('5 MiB');
   });
 
   test('CORS preflight', async () => {
