@@ -3,7 +3,8 @@
 //
 //   first matrix: navigation start to the first rendered matrix of the
 //                 default preset (performance mark "httpplay:first-matrix"),
-//                 on a cold profile and then with the browser's caches warm;
+//                 on a cold profile and then with the browser's caches warm,
+//                 with the part spent until the engine is ready;
 //   re-run:       an edit run with Ctrl+Enter to the next painted frame.
 //
 // Usage: node tests/browser/bench.mjs [loads] [edits]   (make bench-web)
@@ -29,11 +30,17 @@ const server = await startServer();
 const browser = await launchBrowser();
 try {
   const firsts = [];
+  const engines = [];
   for (let i = 0; i < loads; i++) {
     const page = await browser.context.newPage();
     await page.goto(server.url);
     await waitForRun(page);
-    firsts.push(await page.evaluate(() => performance.getEntriesByName('httpplay:first-matrix')[0].startTime));
+    const t = await page.evaluate(() => ({
+      first: performance.getEntriesByName('httpplay:first-matrix')[0].startTime,
+      engine: performance.getEntriesByName('httpplay:engine-started')[0].startTime,
+    }));
+    firsts.push(t.first);
+    engines.push(t.engine);
     await page.close();
   }
 
@@ -62,6 +69,7 @@ try {
   console.log(`httpplay playground in headless Chromium (${await browser.context.browser()?.version() ?? 'chromium'})`);
   console.log(fmt('first matrix, cold profile', stats(firsts.slice(0, 1))));
   console.log(fmt('first matrix, warm caches', stats(firsts.slice(1))));
+  console.log(fmt('  of which: engine started', stats(engines.slice(1))));
   console.log(fmt('re-run after edit (run+DOM)', stats(syncs)));
   console.log(fmt('re-run after edit (to paint)', stats(painted)));
   console.log('budgets: first matrix < 600 ms, re-run < 50 ms');
