@@ -81,6 +81,8 @@ describe('presets', () => {
       // Same engine, same bytes: the module's answer is the CLI's answer.
       const got = await page.evaluate((text) => globalThis.httpplay.run(text, '{}'), preset.text);
       assert.equal(got, want, `${preset.name}: wasm JSON equals CLI JSON`);
+      const all = await page.evaluate((text) => globalThis.httpplay.run(text, '{"policies":"all"}'), preset.text);
+      assert.equal(all, await cli('run', '--format', 'json', '--policies', 'all', `preset:${preset.name}`), `${preset.name}: the same under every policy`);
 
       const result = JSON.parse(want);
       assert.equal(await page.locator('#matrix-title').textContent(), result.title);

@@ -355,7 +355,7 @@ function wireEvents() {
       event.preventDefault();
       els.helpDialog.showModal();
     }
-    if (event.key === 'Escape' && event.target.id === 'scenario') {
+    if (event.key === 'Escape' && event.target.id === 'scenario' && !event.isComposing) {
       const cell = els.matrix.querySelector('td.cell[tabindex="0"]');
       if (cell) cell.focus();
     }
