@@ -240,7 +240,7 @@ func handleRun(w http.ResponseWriter, r *http.Request) {
 		}
 		src = *req.Scenario
 		if req.Policies != nil {
-			opts.Policies = req.Policies
+			opts.Policies = cleanPolicies(req.Policies)
 		}
 		opts.PolicyJSON, p, ok = customPolicies(req.Policy)
 		if !ok {
@@ -438,11 +438,22 @@ func isStepLimit(e *simulator.Error) bool {
 	return strings.HasPrefix(e.Msg, "too many requests")
 }
 
+// splitPolicies reads the policies query parameter: ids separated by
+// commas.
 func splitPolicies(s string) []string {
-	if s == "" {
-		return nil
+	return cleanPolicies(strings.Split(s, ","))
+}
+
+// cleanPolicies drops blank ids, so that "?policies=" or ["", " "] select
+// the default columns rather than none at all.
+func cleanPolicies(ids []string) []string {
+	var out []string
+	for _, id := range ids {
+		if id = strings.TrimSpace(id); id != "" {
+			out = append(out, id)
+		}
 	}
-	return strings.Split(s, ",")
+	return out
 }
 
 func handlePolicies(w http.ResponseWriter, r *http.Request) {

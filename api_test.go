@@ -182,6 +182,17 @@ func TestAPIRoutes(t *testing.T) {
 			status: 200, ctype: jsonCT,
 			check: wantResult(twoSteps, simulator.Options{PolicyJSON: []string{custom}}),
 		},
+		"run with blank policy ids": {
+			method: "POST", path: "/api/run?policies=,", header: map[string]string{"Content-Type": "text/plain"},
+			body: twoSteps, status: 200, ctype: jsonCT,
+			check: wantResult(twoSteps, simulator.Options{}),
+		},
+		"run JSON with blank policy ids": {
+			method: "POST", path: "/api/run", header: map[string]string{"Content-Type": "application/json"},
+			body:   runJSON(map[string]any{"scenario": twoSteps, "policies": []string{"", " "}}),
+			status: 200, ctype: jsonCT,
+			check: wantResult(twoSteps, simulator.Options{}),
+		},
 		"run JSON policies win over the query": {
 			method: "POST", path: "/api/run?policies=all", header: map[string]string{"Content-Type": "application/json"},
 			body:   runJSON(map[string]any{"scenario": twoSteps, "policies": []string{"strict"}}),
