@@ -3,16 +3,18 @@
 //
 //   first matrix: navigation start to the first rendered matrix of the
 //                 default preset (performance mark "httpplay:first-matrix"),
-//                 on a cold profile and then with the browser's caches warm,
-//                 with the part spent until the engine is ready;
+//                 cold (a new browser profile for every load) and warm (the
+//                 browser's caches filled), with the part of the warm time
+//                 spent until the engine is ready;
 //   re-run:       an edit run with Ctrl+Enter to the next painted frame.
 //
-// Usage: node tests/browser/bench.mjs [loads] [edits]   (make bench-web)
+// Usage: node tests/browser/bench.mjs [warm loads] [edits] [cold loads]   (make bench-web)
 
 import { buildBinary, launchBrowser, startServer, waitForRun } from './harness.mjs';
 
 const loads = Number(process.argv[2] || 10);
 const edits = Number(process.argv[3] || 30);
+const colds = Number(process.argv[4] || 5);
 
 function stats(xs) {
   const s = [...xs].sort((a, b) => a - b);
@@ -25,23 +27,40 @@ function fmt(name, st) {
   return `${name.padEnd(32)} median ${f(st.median)}   p95 ${f(st.p95)}   min ${f(st.min)}   max ${f(st.max)}   (n=${st.n})`;
 }
 
+/** firstMatrix loads the page and returns its performance marks. */
+async function firstMatrix(context, url) {
+  const page = await context.newPage();
+  await page.goto(url);
+  await waitForRun(page);
+  const t = await page.evaluate(() => ({
+    first: performance.getEntriesByName('httpplay:first-matrix')[0].startTime,
+    engine: performance.getEntriesByName('httpplay:engine-started')[0].startTime,
+  }));
+  await page.close();
+  return t;
+}
+
 await buildBinary();
 const server = await startServer();
+// Every cold load gets a new browser with an empty profile: no HTTP cache,
+// no compiled code cache.
+const coldFirsts = [];
+for (let i = 0; i < colds; i++) {
+  const fresh = await launchBrowser();
+  try {
+    coldFirsts.push((await firstMatrix(fresh.context, server.url)).first);
+  } finally {
+    await fresh.close();
+  }
+}
 const browser = await launchBrowser();
 try {
   const firsts = [];
   const engines = [];
   for (let i = 0; i < loads; i++) {
-    const page = await browser.context.newPage();
-    await page.goto(server.url);
-    await waitForRun(page);
-    const t = await page.evaluate(() => ({
-      first: performance.getEntriesByName('httpplay:first-matrix')[0].startTime,
-      engine: performance.getEntriesByName('httpplay:engine-started')[0].startTime,
-    }));
+    const t = await firstMatrix(browser.context, server.url);
     firsts.push(t.first);
     engines.push(t.engine);
-    await page.close();
   }
 
   const page = await browser.context.newPage();
@@ -67,7 +86,7 @@ try {
   await page.close();
 
   console.log(`httpplay playground in headless Chromium (${await browser.context.browser()?.version() ?? 'chromium'})`);
-  console.log(fmt('first matrix, cold profile', stats(firsts.slice(0, 1))));
+  console.log(fmt('first matrix, cold profile', stats(coldFirsts)));
   console.log(fmt('first matrix, warm caches', stats(firsts.slice(1))));
   console.log(fmt('  of which: engine started', stats(engines.slice(1))));
   console.log(fmt('re-run after edit (run+DOM)', stats(syncs)));
