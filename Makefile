@@ -5,8 +5,9 @@
 GO        ?= go
 GOROOT    := $(shell $(GO) env GOROOT)
 # Staticcheck release 2025.1.1 is module version v0.6.1; the module proxy
-# resolves only the latter.
-STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.6.1
+# resolves only the latter. It is installed into build/ for this machine, so
+# that it can also check the GOOS=js code.
+STATICCHECK := build/bin/staticcheck
 WASM_EXEC := $(GOROOT)/lib/wasm/go_js_wasm_exec
 FUZZTIME  ?= 10s
 
@@ -39,9 +40,10 @@ size: wasm
 	    printf "hello world        %5d KB gzip\n", h / 1024; \
 	    printf "ratio              %5.2fx (budget 2x: %d KB)\n", o / h, 2 * h / 1024 }'
 
-## test-browser: the playground in headless Chromium (playwright-core) against the native server
+## test-browser: the playground in headless Chromium (playwright-core) against the native server,
+## and the page's pure modules in Node (they are ES modules in a package without "type")
 test-browser: wasm
-	node --test --test-concurrency=1 tests/browser/
+	node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON --test --test-concurrency=1 tests/browser/
 
 ## bench-web: time to the first matrix and to a re-run after an edit, in headless Chromium
 bench-web: wasm
@@ -51,11 +53,16 @@ bench-web: wasm
 test: lint test-go test-wasm fuzz test-browser test-worker
 
 ## lint: formatting, vet and staticcheck
-lint:
+lint: $(STATICCHECK)
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './node_modules/*')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	$(STATICCHECK) ./...
+	GOOS=js GOARCH=wasm $(GO) vet ./...
+	GOOS=js GOARCH=wasm $(STATICCHECK) ./...
+
+$(STATICCHECK):
+	GOBIN=$(CURDIR)/build/bin $(GO) install honnef.co/go/tools/cmd/staticcheck@v0.6.1
 
 ## test-go: all Go tests natively, with the race detector
 test-go:
@@ -65,9 +72,10 @@ test-go:
 test-wasm:
 	GOOS=js GOARCH=wasm $(GO) test -count=1 -exec="$(WASM_EXEC)" ./simulator/... ./wasm/...
 
-## fuzz: a short run of every parser fuzz target
+## fuzz: a short run of each fuzz target: the scenario parser and runner, and the API
 fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./simulator
+	$(GO) test -run='^$$' -fuzz='^FuzzRun$$' -fuzztime=$(FUZZTIME) .
 
 ## bench: every benchmark
 bench:

@@ -29,6 +29,11 @@ const maxRunBody = 64 << 10
 // refused with 422 rather than answered in part.
 const apiMaxStates = 1000
 
+// apiMaxTotalStates bounds the race states of one request over all its
+// races and columns, so that a body full of races cannot keep a core (or a
+// Worker's CPU allowance) busy: past it, races are incomplete and refused.
+const apiMaxTotalStates = 20000
+
 // presetMaxAge is how long a client may reuse a preset result without
 // asking again. Results change only when a new version is deployed, and the
 // ETag makes the revalidation after that a cheap 304.
@@ -268,6 +273,7 @@ func handleRun(w http.ResponseWriter, r *http.Request) {
 // answered.
 func run(w http.ResponseWriter, src string, opts simulator.Options) (*simulator.Result, bool) {
 	opts.MaxStates = apiMaxStates
+	opts.MaxTotalStates = apiMaxTotalStates
 	res, err := simulator.Run(src, opts)
 	if err != nil {
 		writeProblem(w, runProblem(err))
@@ -289,8 +295,8 @@ func incompleteRace(res *simulator.Result) (problem, bool) {
 				continue
 			}
 			p := typedProblem(problemRaceTooLarge, fmt.Sprintf(
-				"line %d: the race has %s orders, and exploring them for %s needs more than the %d states the API allows; race fewer requests at once",
-				step.Line, rr.Orders, col, apiMaxStates))
+				"line %d: the race has %s orders, and exploring them for %s needs more than the API allows (%d states per race and column, %d for the whole request); race fewer requests at once",
+				step.Line, rr.Orders, col, apiMaxStates, apiMaxTotalStates))
 			p.Line, p.Limit = step.Line, apiMaxStates
 			return p, true
 		}
@@ -421,7 +427,7 @@ func runProblem(err error) problem {
 		// invalid custom policy, both described by the message.
 		return typedProblem(problemInvalidRequest, err.Error())
 	}
-	if isStepLimit(se) {
+	if errors.Is(se, simulator.ErrTooManySteps) {
 		p := typedProblem(problemTooManySteps, fmt.Sprintf("line %d: %s", se.Line, se.Msg))
 		p.Line, p.Column, p.Limit = se.Line, se.Col, simulator.MaxSteps
 		return p
@@ -429,13 +435,6 @@ func runProblem(err error) problem {
 	p := typedProblem(problemScenario, fmt.Sprintf("line %d, column %d: %s", se.Line, se.Col, se.Msg))
 	p.Line, p.Column = se.Line, se.Col
 	return p
-}
-
-// isStepLimit reports whether a scenario error is the MaxSteps bound. The
-// simulator reports it as a scenario error with a fixed wording; the API
-// test of a scenario one request over the bound catches a change of it.
-func isStepLimit(e *simulator.Error) bool {
-	return strings.HasPrefix(e.Msg, "too many requests")
 }
 
 // splitPolicies reads the policies query parameter: ids separated by

@@ -202,7 +202,7 @@ func jsonShape(body string) string {
 func (a *analyst) race(i int, rr *RaceResult) {
 	line := a.sc.steps[i].line
 	a.races++
-	for _, o := range rr.Outcomes {
+	for _, o := range rr.all {
 		if o.LostUpdate != "" {
 			a.lost = append(a.lost, finding{line, fmt.Sprintf("line %d, outcome %s: %s (order: %s)", line, statusList(o.Statuses), o.LostUpdate, strings.Join(o.Example, ", "))})
 			break
@@ -212,7 +212,7 @@ func (a *analyst) race(i int, rr *RaceResult) {
 		return
 	}
 	a.uniqueRaces++
-	for _, o := range rr.Outcomes {
+	for _, o := range rr.all {
 		if clash := a.uniqueBroken(o.world); clash != "" {
 			a.doubleBooked = append(a.doubleBooked, finding{line, fmt.Sprintf("line %d, outcome %s: %s (order: %s)", line, statusList(o.Statuses), clash, strings.Join(o.Example, ", "))})
 			break

@@ -19,6 +19,10 @@ type Options struct {
 	// MaxStates bounds the states a race explores per column;
 	// DefaultMaxStates when zero.
 	MaxStates int
+	// MaxTotalStates bounds the race states of the whole run, over every
+	// race and column, so that a host can cap the work one request causes;
+	// zero means no bound beyond MaxStates. Races past it are incomplete.
+	MaxTotalStates int
 }
 
 // Result is the outcome of one scenario under every selected policy: the

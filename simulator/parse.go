@@ -380,7 +380,9 @@ func (p *parser) request(vars map[string]bool) (*requestSpec, error) {
 	}
 	p.count++
 	if p.count > MaxSteps {
-		return nil, p.errorf(lineNo, method.col, "too many requests: a scenario may have at most %d", MaxSteps)
+		err := p.errorf(lineNo, method.col, "too many requests: a scenario may have at most %d", MaxSteps)
+		err.Err = ErrTooManySteps
+		return nil, err
 	}
 	req := &requestSpec{line: lineNo, col: method.col, method: method.text, path: path.text}
 	if err := p.checkVars(path.text, lineNo, path.col, vars); err != nil {

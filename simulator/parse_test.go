@@ -123,6 +123,9 @@ func TestMaxSteps(t *testing.T) {
 	if err == nil || err.Error() != want {
 		t.Errorf("error %v, want %s", err, want)
 	}
+	if !errors.Is(err, ErrTooManySteps) {
+		t.Error("the step limit must be recognisable with errors.Is")
+	}
 }
 
 // FuzzParse checks that no input makes the parser (or the run that

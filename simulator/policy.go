@@ -479,6 +479,13 @@ func selectPolicies(ids []string, custom []*Policy) ([]*Policy, error) {
 	for _, c := range custom {
 		customByID[c.ID] = c
 	}
+	var named []string
+	for _, id := range ids {
+		if id = strings.TrimSpace(id); id != "" {
+			named = append(named, id)
+		}
+	}
+	ids = named
 	switch {
 	case len(ids) == 0:
 		for _, id := range DefaultPolicyIDs() {
@@ -490,10 +497,6 @@ func selectPolicies(ids []string, custom []*Policy) ([]*Policy, error) {
 		}
 	default:
 		for _, id := range ids {
-			id = strings.TrimSpace(id)
-			if id == "" {
-				continue
-			}
 			if p, ok := byID[id]; ok {
 				add(p)
 			} else if c, ok := customByID[id]; ok {

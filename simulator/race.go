@@ -29,6 +29,8 @@ type RaceResult struct {
 	// bound of all orders, as text because it can exceed any integer.
 	Orders string `json:"orders"`
 	Note   string `json:"note,omitempty"`
+
+	all []*Outcome // every distinct outcome, for the analysis
 }
 
 // Outcome is one distinct result of a race: each request's status (in the
@@ -40,7 +42,10 @@ type Outcome struct {
 	Orders     int                        `json:"orders"`
 	Example    []string                   `json:"example"`
 	Final      map[string]json.RawMessage `json:"final"`
-	LostUpdate string                     `json:"lost_update,omitempty"`
+	// Finals counts the distinct final states behind this outcome; Final
+	// and Example show one of them.
+	Finals     int    `json:"finals"`
+	LostUpdate string `json:"lost_update,omitempty"`
 
 	finalKey string
 	world    *world
@@ -160,24 +165,18 @@ func (s *server) runRace(rs *raceSpec, vars map[string]string, iso isolation, ma
 	for _, p := range parts {
 		o := e.materialize(p)
 		total += o.Orders
-		o.Final = o.world.snapshot()
 		o.LostUpdate = lostUpdate(o)
 		outs = append(outs, o)
-		res.Outcomes = append(res.Outcomes, *o)
 	}
-	sort.SliceStable(res.Outcomes, func(i, j int) bool {
-		a, b := res.Outcomes[i], res.Outcomes[j]
-		for k := range a.Statuses {
-			if a.Statuses[k] != b.Statuses[k] {
-				return a.Statuses[k] < b.Statuses[k]
-			}
-		}
-		return a.finalKey < b.finalKey
-	})
+	res.all = outs
+	res.Outcomes = groupOutcomes(outs)
 	if e.truncated {
 		bound := e.lowerBound()
 		res.Orders = "≥ " + bound
 		res.Note = fmt.Sprintf("explored %s of ≥ %s orders: the bound of %s states was reached, so these outcomes are some, not all", groupDigits(strconv.Itoa(total)), bound, groupDigits(strconv.Itoa(max)))
+		if e.srv.cache.budget == 0 {
+			res.Note = fmt.Sprintf("explored %s of ≥ %s orders: the run's total budget of states was spent, so these outcomes are some, not all", groupDigits(strconv.Itoa(total)), bound)
+		}
 	} else {
 		res.Orders = strconv.Itoa(total)
 	}
@@ -186,6 +185,51 @@ func (s *server) runRace(rs *raceSpec, vars map[string]string, iso isolation, ma
 		// in exploration order, which is the one its example shows.
 		s.w = outs[0].world
 	}
+	return res
+}
+
+// groupOutcomes merges outcomes whose statuses and situations agree and
+// that differ only in their final state (say, which client got which
+// server-assigned id): people compare answers, and eight racing creates
+// would otherwise list 40 320 outcomes. The one shown is the first that
+// loses an update, if any does, so that its example is the order to worry
+// about.
+func groupOutcomes(outs []*Outcome) []Outcome {
+	var keys []string
+	groups := map[string][]*Outcome{}
+	for _, o := range outs {
+		k := statusList(o.Statuses) + " " + strings.Join(o.Situations, ",")
+		if _, seen := groups[k]; !seen {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], o)
+	}
+	res := make([]Outcome, 0, len(keys))
+	for _, k := range keys {
+		members := groups[k]
+		shown := members[0]
+		orders := 0
+		for _, m := range members {
+			orders += m.Orders
+			if shown.LostUpdate == "" && m.LostUpdate != "" {
+				shown = m
+			}
+		}
+		o := *shown
+		o.Orders = orders
+		o.Finals = len(members)
+		o.Final = shown.world.snapshot()
+		res = append(res, o)
+	}
+	sort.SliceStable(res, func(i, j int) bool {
+		a, b := res[i].Statuses, res[j].Statuses
+		for k := range a {
+			if a[k] != b[k] {
+				return a[k] < b[k]
+			}
+		}
+		return false
+	})
 	return res
 }
 
@@ -279,11 +323,14 @@ func (e *explorer) explore(st *raceState) []*partial {
 	if outs, ok := e.memo[k]; ok {
 		return outs
 	}
-	if e.explored >= e.max {
+	if e.explored >= e.max || e.srv.cache.budget == 0 {
 		e.truncated = true
 		return nil
 	}
 	e.explored++
+	if e.srv.cache.budget > 0 {
+		e.srv.cache.budget--
+	}
 	var merged []*partial
 	index := map[string]*partial{}
 	for c := range st.clients {

@@ -86,10 +86,10 @@ func TestRaceOutcomes(t *testing.T) {
 		double    bool
 	}{
 		{"If-Match PUTs, atomic", putRace, "atomic", "200+412 x1 | 412+200 x1", false, false},
-		{"If-Match PUTs, check-then-act", putRace, "check-then-act", "200+200 x2 | 200+200 x2 | 200+412 x1 | 412+200 x1", true, false},
-		{"blind read-modify-write, atomic", blindPutRace, "atomic", "200+200+200+200 x3 | 200+200+200+200 x3", true, false},
+		{"If-Match PUTs, check-then-act", putRace, "check-then-act", "200+200 x4 | 200+412 x1 | 412+200 x1", true, false},
+		{"blind read-modify-write, atomic", blindPutRace, "atomic", "200+200+200+200 x6", true, false},
 		{"same slot, atomic", slotRace, "atomic", "201+409 x1 | 409+201 x1", false, false},
-		{"same slot, check-then-act", slotRace, "check-then-act", "201+201 x2 | 201+201 x2 | 201+409 x1 | 409+201 x1", false, true},
+		{"same slot, check-then-act", slotRace, "check-then-act", "201+201 x4 | 201+409 x1 | 409+201 x1", false, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -113,6 +113,50 @@ func TestRaceOutcomes(t *testing.T) {
 				t.Errorf("double_booking %+v, want true", p.DoubleBooking)
 			}
 		})
+	}
+}
+
+func TestRaceGroupsFinalStates(t *testing.T) {
+	t.Parallel()
+	// Four creates without ids: every order gives each client another id,
+	// so there are 24 final states but one answer to show.
+	var b strings.Builder
+	b.WriteString("race {\n")
+	for i := 0; i < 4; i++ {
+		fmt.Fprintf(&b, "  POST /q\n  {\"n\":%d}\n\n", i)
+	}
+	b.WriteString("}\n")
+	res, err := Run(b.String(), Options{Policies: []string{"strict"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rr := raceResult(t, res, "strict")
+	if len(rr.Outcomes) != 1 || rr.Outcomes[0].Finals != 24 || rr.Outcomes[0].Orders != 24 {
+		t.Errorf("outcomes %s, finals %d; want one outcome over 24 final states", outcomeSet(rr), rr.Outcomes[0].Finals)
+	}
+}
+
+func TestRunStateBudget(t *testing.T) {
+	t.Parallel()
+	src := raceScenario(4) + "\n" + raceScenario(4)[len("@unique /bookings slot\n\n"):]
+	res, err := Run(src, Options{Policies: []string{"strict", "idempotent"}, MaxTotalStates: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	explored := 0
+	incomplete := 0
+	for _, st := range res.Steps {
+		for _, id := range res.Policies {
+			if rr := st.Results[id].Race; rr != nil {
+				explored += rr.Explored
+				if !rr.Complete {
+					incomplete++
+				}
+			}
+		}
+	}
+	if explored != 30 || incomplete == 0 {
+		t.Errorf("explored %d states with %d incomplete races; want exactly the budget of 30 and some incomplete", explored, incomplete)
 	}
 }
 

@@ -58,7 +58,7 @@ func Run(src string, opts Options) (*Result, error) {
 	if max <= 0 {
 		max = DefaultMaxStates
 	}
-	return play(sc, columnsFor(policies, isos), max), nil
+	return play(sc, columnsFor(policies, isos), max, opts.MaxTotalStates), nil
 }
 
 // optionError is a problem with Options rather than with the scenario.
@@ -98,7 +98,7 @@ func columnsFor(policies []*Policy, isos []isolation) []column {
 }
 
 // play runs a parsed scenario; it cannot fail.
-func play(sc *scenario, cols []column, maxStates int) *Result {
+func play(sc *scenario, cols []column, maxStates, maxTotal int) *Result {
 	res := &Result{Title: sc.title, Policies: make([]string, len(cols))}
 	if res.Title == "" {
 		res.Title = "Untitled scenario"
@@ -121,6 +121,9 @@ func play(sc *scenario, cols []column, maxStates int) *Result {
 		}
 	}
 	cache := newRunCache()
+	if maxTotal > 0 {
+		cache.budget = maxTotal
+	}
 	res.Properties = make(map[string]Properties, len(cols))
 	for _, c := range cols {
 		srv := newServer(c.policy, &sc.decls, cache)

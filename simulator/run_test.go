@@ -18,6 +18,7 @@ func TestRunOptions(t *testing.T) {
 	}{
 		{"default", Options{}, []string{"strict", "idempotent", "see-other", "unprocessable", "bad-request", "enumeration-safe", "conditional"}, ""},
 		{"all", Options{Policies: []string{"all"}}, builtinOrder, ""},
+		{"blank ids mean the defaults", Options{Policies: []string{"", " "}}, []string{"strict", "idempotent", "see-other", "unprocessable", "bad-request", "enumeration-safe", "conditional"}, ""},
 		{"chosen order kept", Options{Policies: []string{"github", "strict", "github"}}, []string{"github", "strict"}, ""},
 		{"custom appended", Options{Policies: []string{"strict"}, PolicyJSON: []string{`{"id":"mine","rules":{"missing":{"status":410}}}`}}, []string{"strict", "mine"}, ""},
 		{"unknown policy", Options{Policies: []string{"lenient"}}, nil, `unknown policy "lenient"`},

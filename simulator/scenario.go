@@ -1,6 +1,7 @@
 package simulator
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -9,13 +10,23 @@ import (
 // cannot make a host work without end.
 const MaxSteps = 200
 
+// ErrTooManySteps is what an *Error for a scenario over MaxSteps wraps,
+// so that hosts can tell the limit from other mistakes with errors.Is.
+var ErrTooManySteps = errors.New("too many requests")
+
 // Error is a problem in a scenario's text, with the position it refers to.
 type Error struct {
 	File string
 	Line int
 	Col  int
 	Msg  string
+	// Err is the kind of problem when a host may need to tell it apart
+	// (ErrTooManySteps); nil for ordinary mistakes.
+	Err error
 }
+
+// Unwrap returns the kind of problem, for errors.Is.
+func (e *Error) Unwrap() error { return e.Err }
 
 // Error formats the problem as FILE:LINE:COL: message.
 func (e *Error) Error() string {

@@ -36,6 +36,9 @@ type runCache struct {
 	noID  map[string]string
 	segs  map[string][]string
 	keys  map[ruleKeyArgs][]string
+	// budget is how many more race states the whole run may explore;
+	// negative means no limit.
+	budget int
 }
 
 type ruleKeyArgs struct {
@@ -51,7 +54,7 @@ type canonical struct {
 }
 
 func newRunCache() *runCache {
-	return &runCache{canon: map[string]canonical{}, noID: map[string]string{}, segs: map[string][]string{}, keys: map[ruleKeyArgs][]string{}}
+	return &runCache{canon: map[string]canonical{}, noID: map[string]string{}, segs: map[string][]string{}, keys: map[ruleKeyArgs][]string{}, budget: -1}
 }
 
 // withoutID is the package function, remembered per body: races compare
