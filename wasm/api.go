@@ -104,7 +104,7 @@ func runJSON(src, optionsJSON string) ([]byte, error) {
 // parseOptions reads the options object:
 //
 //	{"file": "scenario", "policies": ["strict", "zalando"], "policyJSON": [{...}],
-//	 "isolation": ["atomic", "check-then-act"], "maxStates": 10000}
+//	 "isolation": ["atomic", "check-then-act"], "maxStates": 10000, "maxTotalStates": 20000}
 //
 // Every member is optional; "policies" and "isolation" may also be
 // comma-separated strings such as "all", and each "policyJSON" element may be
@@ -127,15 +127,11 @@ func parseOptions(optionsJSON string) (opts simulator.Options, err error) {
 	if opts.Isolation, err = stringList(root, "isolation"); err != nil {
 		return opts, err
 	}
-	switch m := root.Get("maxStates"); m.Type {
-	case gjson.Null:
-	case gjson.Number:
-		if m.Num != float64(int(m.Num)) || m.Num < 1 {
-			return opts, fmt.Errorf("options: maxStates: %s is not a positive integer", m.Raw)
-		}
-		opts.MaxStates = int(m.Num)
-	default:
-		return opts, fmt.Errorf("options: maxStates: %s is not a number", m.Raw)
+	if opts.MaxStates, err = positiveInt(root, "maxStates"); err != nil {
+		return opts, err
+	}
+	if opts.MaxTotalStates, err = positiveInt(root, "maxTotalStates"); err != nil {
+		return opts, err
 	}
 	for _, def := range root.Get("policyJSON").Array() {
 		switch {
@@ -170,6 +166,22 @@ func stringList(obj gjson.Result, key string) ([]string, error) {
 		return nil, nil
 	default:
 		return nil, fmt.Errorf("options: %s: want an array of strings or a comma-separated string", key)
+	}
+}
+
+// positiveInt reads member key of obj as a positive integer; a missing or
+// null member is 0, which the simulator reads as its default.
+func positiveInt(obj gjson.Result, key string) (int, error) {
+	switch v := obj.Get(key); v.Type {
+	case gjson.Null:
+		return 0, nil
+	case gjson.Number:
+		if v.Num != float64(int(v.Num)) || v.Num < 1 {
+			return 0, fmt.Errorf("options: %s: %s is not a positive integer", key, v.Raw)
+		}
+		return int(v.Num), nil
+	default:
+		return 0, fmt.Errorf("options: %s: %s is not a number", key, v.Raw)
 	}
 }
 

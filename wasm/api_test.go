@@ -40,6 +40,8 @@ func TestParseOptions(t *testing.T) {
 		"fractional states": {in: `{"maxStates": 1.5}`, wantErr: "not a positive integer"},
 		"zero states":       {in: `{"maxStates": 0}`, wantErr: "not a positive integer"},
 		"string states":     {in: `{"maxStates": "9"}`, wantErr: "not a number"},
+		"total states":      {in: `{"maxTotalStates": 40000}`, want: simulator.Options{MaxTotalStates: 40000}},
+		"negative total":    {in: `{"maxTotalStates": -1}`, wantErr: "maxTotalStates: -1 is not a positive integer"},
 		"number definition": {in: `{"policyJSON": [3]}`, wantErr: "3 is not a policy definition"},
 	}
 	for name, tt := range tests {

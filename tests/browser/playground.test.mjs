@@ -387,6 +387,19 @@ describe('untrusted input', () => {
     assertClean(seen);
     await page.close();
   });
+  test('a link with a huge race is explored only up to the page\'s bound', async () => {
+    const clients = Array.from({ length: 6 }, (_, c) =>
+      `  client c${c} {\n    POST /b\n    Content-Type: application/json\n    {"slot": "x", "n": ${c}}\n\n    DELETE /b/x\n  }`).join('\n');
+    const race = `race {\n${clients}\n}`;
+    const text = `# Huge\n@unique /b slot\n\n${[race, race, race, race].join('\n\n')}\n`;
+    const { page, seen } = await open(fragmentFor({ text }));
+    assert.equal(await page.locator('#matrix').getAttribute('data-state'), 'ok');
+    assert.ok(await page.locator('#matrix .partial').count() > 0, 'races past the bound are marked partial');
+    await page.locator('#matrix td.cell.race:has(.partial)').first().click();
+    assert.match(await page.locator('#details').innerText(), /exploration stopped at its bound/);
+    assertClean(seen);
+    await page.close();
+  });
 });
 
 describe('offline and layout', () => {

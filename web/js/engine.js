@@ -13,6 +13,12 @@ export class ScenarioError extends Error {
   }
 }
 
+// LIMITS bounds the race exploration of one run. Scenarios come from links
+// anyone can write, and a race of eight requests has tens of thousands of
+// states per column: without a bound such a link would freeze the tab for
+// minutes. A race cut short is shown as partial. Presets need a few hundred.
+const LIMITS = { maxStates: 10000, maxTotalStates: 20000 };
+
 let loading = null;
 
 /**
@@ -60,12 +66,12 @@ export class Engine {
   }
 
   /**
-   * run simulates text under options ({policies: [...]}) and returns
+   * run simulates text under options ({policies: [...]}, within LIMITS) and returns
    * {json, result}: the canonical JSON text and its parsed form.
    * It throws ScenarioError for scenario mistakes and Error for the rest.
    */
   run(text, options = {}) {
-    const out = this.#api.run(String(text), JSON.stringify(options));
+    const out = this.#api.run(String(text), JSON.stringify({ ...LIMITS, ...options }));
     if (typeof out !== 'string') throw toError(out);
     return { json: out, result: JSON.parse(out) };
   }
