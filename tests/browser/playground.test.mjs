@@ -403,27 +403,33 @@ describe('untrusted input', () => {
 });
 
 describe('offline and layout', () => {
-  test('no request after load, light and dark, 1280 and 360 px, screenshots', async () => {
+  test('offline after load with no request, light and dark, 1280 and 360 px, screenshots', async () => {
     await mkdir(ARTIFACTS, { recursive: true });
     for (const [width, scheme] of [[1280, 'light'], [1280, 'dark'], [360, 'light'], [360, 'dark']]) {
       const { page, seen } = await open('', { width, scheme });
       await page.waitForFunction(() => document.documentElement.dataset.ready === 'true');
       const loaded = seen.requests.length;
-      // Exercise the page: presets, chips, edits, an error and details.
-      let n = await runs(page);
-      await page.selectOption('#preset', 'booking-race');
-      await waitForRun(page, ++n);
-      await page.locator('#chips-all').click();
-      await waitForRun(page, ++n);
-      await page.locator('#matrix td.cell').first().click();
-      await page.selectOption('#preset', 'follow-twice');
-      await waitForRun(page, ++n);
-      await page.locator('#chips-default').click();
-      await waitForRun(page, ++n);
-      await page.locator('#share-button').click();
-      await page.locator('#share-menu button[data-action="copy-markdown"]').click();
-      await page.locator('#toast.show, #copy-dialog[open]').first().waitFor();
-      await page.keyboard.press('Escape');
+      // Exercise the page offline: presets, chips, details and sharing.
+      await browser.context.setOffline(true);
+      try {
+        let n = await runs(page);
+        await page.selectOption('#preset', 'booking-race');
+        await waitForRun(page, ++n);
+        await page.locator('#chips-all').click();
+        await waitForRun(page, ++n);
+        await page.locator('#matrix td.cell').first().click();
+        await page.selectOption('#preset', 'follow-twice');
+        await waitForRun(page, ++n);
+        await page.locator('#chips-default').click();
+        await waitForRun(page, ++n);
+        await page.locator('#share-button').click();
+        await page.locator('#share-menu button[data-action="copy-markdown"]').click();
+        await page.locator('#toast.show, #copy-dialog[open]').first().waitFor();
+        await page.keyboard.press('Escape');
+      } finally {
+        await browser.context.setOffline(false);
+      }
+      assert.equal(await page.locator('#matrix').getAttribute('data-state'), 'ok', 'the page kept working offline');
       assert.equal(seen.requests.length, loaded, `${width} ${scheme}: no network request after load: ${seen.requests.slice(loaded)}`);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       assert.equal(overflow, 0, `${width} ${scheme}: nothing overflows the page horizontally`);
