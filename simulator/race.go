@@ -3,6 +3,8 @@ package simulator
 import (
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
+	"io"
 	"math"
 	"sort"
 	"strconv"
@@ -11,6 +13,18 @@ import (
 
 // DefaultMaxStates bounds the states one race explores per policy.
 const DefaultMaxStates = 100000
+
+// maxKeptBytes bounds the partial outcomes one exploration makes, and
+// partialCost is what one costs apart from its statuses.
+const (
+	maxKeptBytes = 64 << 20
+	partialCost  = 112
+)
+
+// stepsPerState bounds the steps of an exploration to this many per
+// allowed state, which is generous for races of a few clients and keeps a
+// race of very many clients from spending its bound on known states.
+const stepsPerState = 8
 
 // RaceRequest is one request of a race, with the client that sends it.
 type RaceRequest struct {
@@ -123,8 +137,12 @@ type explorer struct {
 	max       int
 	explored  int
 	truncated bool
-	memo      map[string][]*partial
-	steps     map[string]*stepResult
+	reason    string // why the exploration stopped early
+	memo      map[stateKey][]*partial
+	steps     map[stateKey]*stepResult
+	work      int // steps taken, known or new
+	kept      int // bytes of partial outcomes and final worlds made
+	cached    int // bytes of worlds the step cache holds
 	wantBody  bool
 }
 
@@ -146,7 +164,7 @@ type partial struct {
 // runRace explores a race step from the server's current world, leaves
 // the world of the first outcome in place and returns the result.
 func (s *server) runRace(rs *raceSpec, vars map[string]string, iso isolation, max int) RaceResult {
-	e := &explorer{srv: s, iso: iso, max: max, memo: map[string][]*partial{}, steps: map[string]*stepResult{}}
+	e := &explorer{srv: s, iso: iso, max: max, memo: map[stateKey][]*partial{}, steps: map[stateKey]*stepResult{}}
 	for _, c := range rs.clients {
 		e.clients = append(e.clients, raceClient{name: c.name, reqs: c.reqs, first: e.nreq})
 		e.nreq += len(c.reqs)
@@ -173,10 +191,7 @@ func (s *server) runRace(rs *raceSpec, vars map[string]string, iso isolation, ma
 	if e.truncated {
 		bound := e.lowerBound()
 		res.Orders = "≥ " + bound
-		res.Note = fmt.Sprintf("explored %s of ≥ %s orders: the bound of %s states was reached, so these outcomes are some, not all", groupDigits(strconv.Itoa(total)), bound, groupDigits(strconv.Itoa(max)))
-		if e.srv.cache.budget == 0 {
-			res.Note = fmt.Sprintf("explored %s of ≥ %s orders: the run's total budget of states was spent, so these outcomes are some, not all", groupDigits(strconv.Itoa(total)), bound)
-		}
+		res.Note = fmt.Sprintf("explored %s of ≥ %s orders: %s, so these outcomes are some, not all", groupDigits(strconv.Itoa(total)), bound, e.reason)
 	} else {
 		res.Orders = strconv.Itoa(total)
 	}
@@ -186,6 +201,40 @@ func (s *server) runRace(rs *raceSpec, vars map[string]string, iso isolation, ma
 		s.w = outs[0].world
 	}
 	return res
+}
+
+// stopped reports whether the exploration must not enter a new state,
+// recording the first bound that stopped it.
+func (e *explorer) stopped() bool {
+	switch {
+	case e.truncated:
+		return true
+	case e.explored >= e.max:
+		e.stop(fmt.Sprintf("the bound of %s states was reached", groupDigits(strconv.Itoa(e.max))))
+	case e.srv.cache.budget == 0:
+		e.stop("the run's total budget of states was spent")
+	case e.kept > maxKeptBytes:
+		e.stop(fmt.Sprintf("the outcomes found filled the %d MiB kept for them", maxKeptBytes>>20))
+	default:
+		return false
+	}
+	return true
+}
+
+func (e *explorer) stop(reason string) {
+	if !e.truncated {
+		e.truncated, e.reason = true, reason
+	}
+}
+
+// release drops the worlds and ungrouped outcomes that only the analysis
+// needed: a result can hold many races under many columns.
+func (rr *RaceResult) release() {
+	rr.all = nil
+	for i := range rr.Outcomes {
+		rr.Outcomes[i].world = nil
+		rr.Outcomes[i].writes = nil
+	}
 }
 
 // groupOutcomes merges outcomes whose statuses and situations agree and
@@ -272,15 +321,28 @@ func copyStrings(m map[string]string) map[string]string {
 }
 
 // key is the memo key of a state: everything that decides the future.
-func (e *explorer) key(st *raceState) string {
-	var b strings.Builder
-	b.WriteString(st.w.fullKey())
+//
+// The key is a 128-bit FNV hash of that description rather than the
+// description itself: with many clients or a large world the text runs to
+// kilobytes, and the memo holds one per state.
+func (e *explorer) key(st *raceState) stateKey {
+	h := fnv.New128a()
+	io.WriteString(h, st.w.fullKey())
 	for i := range st.clients {
-		b.WriteByte('|')
-		b.WriteString(st.clients[i].key())
+		io.WriteString(h, "|")
+		io.WriteString(h, st.clients[i].key())
 	}
-	return b.String()
+	var k stateKey
+	h.Sum(k[:0])
+	return k
 }
+
+// stateKey identifies a state of an exploration.
+type stateKey [16]byte
+
+// maxStepCacheBytes bounds the remembered steps; each holds a world, and a
+// race of many clients would otherwise keep every world it ever made.
+const maxStepCacheBytes = 64 << 20
 
 // key identifies where a client is and what it knows.
 func (c *clientState) key() string {
@@ -317,14 +379,18 @@ func (e *explorer) explore(st *raceState) []*partial {
 		}
 	}
 	if done {
-		return []*partial{{slots: strings.Repeat("\x00", 3*e.nreq), final: st.w.stateKey(), world: st.w, orders: 1}}
+		// The final state is kept as a hash: the text of a large world runs
+		// to kilobytes, and every partial outcome above carries it.
+		sum := fnv.New128a()
+		io.WriteString(sum, st.w.stateKey())
+		e.kept += st.w.size()
+		return []*partial{{slots: strings.Repeat("\x00", 3*e.nreq), final: string(sum.Sum(nil)), world: st.w, orders: 1}}
 	}
 	k := e.key(st)
 	if outs, ok := e.memo[k]; ok {
 		return outs
 	}
-	if e.explored >= e.max || e.srv.cache.budget == 0 {
-		e.truncated = true
+	if e.stopped() {
 		return nil
 	}
 	e.explored++
@@ -337,8 +403,24 @@ func (e *explorer) explore(st *raceState) []*partial {
 		if st.clients[c].idx >= len(e.clients[c].reqs) {
 			continue
 		}
+		// Steps are bounded too: with many clients each state has many
+		// successors, and most of them are states already known.
+		if e.work >= stepsPerState*e.max {
+			e.stop(fmt.Sprintf("the bound of %s steps (%d per state) was reached", groupDigits(strconv.Itoa(stepsPerState*e.max)), stepsPerState))
+			break
+		}
+		if e.stopped() {
+			break
+		}
+		e.work++
 		next, label, fin := e.step(st, c)
 		for _, o := range e.explore(next) {
+			// The outcomes kept per state are what grows fastest when many
+			// clients race (each order can leave another final state), so
+			// they are bounded by memory rather than by count.
+			// Past the limit no new state is explored, but what was found
+			// is still merged on the way back up, so the result keeps it.
+			e.kept += partialCost + len(o.slots)
 			n := &partial{slots: o.slots, final: o.final, world: o.world, orders: o.orders, label: label, next: o, writes: o.writes}
 			if o.write != nil {
 				n.writes = o
@@ -394,14 +476,22 @@ type finished struct {
 // step advances client c by one phase on a copy of the state. Worlds are
 // never changed once a state holds them, so step results can be shared.
 func (e *explorer) step(st *raceState, c int) (*raceState, string, *finished) {
-	sk := st.w.fullKey() + "\x01" + strconv.Itoa(c) + "\x01" + st.clients[c].key()
+	h := fnv.New128a()
+	io.WriteString(h, st.w.fullKey())
+	io.WriteString(h, "\x01"+strconv.Itoa(c)+"\x01")
+	io.WriteString(h, st.clients[c].key())
+	var sk stateKey
+	h.Sum(sk[:0])
 	if r, ok := e.steps[sk]; ok {
 		next := &raceState{w: r.w, clients: append([]clientState(nil), st.clients...)}
 		next.clients[c] = r.cs
 		return next, r.label, r.fin
 	}
 	next, label, fin := e.compute(st, c)
-	e.steps[sk] = &stepResult{w: next.w, cs: next.clients[c], label: label, fin: fin}
+	if size := next.w.size(); e.cached+size <= maxStepCacheBytes {
+		e.cached += size
+		e.steps[sk] = &stepResult{w: next.w, cs: next.clients[c], label: label, fin: fin}
+	}
 	return next, label, fin
 }
 

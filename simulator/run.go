@@ -137,8 +137,9 @@ func play(sc *scenario, cols []column, maxStates, maxTotal int) *Result {
 				continue
 			}
 			rr := srv.runRace(st.race, vars, c.iso, maxStates)
-			res.Steps[i].Results[c.id] = Response{Race: &rr}
 			an.race(i, &rr)
+			rr.release()
+			res.Steps[i].Results[c.id] = Response{Race: &rr}
 		}
 		res.Properties[c.id] = an.properties()
 	}

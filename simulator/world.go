@@ -66,6 +66,18 @@ func (w *world) clone() *world {
 	return c
 }
 
+// size estimates the memory a world holds, for the bounds of a race.
+func (w *world) size() int {
+	n := 256 + 48*(len(w.seq)+len(w.keys))
+	for p, r := range w.res {
+		n += 96 + len(p) + len(r.body)
+	}
+	for _, e := range w.keys {
+		n += len(e.fingerprint) + len(e.resp.body)
+	}
+	return n
+}
+
 // live returns the resource at path when it exists and is not deleted.
 func (w *world) live(path string) *resource {
 	if r := w.res[path]; r != nil && !r.deleted {
