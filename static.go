@@ -1,10 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"io"
 	"io/fs"
 	"net/http"
 	"os"
@@ -83,12 +83,18 @@ func (s *static) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "405 method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	data, info, err := s.read(name)
+	f, info, err := s.open(name)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			http.Error(w, "404 page not found", http.StatusNotFound)
 			return
 		}
+		http.Error(w, "500 internal server error", http.StatusInternalServerError)
+		return
+	}
+	defer f.Close()
+	tag, err := s.etag(name, info, f)
+	if err != nil {
 		http.Error(w, "500 internal server error", http.StatusInternalServerError)
 		return
 	}
@@ -98,16 +104,24 @@ func (s *static) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	h.Set("Content-Type", ct)
 	// The file names carry no content hash, so a browser may keep a copy
-	// but must revalidate it; the strong ETag makes that a cheap 304.
+	// but must revalidate it; the strong ETag makes that a cheap 304, which
+	// is answered without reading the file.
 	h.Set("Cache-Control", "no-cache")
-	h.Set("ETag", s.etag(name, info, data))
-	http.ServeContent(w, r, name, info.ModTime(), bytes.NewReader(data))
+	h.Set("ETag", tag)
+	http.ServeContent(w, r, name, info.ModTime(), f)
 }
 
-// read returns the content of a regular file. Directories, hidden files and
-// names starting with an underscore (host configuration such as Cloudflare's
-// _headers) are reported as missing: only the playground itself is exposed.
-func (s *static) read(name string) ([]byte, fs.FileInfo, error) {
+// file is what the handler needs of an open file: os.DirFS's files are
+// *os.File, which seeks, so http.ServeContent can answer ranges.
+type file interface {
+	io.ReadSeeker
+	io.Closer
+}
+
+// open opens a regular file. Directories, hidden files and names starting
+// with an underscore (host configuration such as Cloudflare's _headers) are
+// reported as missing: only the playground itself is exposed.
+func (s *static) open(name string) (file, fs.FileInfo, error) {
 	rel := strings.TrimPrefix(name, "/")
 	for _, part := range strings.Split(rel, "/") {
 		if strings.HasPrefix(part, ".") || strings.HasPrefix(part, "_") {
@@ -117,30 +131,40 @@ func (s *static) read(name string) ([]byte, fs.FileInfo, error) {
 	if !fs.ValidPath(rel) || filepath.IsAbs(rel) {
 		return nil, nil, fs.ErrNotExist
 	}
-	info, err := fs.Stat(s.root, rel)
+	f, err := s.root.Open(rel)
 	if err != nil {
 		return nil, nil, err
 	}
-	if !info.Mode().IsRegular() {
+	info, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	rs, ok := f.(file)
+	if !info.Mode().IsRegular() || !ok {
+		f.Close()
 		return nil, nil, fs.ErrNotExist
 	}
-	data, err := fs.ReadFile(s.root, rel)
-	if err != nil {
-		return nil, nil, err
-	}
-	return data, info, nil
+	return rs, info, nil
 }
 
-// etag returns a strong validator derived from the content.
-func (s *static) etag(name string, info fs.FileInfo, data []byte) string {
+// etag returns a strong validator derived from the content, hashing the
+// file only when its size or time changed since the last request.
+func (s *static) etag(name string, info fs.FileInfo, f io.ReadSeeker) (string, error) {
 	if v, ok := s.etags.Load(name); ok {
 		e := v.(etagEntry)
 		if e.size == info.Size() && e.modTime.Equal(info.ModTime()) {
-			return e.etag
+			return e.etag, nil
 		}
 	}
-	sum := sha256.Sum256(data)
-	tag := `"` + base64.RawURLEncoding.EncodeToString(sum[:12]) + `"`
+	sum := sha256.New()
+	if _, err := io.Copy(sum, f); err != nil {
+		return "", err
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return "", err
+	}
+	tag := `"` + base64.RawURLEncoding.EncodeToString(sum.Sum(nil)[:12]) + `"`
 	s.etags.Store(name, etagEntry{size: info.Size(), modTime: info.ModTime(), etag: tag})
-	return tag
+	return tag, nil
 }

@@ -147,3 +147,15 @@ func TestStaticRevalidation(t *testing.T) {
 		t.Errorf("ETag unchanged after the file changed")
 	}
 }
+
+func TestStaticRange(t *testing.T) {
+	t.Parallel()
+	h := staticHandler(writeWeb(t, testWeb))
+	req := httptest.NewRequest("GET", "/httpplay.wasm", nil)
+	req.Header.Set("Range", "bytes=0-3")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusPartialContent || rec.Body.String() != "\x00asm" {
+		t.Errorf("range request: %d %q, want 206 %q", rec.Code, rec.Body.String(), "\x00asm")
+	}
+}
