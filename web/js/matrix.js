@@ -84,6 +84,14 @@ export function propertyValue(key, prop) {
  */
 export function renderMatrix(result, { catalog = [], compact = false, selected = null, interactive = true } = {}) {
   const cols = (result.policies || []).map((id) => column(id, catalog));
+  // With two isolation levels every policy has two columns, and the plain
+  // one runs under the level the "@" columns do not name.
+  const variants = new Set(cols.map((c) => c.variant).filter(Boolean));
+  const isolations = ['atomic', 'check-then-act'];
+  if (variants.size === 1 && isolations.includes([...variants][0])) {
+    const plain = isolations.find((i) => !variants.has(i));
+    for (const c of cols) if (!c.variant) c.kind = plain;
+  }
   const table = h('table', {
     class: `matrix${compact ? ' compact' : ''}`,
     role: interactive ? 'grid' : null,
