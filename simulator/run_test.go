@@ -227,3 +227,18 @@ func BenchmarkDefaultPreset(b *testing.B) {
 		_ = res.JSON()
 	}
 }
+
+// BenchmarkPresetMatrix is one preset's matrix under every built-in
+// policy, as the playground computes it on each edit.
+func BenchmarkPresetMatrix(b *testing.B) {
+	for _, p := range Presets() {
+		b.Run(p.Name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Run(p.Text, Options{Policies: []string{"all"}}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
