@@ -150,7 +150,10 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 func readScenario(arg string, stdin io.Reader) (name, text string, err error) {
 	switch {
 	case arg == "-":
-		data, err := io.ReadAll(io.LimitReader(stdin, 1<<20))
+		data, err := io.ReadAll(io.LimitReader(stdin, maxScenarioBytes+1))
+		if err == nil && len(data) > maxScenarioBytes {
+			err = fmt.Errorf("standard input is larger than %d MiB; a scenario is at most %d requests", maxScenarioBytes>>20, simulator.MaxSteps)
+		}
 		return "stdin", string(data), err
 	case strings.HasPrefix(arg, "preset:"):
 		p, ok := simulator.PresetByName(arg)
@@ -163,9 +166,16 @@ func readScenario(arg string, stdin io.Reader) (name, text string, err error) {
 		}
 		return arg, p.Text, nil
 	}
+	if st, err := os.Stat(arg); err == nil && st.Size() > maxScenarioBytes {
+		return "", "", fmt.Errorf("%s is larger than %d MiB; a scenario is at most %d requests", arg, maxScenarioBytes>>20, simulator.MaxSteps)
+	}
 	data, err := os.ReadFile(arg)
 	return arg, string(data), err
 }
+
+// maxScenarioBytes bounds what the CLI reads: far more than 200 requests
+// need, so that a wrong file is refused rather than read whole.
+const maxScenarioBytes = 4 << 20
 
 func listCommand(what string, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet(what, flag.ContinueOnError)

@@ -35,6 +35,7 @@ func TestCLI(t *testing.T) {
 		{"unknown command", []string{"frobnicate"}, "", 2, nil, `unknown command "frobnicate"`, ""},
 		{"run file", []string{"run", good}, "", 0, []string{"Mine", "≠", "404 Not Found", "204 No Content"}, "", "\x1b["},
 		{"flags after file", []string{"run", good, "--policies", "strict", "--format", "markdown"}, "", 0, []string{"| Line | Request | strict |", "| 7 | `DELETE /a/1` | 404 Not Found |"}, "", "| idempotent |"},
+		{"stdin too large", []string{"run", "-"}, strings.Repeat("\n", 4<<20+1) + "GET /x\n", 2, nil, "standard input is larger than 4 MiB", ""},
 		{"stdin", []string{"run", "--format", "json", "-"}, "GET /x\n", 0, []string{`"title": "Untitled scenario"`, `"status": 404`}, "", ""},
 		{"preset", []string{"run", "--policies", "all", "preset:delete-twice"}, "", 0, []string{"410 Gone", "github"}, "", ""},
 		{"policy file", []string{"run", "--policy-file", policy, "--policies", "strict", good}, "", 0, []string{"gone", "410 Gone"}, "", ""},

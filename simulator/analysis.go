@@ -16,11 +16,13 @@ type analyst struct {
 	snap *world
 
 	unsafeSteps  int
+	succeeded    int // unsafe requests whose first answer was a success
 	retryBad     []finding
 	effectBad    []finding
 	leakProbed   bool
 	leaks        []finding
 	races        int
+	incomplete   int // races whose exploration stopped at a bound
 	lost         []finding
 	uniqueRaces  int
 	doubleBooked []finding
@@ -64,6 +66,12 @@ func (a *analyst) after(i int, resp Response) {
 		return
 	}
 	a.unsafeSteps++
+	// Retrying matters after a success whose answer was lost; a refusal
+	// repeated is consistent, so only successes are judged for retries.
+	succeeded := resp.Status >= 200 && resp.Status < 400
+	if succeeded {
+		a.succeeded++
+	}
 	// A lost response: the client sends the identical request again.
 	retry := *a.srv
 	retry.w = a.srv.w.clone()
@@ -74,7 +82,7 @@ func (a *analyst) after(i int, resp Response) {
 	if !sameEffect {
 		a.effectBad = append(a.effectBad, finding{line, fmt.Sprintf("line %d %s %s: a second identical request changes the state again (%s)", line, req.method, req.path, again.Situation)})
 	}
-	if !sameEffect || !okAnswer {
+	if succeeded && (!sameEffect || !okAnswer) {
 		why := fmt.Sprintf("the retry gets %d %s", again.Status, again.Reason)
 		if !sameEffect {
 			why += " and changes the state a second time"
@@ -202,6 +210,9 @@ func jsonShape(body string) string {
 func (a *analyst) race(i int, rr *RaceResult) {
 	line := a.sc.steps[i].line
 	a.races++
+	if !rr.Complete {
+		a.incomplete++
+	}
 	for _, o := range rr.all {
 		if o.LostUpdate != "" {
 			a.lost = append(a.lost, finding{line, fmt.Sprintf("line %d, outcome %s: %s (order: %s)", line, statusList(o.Statuses), o.LostUpdate, strings.Join(o.Example, ", "))})
@@ -286,10 +297,10 @@ func judge(cite string, judged, goodWhenClean bool, found []finding, unjudged, c
 // properties sums up the column once the run is over.
 func (a *analyst) properties() Properties {
 	return Properties{
-		RetrySafe: judge("RFC 9110 §9.2.2", a.unsafeSteps > 0, true, a.retryBad,
-			"no unsafe request to retry",
-			fmt.Sprintf("every one of the %d unsafe requests can be retried after a lost response: the retry succeeds and changes nothing more", a.unsafeSteps),
-			fmt.Sprintf("%d of %d unsafe requests are not safe to retry after a lost response", len(a.retryBad), a.unsafeSteps)),
+		RetrySafe: judge("RFC 9110 §9.2.2", a.succeeded > 0, true, a.retryBad,
+			"no unsafe request succeeded, so there is no lost success to retry",
+			fmt.Sprintf("every one of the %d successful unsafe requests can be retried after a lost response: the retry succeeds and changes nothing more", a.succeeded),
+			fmt.Sprintf("%d of %d successful unsafe requests are not safe to retry after a lost response", len(a.retryBad), a.succeeded)),
 		IdempotentEffect: judge("RFC 9110 §9.2.2", a.unsafeSteps > 0, true, a.effectBad,
 			"no unsafe request to repeat",
 			"repeating any request leaves the state as one request did (responses may differ, which RFC 9110 allows)",
@@ -298,12 +309,12 @@ func (a *analyst) properties() Properties {
 			"no create on a collection with a @unique field to probe",
 			"a create with a taken @unique value looks the same from outside as one with a free value",
 			"the answer tells a taken @unique value from a free one, so anyone can test which values (e-mail addresses) have accounts"),
-		LosesUpdates: judge("RFC 9110 §13.1.1", a.races > 0, false, a.lost,
-			"no race in the scenario",
+		LosesUpdates: judge("RFC 9110 §13.1.1", a.races > 0 && (len(a.lost) > 0 || a.incomplete == 0), false, a.lost,
+			a.raceUnjudged("no race in the scenario"),
 			"in every explored order, every successful write is still visible in the final state",
 			"in some order two writes both succeed but the final state keeps only one: an update is lost; If-Match with an atomic version check prevents it"),
-		DoubleBooking: judge("RFC 9110 §15.5.10", a.uniqueRaces > 0, false, a.doubleBooked,
-			"no race on a scenario with @unique fields",
+		DoubleBooking: judge("RFC 9110 §15.5.10", a.uniqueRaces > 0 && (len(a.doubleBooked) > 0 || a.incomplete == 0), false, a.doubleBooked,
+			a.raceUnjudged("no race on a scenario with @unique fields"),
 			"no explored order leaves two members with the same @unique value",
 			"some order leaves two members with the same @unique value: the check and the write are not atomic"),
 		CacheableRefusals: judge("RFC 9110 §15.1", true, false, a.cacheableRefusals(),
@@ -311,6 +322,15 @@ func (a *analyst) properties() Properties {
 			"no refusal with a heuristically cacheable status turned out to be temporary",
 			"a refusal with a heuristically cacheable status (404, 405, 410, ...) was later contradicted by the same request succeeding"),
 	}
+}
+
+// raceUnjudged explains a race property left open: either there is no
+// race to judge, or an exploration stopped before it could rule it out.
+func (a *analyst) raceUnjudged(none string) string {
+	if a.incomplete > 0 {
+		return "not seen in the orders explored, but a race was explored only in part, so it cannot be ruled out"
+	}
+	return none
 }
 
 // cacheableRefusals finds refusals with a heuristically cacheable status

@@ -26,8 +26,8 @@ func lint(req *request, resp *Response) []Finding {
 		add("error", "RFC 9110 §15.3.5", "204 No Content must not carry content, but this response has %d bytes", len(resp.Body))
 	case st == 304 && resp.Body != "":
 		add("error", "RFC 9110 §15.4.5", "304 Not Modified must not carry content")
-	case st >= 300 && st < 400 && st != 304 && !hasLocation:
-		add("error", "RFC 9110 §15.4", "%d %s without Location: the client has nowhere to go", st, ReasonPhrase(st))
+	case st > 300 && st < 400 && st != 304 && !hasLocation:
+		add("warning", "RFC 9110 §15.4", "%d %s without Location: the server should say where to go, and without it the client has nowhere to go", st, ReasonPhrase(st))
 	case st == 401 && h["WWW-Authenticate"] == "":
 		add("error", "RFC 9110 §15.5.2", "401 Unauthorized must send WWW-Authenticate with at least one challenge")
 	case st == 405 && h["Allow"] == "":

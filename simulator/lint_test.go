@@ -19,7 +19,7 @@ func TestLint(t *testing.T) {
 		{"201 without Location", `{"rules":{"created":{"status":201,"headers":{}}}}`, "POST /a\n{}", "RFC 9110 §15.3.2", "warning"},
 		{"201 with Location is clean", `{}`, "POST /a\n{}", "", ""},
 		{"PUT 201 without Location is clean", `{}`, "PUT /a/1\n{}", "", ""},
-		{"303 without Location", `{"rules":{"created":{"status":303,"headers":{},"body":"none"}}}`, "POST /a\n{}", "RFC 9110 §15.4", "error"},
+		{"303 without Location", `{"rules":{"created":{"status":303,"headers":{},"body":"none"}}}`, "POST /a\n{}", "RFC 9110 §15.4", "warning"},
 		{"401 without WWW-Authenticate", `{"rules":{"missing":{"status":401}}}`, "GET /a/1", "RFC 9110 §15.5.2", "error"},
 		{"405 without Allow", `{"rules":{"method-not-allowed":{"status":405,"headers":{}}}}`, "POST /a\n{\"id\":\"1\"}\n\nDELETE /a", "RFC 9110 §15.5.6", "error"},
 		{"204 with content", `{"rules":{"deleted":{"status":204,"body":{"ok":true}}}}`, "POST /a\n{\"id\":\"1\"}\n\nDELETE /a/1", "RFC 9110 §15.3.5", "error"},

@@ -74,6 +74,37 @@ func indent(line string) int {
 	return utf8.RuneCountInString(line) - utf8.RuneCountInString(strings.TrimLeft(line, " \t")) + 1
 }
 
+// jsonDepth follows the bracket depth of JSON text line by line, skipping
+// brackets inside strings.
+func jsonDepth(line string, depth int, inString bool) (int, bool) {
+	escaped := false
+	for i := 0; i < len(line); i++ {
+		c := line[i]
+		switch {
+		case escaped:
+			escaped = false
+		case inString && c == '\\':
+			escaped = true
+		case c == '"':
+			inString = !inString
+		case inString:
+		case c == '{' || c == '[':
+			depth++
+		case c == '}' || c == ']':
+			depth--
+		}
+	}
+	return depth, inString
+}
+
+// valueColumn is the 1-based column where a header line's value starts.
+func valueColumn(raw string) int {
+	colon := strings.IndexByte(raw, ':')
+	rest := raw[colon+1:]
+	start := colon + 1 + len(rest) - len(strings.TrimLeft(rest, " \t"))
+	return utf8.RuneCountInString(raw[:start]) + 1
+}
+
 // dedent removes up to n leading blanks, so that a body indented with its
 // request (inside a race block) is stored as if written at the margin.
 func dedent(line string, n int) string {
@@ -372,8 +403,9 @@ func (p *parser) request(vars map[string]bool) (*requestSpec, error) {
 		return nil, p.errorf(lineNo, method.col+len(method.text), "%s needs a path, e.g. \"%s /users\"", method.text, method.text)
 	}
 	path := toks[1]
-	if !strings.HasPrefix(path.text, "/") {
-		return nil, p.errorf(lineNo, path.col, "the path must start with \"/\"")
+	// A path may also be a captured value, such as a Location header.
+	if !strings.HasPrefix(path.text, "/") && !strings.HasPrefix(path.text, "{{") {
+		return nil, p.errorf(lineNo, path.col, "the path must start with \"/\" (or be a captured {{name}})")
 	}
 	if len(toks) > 3 || len(toks) == 3 && !strings.HasPrefix(toks[2].text, "HTTP/") {
 		return nil, p.errorf(lineNo, toks[2].col, "unexpected %q after the path: write one request per line as \"METHOD /path\"", toks[2].text)
@@ -390,12 +422,16 @@ func (p *parser) request(vars map[string]bool) (*requestSpec, error) {
 	}
 	p.i++
 	var body []string
-	bodyLine := 0
+	depth := 0 // open JSON brackets in the body so far
+	inString := false
 	for p.i < len(p.lines) {
 		raw := p.lines[p.i]
 		line := strings.TrimSpace(raw)
 		n := p.i + 1
-		if line == "" || line == "}" || isRaceOpen(line) {
+		// A "}" line closes a race or client block only when the body's
+		// own brackets are balanced; otherwise it ends a pretty-printed
+		// JSON body.
+		if line == "" || line == "}" && depth <= 0 || isRaceOpen(line) && body == nil {
 			break
 		}
 		if strings.HasPrefix(line, "let ") || line == "let" {
@@ -407,7 +443,7 @@ func (p *parser) request(vars map[string]bool) (*requestSpec, error) {
 		}
 		if body == nil {
 			if name, value, ok := headerLine(line); ok {
-				if err := p.checkVars(value, n, indent(raw), vars); err != nil {
+				if err := p.checkVars(value, n, valueColumn(raw), vars); err != nil {
 					return nil, err
 				}
 				req.headers = append(req.headers, headerSpec{canonicalHeader(name), value})
@@ -417,17 +453,16 @@ func (p *parser) request(vars map[string]bool) (*requestSpec, error) {
 			if isRequestLine(line) {
 				return nil, p.errorf(n, indent(raw), "a blank line must separate two requests")
 			}
-			bodyLine = n
 		}
 		if err := p.checkVars(raw, n, 1, vars); err != nil {
 			return nil, err
 		}
 		body = append(body, dedent(raw, req.col-1))
+		depth, inString = jsonDepth(line, depth, inString)
 		p.i++
 	}
 	if body != nil {
 		req.body = strings.Join(body, "\n")
-		_ = bodyLine
 	}
 	req.vars = strings.Contains(req.path, "{{") || strings.Contains(req.body, "{{")
 	for _, h := range req.headers {

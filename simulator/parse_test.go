@@ -34,7 +34,9 @@ func TestParseErrors(t *testing.T) {
 		{"let unknown kind", "GET /a\nlet x = cookie y", "t:2:9: unknown capture \"cookie\""},
 		{"let header needs name", "GET /a\nlet x = header", "t:2:9: let x = header needs one header name"},
 		{"undefined variable", "GET /a/{{id}}", "t:1:8: {{id}} is not defined"},
-		{"undefined in header", "GET /a\nIf-Match: {{etag}}", "t:2:1: {{etag}} is not defined"},
+		{"undefined in header", "GET /a\nIf-Match: {{etag}}", "t:2:11: {{etag}} is not defined"},
+		{"undefined later in a header", "GET /a\nIf-Match: \"a\", {{etag}}", "t:2:16: {{etag}} is not defined"},
+		{"path that is not a capture", "GET users/{{x}}", "t:1:5: the path must start with"},
 		{"undefined in body", "POST /a\n{\"x\": \"{{v}}\"}", "t:2:8: {{v}} is not defined"},
 		{"unclosed braces", "GET /a\nlet v = status\n\nGET /a/{{v", "t:4:8: unclosed {{"},
 		{"requests need a blank line", "GET /a\nGET /b", "t:2:1: a blank line must separate two requests"},
@@ -109,6 +111,25 @@ func TestParseScenario(t *testing.T) {
 	race := sc.steps[2].race
 	if race == nil || len(race.clients) != 2 || race.clients[1].name != "writer" || len(race.clients[1].reqs) != 2 {
 		t.Fatalf("race: %+v", race)
+	}
+}
+
+func TestPrettyBodyAndCapturedPath(t *testing.T) {
+	t.Parallel()
+	src := "POST /users\n{\n  \"name\": \"ann\",\n  \"tags\": [\"}\", \"{\"]\n}\nlet ann = header Location\n\nGET {{ann}}\n\n" +
+		"race {\n  client a {\n    PUT /x\n    {\n      \"v\": 1\n    }\n  }\n  PUT /x\n  {\"v\": 2}\n}\n"
+	res, err := Run(src, Options{Policies: []string{"strict"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.Steps[0].Results["strict"].Body; got != `{"id":"1","name":"ann","tags":["}","{"]}` {
+		t.Errorf("pretty body stored as %s", got)
+	}
+	if r := res.Steps[1].Results["strict"]; r.Status != 200 || r.Sent.Path != "/users/1" {
+		t.Errorf("GET {{ann}}: %d %s", r.Status, r.Sent.Path)
+	}
+	if race := res.Steps[2].Race; len(race) != 2 || race[0].Body != "{\n  \"v\": 1\n}" {
+		t.Errorf("race requests %+v", race)
 	}
 }
 

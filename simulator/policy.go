@@ -477,6 +477,9 @@ func selectPolicies(ids []string, custom []*Policy) ([]*Policy, error) {
 	}
 	customByID := map[string]*Policy{}
 	for _, c := range custom {
+		if customByID[c.ID] != nil {
+			return nil, fmt.Errorf("two custom policies have the id %q: give each its own", c.ID)
+		}
 		customByID[c.ID] = c
 	}
 	var named []string

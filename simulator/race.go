@@ -69,11 +69,11 @@ type Outcome struct {
 // raceWrite is what a successful write of a race meant to leave behind,
 // to check afterwards whether the final state still shows it.
 type raceWrite struct {
-	req    int
-	path   string
-	body   string         // PUT and POST: the whole representation
-	patch  map[string]any // PATCH: the members it set
-	delete bool
+	req  int
+	path string
+	// prev is the version the write replaced (0: none), based the version
+	// the writer had seen (-1: none), ver the version it made.
+	prev, based, ver int
 }
 
 // phase is one atomic step of a request in a race.
@@ -112,6 +112,9 @@ type clientState struct {
 	req   *request
 	d     *detection
 	vars  map[string]string
+	// seen holds the version of each resource this client last read or
+	// wrote, to tell a write built on what it saw from a blind one.
+	seen map[string]int
 }
 
 // raceState is a node of the exploration: the world and every client.
@@ -183,7 +186,7 @@ func (s *server) runRace(rs *raceSpec, vars map[string]string, iso isolation, ma
 	for _, p := range parts {
 		o := e.materialize(p)
 		total += o.Orders
-		o.LostUpdate = lostUpdate(o)
+		o.LostUpdate = lostUpdate(o, s.w)
 		outs = append(outs, o)
 	}
 	res.all = outs
@@ -282,13 +285,20 @@ func groupOutcomes(outs []*Outcome) []Outcome {
 	return res
 }
 
-// lowerBound is the number of orders of one step per request: the
-// multinomial coefficient of the clients' request counts.
+// lowerBound is a lower bound of the number of orders: the multinomial
+// coefficient of the clients' step counts.
 func (e *explorer) lowerBound() string {
 	lg := 0.0
 	n := 0
 	for _, c := range e.clients {
-		for k := 1; k <= len(c.reqs); k++ {
+		// Each request takes as many steps as its phases (a check and an
+		// act under check-then-act); a key decided early may take fewer,
+		// so this counts the fewest steps a request can take.
+		steps := 0
+		for _, r := range c.reqs {
+			steps += e.minSteps(r)
+		}
+		for k := 1; k <= steps; k++ {
 			n++
 			lg += math.Log(float64(n)) - math.Log(float64(k))
 		}
@@ -298,6 +308,14 @@ func (e *explorer) lowerBound() string {
 		return groupDigits(strconv.FormatFloat(math.Round(v), 'f', 0, 64))
 	}
 	return strconv.FormatFloat(v, 'g', 3, 64)
+}
+
+// minSteps is the fewest steps a request of the race can take.
+func (e *explorer) minSteps(r *requestSpec) int {
+	if e.iso == checkThenAct && unsafe(r.method) {
+		return 2
+	}
+	return 1
 }
 
 // groupDigits writes 3628800 as "3 628 800", as the issue text does.
@@ -356,6 +374,9 @@ func (c *clientState) key() string {
 	for _, k := range sortedKeys(c.vars) {
 		b.WriteString(";" + k + "=" + c.vars[k])
 	}
+	for _, k := range sortedKeys(c.seen) {
+		b.WriteString(";" + k + "@" + strconv.Itoa(c.seen[k]))
+	}
 	return b.String()
 }
 
@@ -378,16 +399,18 @@ func (e *explorer) explore(st *raceState) []*partial {
 			done = false
 		}
 	}
+	k := e.key(st)
+	if outs, ok := e.memo[k]; ok {
+		return outs
+	}
 	if done {
 		// The final state is kept as a hash: the text of a large world runs
 		// to kilobytes, and every partial outcome above carries it.
 		sum := fnv.New128a()
 		io.WriteString(sum, st.w.stateKey())
 		e.kept += st.w.size()
-		return []*partial{{slots: strings.Repeat("\x00", 3*e.nreq), final: string(sum.Sum(nil)), world: st.w, orders: 1}}
-	}
-	k := e.key(st)
-	if outs, ok := e.memo[k]; ok {
+		outs := []*partial{{slots: strings.Repeat("\x00", 3*e.nreq), final: string(sum.Sum(nil)), world: st.w, orders: 1}}
+		e.memo[k] = outs
 		return outs
 	}
 	if e.stopped() {
@@ -420,7 +443,7 @@ func (e *explorer) explore(st *raceState) []*partial {
 			// they are bounded by memory rather than by count.
 			// Past the limit no new state is explored, but what was found
 			// is still merged on the way back up, so the result keeps it.
-			e.kept += partialCost + len(o.slots)
+
 			n := &partial{slots: o.slots, final: o.final, world: o.world, orders: o.orders, label: label, next: o, writes: o.writes}
 			if o.write != nil {
 				n.writes = o
@@ -441,6 +464,7 @@ func (e *explorer) explore(st *raceState) []*partial {
 			}
 			index[key] = n
 			merged = append(merged, n)
+			e.kept += partialCost + len(n.slots)
 		}
 	}
 	e.memo[k] = merged
@@ -519,7 +543,8 @@ func (e *explorer) compute(st *raceState, c int) (*raceState, string, *finished)
 	srv.applied = nil
 	switch ph {
 	case phaseFull:
-		r := srv.handle(cs.req)
+		cs.d = srv.detect(cs.req)
+		r := srv.respond(cs.req, cs.d)
 		resp = &r
 	case phaseKey:
 		d := &detection{lean: true}
@@ -550,9 +575,17 @@ func (e *explorer) compute(st *raceState, c int) (*raceState, string, *finished)
 		return next, label, nil
 	}
 	fin := &finished{req: rc.first + cs.idx, resp: *resp}
+	seen := cs.seen
 	if resp.Status >= 200 && resp.Status < 300 {
-		fin.write = intendedWrite(fin.req, cs.req, resp, srv.applied, srv.cache)
+		seen = copyInts(cs.seen)
+		if a := srv.applied; a != nil && !a.del {
+			fin.write = &raceWrite{req: fin.req, path: a.path, prev: versionOf(st.w, a.path), based: based(cs, a.path), ver: versionOf(next.w, a.path)}
+			seen[a.path] = fin.write.ver
+		} else if r := next.w.live(cs.req.target); r != nil {
+			seen[cs.req.target] = r.version
+		}
 	}
+	cs.seen = seen
 	vars := copyStrings(cs.vars)
 	for _, cp := range spec.lets {
 		v, _ := cp.take(resp)
@@ -563,65 +596,65 @@ func (e *explorer) compute(st *raceState, c int) (*raceState, string, *finished)
 	cs.phase = 0
 	cs.req = nil
 	cs.d = nil
+	if cs.idx == len(rc.reqs) {
+		// A finished client's knowledge changes nothing any more, and
+		// keeping it would keep apart states that are otherwise equal.
+		cs.seen, cs.vars = nil, nil
+	}
 	return next, label, fin
 }
 
-// intendedWrite records what a successful write asked for: the
-// representation it stored, or for a merge patch the members it set.
-func intendedWrite(i int, req *request, resp *Response, applied *write, cache *runCache) *raceWrite {
-	switch resp.Situation {
-	case "created", "replaced":
-		if applied == nil || applied.del {
-			return nil
-		}
-		return &raceWrite{req: i, path: applied.path, body: applied.body}
-	case "updated":
-		_, v, _ := cache.canonicalJSON(req.body)
-		if m, ok := v.(map[string]any); ok {
-			return &raceWrite{req: i, path: req.target, patch: m}
-		}
-	case "deleted":
-		return &raceWrite{req: i, path: req.target, delete: true}
+// based is the version a write was built on: what the server checked
+// (If-Match) or merged onto (PATCH) at the check, else what the client last
+// saw of the resource, else -1 for a blind write.
+func based(cs *clientState, path string) int {
+	if cs.d != nil && (cs.req.method == "PATCH" || cs.req.headers["If-Match"] != "") {
+		return cs.d.readVer
 	}
-	return nil
+	if v, ok := cs.seen[path]; ok {
+		return v
+	}
+	return -1
 }
 
-// lostUpdate reports a successful write whose effect the final state does
-// not show, because another write of the race replaced it unseen.
-func lostUpdate(o *Outcome) string {
+func versionOf(w *world, path string) int {
+	if r := w.res[path]; r != nil {
+		return r.version
+	}
+	return 0
+}
+
+func copyInts(m map[string]int) map[string]int {
+	out := make(map[string]int, len(m)+1)
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// lostUpdate reports a successful write that replaced another write of
+// the same race without having seen it: the earlier write's change is
+// gone though its client was told it succeeded. A write that replaced
+// only what stood before the race loses nothing of the race.
+func lostUpdate(o *Outcome, start *world) string {
 	for _, w := range o.writes {
-		if w.delete {
+		if w.prev == w.based || w.prev <= versionOf(start, w.path) {
 			continue
 		}
-		r := o.world.live(w.path)
-		lost := false
-		switch {
-		case r == nil:
-			lost = true
-		case w.patch != nil:
-			_, cur, _ := canonicalJSON(r.body)
-			m, _ := cur.(map[string]any)
-			for k, v := range w.patch {
-				if v == nil {
-					if _, present := m[k]; present {
-						lost = true
-					}
-				} else if mustJSON(m[k]) != mustJSON(v) {
-					lost = true
-				}
-			}
-		default:
-			lost = withoutID(r.body) != withoutID(w.body)
-		}
-		if lost {
-			for _, other := range o.writes {
-				if other.req != w.req && other.path == w.path {
-					return fmt.Sprintf("request %d got %d, but its change to %s was overwritten by request %d", w.req+1, o.Statuses[w.req], w.path, other.req+1)
-				}
+		for _, other := range o.writes {
+			if other.path == w.path && other.ver == w.prev && other.req != w.req {
+				return fmt.Sprintf("request %d got %d, but request %d then replaced %s without having seen that change (it had seen %s)", other.req+1, o.Statuses[other.req], w.req+1, w.path, seenVersion(w.based))
 			}
 		}
 	}
 	return ""
+}
+
+func seenVersion(v int) string {
+	if v < 0 {
+		return "no version"
+	}
+	return "version " + strconv.Itoa(v)
 }
 
 // clone copies a pending detection before a phase adds to it, because

@@ -116,6 +116,37 @@ func TestRaceOutcomes(t *testing.T) {
 	}
 }
 
+func TestRaceWriteBuiltOnWhatItSawIsNotLost(t *testing.T) {
+	t.Parallel()
+	// SYNTAX.md's example: bob reads, then writes with the ETag he read.
+	src := "PUT /docs/d\n{\"text\":\"v0\"}\nlet tag = header ETag\n\nrace {\n  PUT /docs/d\n  If-Match: {{tag}}\n  {\"text\": \"a\"}\n\n" +
+		"  client bob {\n    GET /docs/d\n    let seen = header ETag\n\n    PUT /docs/d\n    If-Match: {{seen}}\n    {\"text\": \"b\"}\n  }\n}\n"
+	res, err := Run(src, Options{Policies: []string{"strict", "conditional"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range res.Policies {
+		if p := res.Properties[id].LosesUpdates; p.Value == nil || *p.Value {
+			t.Errorf("%s: loses_updates %+v; every write here was built on the version it replaced", id, p)
+		}
+	}
+}
+
+func TestRaceIncompleteLeavesPropertiesOpen(t *testing.T) {
+	t.Parallel()
+	res, err := Run(raceScenario(6), Options{Policies: []string{"strict"}, Isolation: []string{"check-then-act"}, MaxStates: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rr := raceResult(t, res, "strict")
+	if rr.Complete || !strings.Contains(rr.Note, "of ≥ 7 484 400 orders") {
+		t.Fatalf("complete %v, note %q (12 steps of 6 clients: 12!/2^6 orders)", rr.Complete, rr.Note)
+	}
+	if p := res.Properties["strict"].DoubleBooking; p.Value != nil && !*p.Value {
+		t.Errorf("double_booking %+v: an incomplete search that found nothing must not say no", p)
+	}
+}
+
 func TestRaceGroupsFinalStates(t *testing.T) {
 	t.Parallel()
 	// Four creates without ids: every order gives each client another id,

@@ -23,6 +23,7 @@ func TestRunOptions(t *testing.T) {
 		{"custom appended", Options{Policies: []string{"strict"}, PolicyJSON: []string{`{"id":"mine","rules":{"missing":{"status":410}}}`}}, []string{"strict", "mine"}, ""},
 		{"unknown policy", Options{Policies: []string{"lenient"}}, nil, `unknown policy "lenient"`},
 		{"custom clashes with built-in", Options{PolicyJSON: []string{`{"id":"strict"}`}}, nil, "has the id of a built-in policy"},
+		{"custom ids clash", Options{PolicyJSON: []string{`{"id":"a"}`, `{"id":"a"}`}}, nil, `two custom policies have the id "a"`},
 		{"custom bad json", Options{PolicyJSON: []string{`{"id":`}}, nil, "custom policy 1: not valid JSON"},
 		{"custom unknown member", Options{PolicyJSON: []string{`{"id":"a","rule":{}}`}}, nil, `unknown member "rule"`},
 	}

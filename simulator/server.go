@@ -237,6 +237,12 @@ func (s *server) allowFor(target string) string {
 func (s *server) detectRead(req *request, d *detection) {
 	d.subject = req.target
 	if r := s.w.live(req.target); r != nil {
+		if im, ok := req.header("If-Match"); ok && !etagMatches(im, r, false) {
+			d.sit = PreconditionFailed
+			d.detail = fmt.Sprintf("If-Match %s does not match the current ETag %s", im, etag(r))
+			d.note("precondition", d.detail, "RFC 9110 §13.1.1")
+			return
+		}
 		if inm, ok := req.header("If-None-Match"); ok && etagMatches(inm, r, true) {
 			d.sit = NotModified
 			d.note("precondition", fmt.Sprintf("If-None-Match %s matches the current ETag %s", inm, etag(r)), "RFC 9110 §13.1.2")

@@ -271,6 +271,18 @@ func segments(path string) []string {
 // cleanPath drops the query and a trailing slash so that /users/ and
 // /users?x=1 name the same resource as /users.
 func cleanPath(p string) string {
+	// A captured Location may be an absolute URI; its path is the target.
+	for _, scheme := range []string{"http://", "https://"} {
+		if rest, ok := strings.CutPrefix(p, scheme); ok {
+			p = "/"
+			if i := strings.IndexByte(rest, '/'); i >= 0 {
+				p = rest[i:]
+			}
+		}
+	}
+	if !strings.HasPrefix(p, "/") {
+		p = "/" + p
+	}
 	if i := strings.IndexAny(p, "?#"); i >= 0 {
 		p = p[:i]
 	}
