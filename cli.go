@@ -128,6 +128,11 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, serr.Error())
 			return 1
 		}
+		var perr *simulator.PolicyError
+		if errors.As(err, &perr) && perr.Index < len(policyFiles) {
+			fmt.Fprintf(stderr, "httpplay run: %s: %v\n", policyFiles[perr.Index], perr.Err)
+			return 2
+		}
 		fmt.Fprintf(stderr, "httpplay run: %v\n", err)
 		return 2
 	}

@@ -39,6 +39,7 @@ func TestCLI(t *testing.T) {
 		{"stdin", []string{"run", "--format", "json", "-"}, "GET /x\n", 0, []string{`"title": "Untitled scenario"`, `"status": 404`}, "", ""},
 		{"preset", []string{"run", "--policies", "all", "preset:delete-twice"}, "", 0, []string{"410 Gone", "github"}, "", ""},
 		{"policy file", []string{"run", "--policy-file", policy, "--policies", "strict", good}, "", 0, []string{"gone", "410 Gone"}, "", ""},
+		{"bad policy file", []string{"run", "--policy-file", bad, good}, "", 2, nil, "bad.http: not valid JSON", ""},
 		{"scenario error", []string{"run", bad}, "", 1, nil, "bad.http:3:9: unknown capture \"cookie\"", ""},
 		{"missing file", []string{"run", filepath.Join(dir, "nope.http")}, "", 2, nil, "no such file", ""},
 		{"unknown preset", []string{"run", "preset:nope"}, "", 2, nil, `unknown preset "nope" (known: follow-twice`, ""},

@@ -32,7 +32,7 @@ func Run(src string, opts Options) (*Result, error) {
 	for i, text := range opts.PolicyJSON {
 		p, err := parsePolicyJSON(text, "", nil)
 		if err != nil {
-			return nil, &optionError{"custom policy " + strconv.Itoa(i+1) + ": " + err.Error()}
+			return nil, &PolicyError{Index: i, Err: err}
 		}
 		custom = append(custom, p)
 	}
@@ -60,6 +60,21 @@ func Run(src string, opts Options) (*Result, error) {
 	}
 	return play(sc, columnsFor(policies, isos), max, opts.MaxTotalStates), nil
 }
+
+// PolicyError is an invalid definition in Options.PolicyJSON; Index says
+// which, so that a host can name the file or field it came from.
+type PolicyError struct {
+	Index int
+	Err   error
+}
+
+// Error names the definition by its position, counted from 1.
+func (e *PolicyError) Error() string {
+	return "custom policy " + strconv.Itoa(e.Index+1) + ": " + e.Err.Error()
+}
+
+// Unwrap returns the problem with the definition.
+func (e *PolicyError) Unwrap() error { return e.Err }
 
 // optionError is a problem with Options rather than with the scenario.
 type optionError struct{ msg string }
