@@ -74,27 +74,28 @@ func indent(line string) int {
 	return utf8.RuneCountInString(line) - utf8.RuneCountInString(strings.TrimLeft(line, " \t")) + 1
 }
 
-// jsonDepth follows the bracket depth of JSON text line by line, skipping
-// brackets inside strings.
-func jsonDepth(line string, depth int, inString bool) (int, bool) {
-	escaped := false
-	for i := 0; i < len(line); i++ {
-		c := line[i]
-		switch {
-		case escaped:
-			escaped = false
-		case inString && c == '\\':
-			escaped = true
-		case c == '"':
-			inString = !inString
-		case inString:
-		case c == '{' || c == '[':
-			depth++
-		case c == '}' || c == ']':
-			depth--
-		}
+// bracketScanner follows the bracket depth of JSON text character by
+// character, skipping brackets inside strings.
+type bracketScanner struct {
+	depth    int
+	inString bool
+	escaped  bool
+}
+
+func (b *bracketScanner) step(c rune) {
+	switch {
+	case b.escaped:
+		b.escaped = false
+	case b.inString && c == '\\':
+		b.escaped = true
+	case c == '"':
+		b.inString = !b.inString
+	case b.inString:
+	case c == '{' || c == '[':
+		b.depth++
+	case c == '}' || c == ']':
+		b.depth--
 	}
-	return depth, inString
 }
 
 // valueColumn is the 1-based column where a header line's value starts.
@@ -338,30 +339,18 @@ func (p *parser) policyDecl(lineNo int, id token) error {
 // parser, so it points at the end of the longest valid-looking prefix of
 // balanced lines, which is where editors show such errors too.
 func jsonErrorPos(text string) (line, col int) {
-	depth, inStr, esc := 0, false, false
+	var b bracketScanner
 	line, col = 1, 0
 	lastLine, lastCol := 1, 1
 	for _, r := range text {
 		col++
-		switch {
-		case esc:
-			esc = false
-		case inStr && r == '\\':
-			esc = true
-		case r == '"':
-			inStr = !inStr
-		case inStr:
-		case r == '{' || r == '[':
-			depth++
-		case r == '}' || r == ']':
-			depth--
-			if depth < 0 {
-				return line, col
-			}
+		b.step(r)
+		if b.depth < 0 {
+			return line, col
 		}
 		if r == '\n' {
 			line, col = line+1, 0
-			if inStr {
+			if b.inString {
 				return line - 1, lastCol
 			}
 		} else if r != ' ' && r != '\t' {
@@ -422,8 +411,7 @@ func (p *parser) request(vars map[string]bool) (*requestSpec, error) {
 	}
 	p.i++
 	var body []string
-	depth := 0 // open JSON brackets in the body so far
-	inString := false
+	var brackets bracketScanner // open JSON brackets in the body so far
 	for p.i < len(p.lines) {
 		raw := p.lines[p.i]
 		line := strings.TrimSpace(raw)
@@ -431,7 +419,7 @@ func (p *parser) request(vars map[string]bool) (*requestSpec, error) {
 		// A "}" line closes a race or client block only when the body's
 		// own brackets are balanced; otherwise it ends a pretty-printed
 		// JSON body.
-		if line == "" || line == "}" && depth <= 0 || isRaceOpen(line) && body == nil {
+		if line == "" || line == "}" && brackets.depth <= 0 || isRaceOpen(line) && body == nil {
 			break
 		}
 		if strings.HasPrefix(line, "let ") || line == "let" {
@@ -458,7 +446,9 @@ func (p *parser) request(vars map[string]bool) (*requestSpec, error) {
 			return nil, err
 		}
 		body = append(body, dedent(raw, req.col-1))
-		depth, inString = jsonDepth(line, depth, inString)
+		for _, c := range line {
+			brackets.step(c)
+		}
 		p.i++
 	}
 	if body != nil {
