@@ -1,10 +1,10 @@
 package simulator
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"hash/fnv"
-	"io"
+	"hash/maphash"
 	"math"
 	"sort"
 	"strconv"
@@ -340,18 +340,43 @@ func copyStrings(m map[string]string) map[string]string {
 
 // key is the memo key of a state: everything that decides the future.
 //
-// The key is a 128-bit FNV hash of that description rather than the
+// The key is a 128-bit hash of that description rather than the
 // description itself: with many clients or a large world the text runs to
 // kilobytes, and the memo holds one per state.
 func (e *explorer) key(st *raceState) stateKey {
-	h := fnv.New128a()
-	io.WriteString(h, st.w.fullKey())
+	var h keyHasher
+	h.write(st.w.fullKey())
 	for i := range st.clients {
-		io.WriteString(h, "|")
-		io.WriteString(h, st.clients[i].key())
+		h.write("|")
+		h.write(st.clients[i].key())
 	}
+	return h.sum()
+}
+
+// keyHasher is a 128-bit hash made of two seeded maphash sums, written to
+// without copying. The seeds differ from process to process, which only
+// changes which (astronomically unlikely) collisions could happen.
+type keyHasher struct {
+	a, b maphash.Hash
+	init bool
+}
+
+var keySeedA, keySeedB = maphash.MakeSeed(), maphash.MakeSeed()
+
+func (h *keyHasher) write(s string) {
+	if !h.init {
+		h.a.SetSeed(keySeedA)
+		h.b.SetSeed(keySeedB)
+		h.init = true
+	}
+	h.a.WriteString(s)
+	h.b.WriteString(s)
+}
+
+func (h *keyHasher) sum() stateKey {
 	var k stateKey
-	h.Sum(k[:0])
+	binary.LittleEndian.PutUint64(k[:8], h.a.Sum64())
+	binary.LittleEndian.PutUint64(k[8:], h.b.Sum64())
 	return k
 }
 
@@ -399,18 +424,17 @@ func (e *explorer) explore(st *raceState) []*partial {
 			done = false
 		}
 	}
-	k := e.key(st)
-	if outs, ok := e.memo[k]; ok {
-		return outs
-	}
 	if done {
 		// The final state is kept as a hash: the text of a large world runs
-		// to kilobytes, and every partial outcome above carries it.
-		sum := fnv.New128a()
-		io.WriteString(sum, st.w.stateKey())
-		e.kept += st.w.size()
-		outs := []*partial{{slots: strings.Repeat("\x00", 3*e.nreq), final: string(sum.Sum(nil)), world: st.w, orders: 1}}
-		e.memo[k] = outs
+		// to kilobytes, and every partial outcome above carries it. Its
+		// world is counted once it is kept, with the partial that holds it.
+		var h keyHasher
+		h.write(st.w.stateKey())
+		sum := h.sum()
+		return []*partial{{slots: strings.Repeat("\x00", 3*e.nreq), final: string(sum[:]), world: st.w, orders: 1}}
+	}
+	k := e.key(st)
+	if outs, ok := e.memo[k]; ok {
 		return outs
 	}
 	if e.stopped() {
@@ -500,12 +524,11 @@ type finished struct {
 // step advances client c by one phase on a copy of the state. Worlds are
 // never changed once a state holds them, so step results can be shared.
 func (e *explorer) step(st *raceState, c int) (*raceState, string, *finished) {
-	h := fnv.New128a()
-	io.WriteString(h, st.w.fullKey())
-	io.WriteString(h, "\x01"+strconv.Itoa(c)+"\x01")
-	io.WriteString(h, st.clients[c].key())
-	var sk stateKey
-	h.Sum(sk[:0])
+	var h keyHasher
+	h.write(st.w.fullKey())
+	h.write("\x01" + strconv.Itoa(c) + "\x01")
+	h.write(st.clients[c].key())
+	sk := h.sum()
 	if r, ok := e.steps[sk]; ok {
 		next := &raceState{w: r.w, clients: append([]clientState(nil), st.clients...)}
 		next.clients[c] = r.cs
@@ -575,17 +598,19 @@ func (e *explorer) compute(st *raceState, c int) (*raceState, string, *finished)
 		return next, label, nil
 	}
 	fin := &finished{req: rc.first + cs.idx, resp: *resp}
-	seen := cs.seen
 	if resp.Status >= 200 && resp.Status < 300 {
-		seen = copyInts(cs.seen)
+		more := cs.idx+1 < len(rc.reqs) // only a client with more to send needs what it saw
 		if a := srv.applied; a != nil && !a.del {
 			fin.write = &raceWrite{req: fin.req, path: a.path, prev: versionOf(st.w, a.path), based: based(cs, a.path), ver: versionOf(next.w, a.path)}
-			seen[a.path] = fin.write.ver
-		} else if r := next.w.live(cs.req.target); r != nil {
-			seen[cs.req.target] = r.version
+			if more {
+				cs.seen = copyInts(cs.seen)
+				cs.seen[a.path] = fin.write.ver
+			}
+		} else if r := next.w.live(cs.req.target); r != nil && more {
+			cs.seen = copyInts(cs.seen)
+			cs.seen[cs.req.target] = r.version
 		}
 	}
-	cs.seen = seen
 	vars := copyStrings(cs.vars)
 	for _, cp := range spec.lets {
 		v, _ := cp.take(resp)
