@@ -76,8 +76,9 @@ func (a *analyst) after(i int, resp Response) {
 	retry := *a.srv
 	retry.w = a.srv.w.clone()
 	retry.lean = true // only the status and Location are read
+	before := retry.w.changes
 	again := retry.handle(req)
-	sameEffect := retry.w.stateKey() == a.srv.w.stateKey()
+	sameEffect := retry.w.changes == before || retry.w.stateKey() == a.srv.w.stateKey()
 	okAnswer := again.Status >= 200 && again.Status < 300 || again.Status == 303 && again.Headers["Location"] != ""
 	if !sameEffect {
 		a.effectBad = append(a.effectBad, finding{line, fmt.Sprintf("line %d %s %s: a second identical request changes the state again (%s)", line, req.method, req.path, again.Situation)})

@@ -21,10 +21,16 @@ type world struct {
 	seq  map[string]int
 	keys map[string]*keyEntry
 	fkey string // fullKey, remembered until the next change
+	// changes counts changes of any kind, so that "nothing changed" can be
+	// known without comparing states.
+	changes int
 }
 
 // touch forgets the remembered key after a change.
-func (w *world) touch() { w.fkey = "" }
+func (w *world) touch() {
+	w.fkey = ""
+	w.changes++
+}
 
 // keyEntry remembers what an Idempotency-Key was first used for.
 type keyEntry struct {
@@ -47,10 +53,11 @@ func newWorld() *world {
 // clone copies the world deeply, for exploring races from a common state.
 func (w *world) clone() *world {
 	c := &world{
-		res:  make(map[string]*resource, len(w.res)),
-		seq:  make(map[string]int, len(w.seq)),
-		keys: make(map[string]*keyEntry, len(w.keys)),
-		fkey: w.fkey,
+		res:     make(map[string]*resource, len(w.res)),
+		seq:     make(map[string]int, len(w.seq)),
+		keys:    make(map[string]*keyEntry, len(w.keys)),
+		fkey:    w.fkey,
+		changes: w.changes,
 	}
 	for k, v := range w.res {
 		r := *v
