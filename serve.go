@@ -52,6 +52,10 @@ func serveMain(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fl.Usage()
 		return 2
 	}
+	if _, _, err := net.SplitHostPort(*addr); err != nil {
+		fmt.Fprintf(stderr, "httpplay serve: --addr %q is not HOST:PORT: %v\n", *addr, err)
+		return 2
+	}
 	if _, err := os.Stat(filepath.Join(*dir, "index.html")); err != nil {
 		fmt.Fprintf(stderr, "httpplay serve: %s has no index.html (use --web DIR)\n", *dir)
 		return 1

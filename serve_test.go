@@ -89,11 +89,12 @@ func TestServeMainRejects(t *testing.T) {
 		code   int
 		stderr string
 	}{
-		"unknown flag":      {args: []string{"--nope"}, code: 2, stderr: "flag provided but not defined"},
-		"extra argument":    {args: []string{"--web", dir, "extra"}, code: 2, stderr: `unexpected argument "extra"`},
-		"no playground":     {args: []string{"--web", t.TempDir()}, code: 1, stderr: "has no index.html"},
-		"address in use":    {args: []string{"--web", dir, "--addr", busy.Addr().String()}, code: 1, stderr: "address already in use"},
-		"help is not error": {args: []string{"-h"}, code: 0, stderr: "usage: httpplay serve"},
+		"unknown flag":          {args: []string{"--nope"}, code: 2, stderr: "flag provided but not defined"},
+		"extra argument":        {args: []string{"--web", dir, "extra"}, code: 2, stderr: `unexpected argument "extra"`},
+		"address not host:port": {args: []string{"--web", dir, "--addr", "bogus"}, code: 2, stderr: `--addr "bogus" is not HOST:PORT`},
+		"no playground":         {args: []string{"--web", t.TempDir()}, code: 1, stderr: "has no index.html"},
+		"address in use":        {args: []string{"--web", dir, "--addr", busy.Addr().String()}, code: 1, stderr: "address already in use"},
+		"help is not error":     {args: []string{"-h"}, code: 0, stderr: "usage: httpplay serve"},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
