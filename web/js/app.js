@@ -160,7 +160,9 @@ function run() {
     editor.showError(null);
     const rows = result.steps.length;
     const cols = result.policies.length;
-    outcome = { kind: 'ok', text: `${rows} step${rows === 1 ? '' : 's'} × ${cols} polic${cols === 1 ? 'y' : 'ies'}` };
+    // With two isolation levels every policy has two columns.
+    const noun = result.policies.some((id) => id.includes('@')) ? ['column', 'columns'] : ['policy', 'policies'];
+    outcome = { kind: 'ok', text: `${rows} step${rows === 1 ? '' : 's'} × ${cols} ${noun[cols === 1 ? 0 : 1]}` };
     els.matrix.classList.remove('stale');
     els.matrixNote.hidden = true;
     writeLink();
