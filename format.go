@@ -214,13 +214,7 @@ func alignRows(rows [][]string, colours [][]string) string {
 func markdownMatrix(res *simulator.Result) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "**%s**\n\n", mdEscape(res.Title))
-	b.WriteString("| Line | Request |")
-	for _, p := range res.Policies {
-		fmt.Fprintf(&b, " %s |", p)
-	}
-	b.WriteString("\n|---:|---|")
-	b.WriteString(strings.Repeat("---|", len(res.Policies)))
-	b.WriteByte('\n')
+	mdHeader(&b, "| Line | Request |", "|---:|---|", res.Policies)
 	for _, st := range res.Steps {
 		label := "`" + strings.ReplaceAll(stepLabel(st), "`", "'") + "`"
 		if disagree(st, res.Policies) {
@@ -233,19 +227,24 @@ func markdownMatrix(res *simulator.Result) string {
 		b.WriteByte('\n')
 	}
 	if props := propertyTable(res); len(props) > 0 {
-		b.WriteString("\n| Property |")
-		for _, p := range res.Policies {
-			fmt.Fprintf(&b, " %s |", p)
-		}
-		b.WriteString("\n|---|")
-		b.WriteString(strings.Repeat("---|", len(res.Policies)))
 		b.WriteByte('\n')
+		mdHeader(&b, "| Property |", "|---|", res.Policies)
 		for _, row := range props {
 			b.WriteString("| " + strings.Join(row, " | ") + " |\n")
 		}
 	}
 	b.WriteString("\n≠ marks requests the policies answer differently.\n")
 	return b.String()
+}
+
+// mdHeader writes a table's header row and alignment row: the leading
+// columns given, then one column per policy.
+func mdHeader(b *strings.Builder, lead, align string, policies []string) {
+	b.WriteString(lead)
+	for _, p := range policies {
+		b.WriteString(" " + p + " |")
+	}
+	b.WriteString("\n" + align + strings.Repeat("---|", len(policies)) + "\n")
 }
 
 func mdEscape(s string) string {
