@@ -4,10 +4,10 @@
 
 import { spawn, execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../lib/ports.mjs';
 import { promisify } from 'node:util';
 import { deflateRawSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
@@ -33,16 +33,6 @@ export async function cli(...args) {
   return stdout;
 }
 
-async function freePort() {
-  return new Promise((ok, fail) => {
-    const srv = createServer();
-    srv.on('error', fail);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => ok(port));
-    });
-  });
-}
 
 /**
  * startServer runs `httpplay serve` on a free loopback port and resolves

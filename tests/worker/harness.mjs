@@ -4,10 +4,10 @@
 // loopback ports. Every process started here is stopped by its own id.
 
 import { spawn, execFile } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { freePort } from '../lib/ports.mjs';
 
 /** ROOT is the repository. */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -39,17 +39,6 @@ export async function build() {
   await run('go', ['build', '-o', NATIVE, '.'], { cwd: ROOT, maxBuffer: 16 << 20 });
 }
 
-/** freePort asks the kernel for a port that is free on 127.0.0.1. */
-export async function freePort() {
-  return new Promise((ok, fail) => {
-    const srv = createServer();
-    srv.on('error', fail);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => ok(port));
-    });
-  });
-}
 
 /**
  * start spawns a command in its own process group, so that stop can end it
