@@ -17,7 +17,7 @@ import "github.com/syumai/workers"
 // 'exports')"). The runtime starts a fresh instance per request anyway, so
 // this one simply stays parked until it is collected.
 func entry() int {
-	workers.ServeNonBlock(newHandler(nil))
+	workers.ServeNonBlock(withStreamBody(newHandler(nil)))
 	workers.Ready()
 	select {}
 }

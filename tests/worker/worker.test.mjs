@@ -141,20 +141,21 @@ describe('limits and errors behave the same', () => {
       },
     });
     const init = (chunks) => ({ method: 'POST', headers: text, body: streamed(chunks), duplex: 'half' });
-    const healthy = async (after) => {
-      const res = await request(worker.base, '/api/health', { signal: AbortSignal.timeout(3000) });
-      assert.equal(res.status, 200, `GET /api/health after ${after}`);
-    };
-    for (const chunks of [17, 50]) { // 68 KiB and 200 KiB, both within the drain bound
+    const health = () => request(worker.base, '/api/health', { signal: AbortSignal.timeout(10000) });
+    for (const chunks of [17, 50, 1280]) { // 68 KiB, 200 KiB and 5 MiB, all within the drain bound
       const [w, n] = await Promise.all([request(worker.base, '/api/run', init(chunks)), request(native.base, '/api/run', init(chunks))]);
       assert.equal(w.status, 413, `worker: ${w.body}`);
       assertSameAnswer({ w, n }, `streamed body of ${chunks * 4} KiB`);
-      await healthy(`${chunks * 4} KiB`);
+      assert.equal((await health()).status, 200, `GET /api/health after ${chunks * 4} KiB`);
     }
-    // Beyond the drain bound the client may see 413 or a reset connection,
-    // but the worker must stay available.
-    await request(worker.base, '/api/run', init(1280)).catch(() => {});
-    await healthy('5 MiB');
+    // Beyond the drain bound the upload is cut off: the client may see 413
+    // or a reset connection. wrangler dev's proxy then sometimes leaves the
+    // next request waiting until its client gives up (2 times in 8 with 20
+    // MiB), so availability is asked of a second, fresh request.
+    await request(worker.base, '/api/run', init(5120)).catch(() => {});
+    const first = await request(worker.base, '/api/health', { signal: AbortSignal.timeout(3000) }).catch((e) => e);
+    const res = first.status === 200 ? first : await health();
+    assert.equal(res.status, 200, 'GET /api/health after 20 MiB');
   });
 
   test('CORS preflight', async () => {
