@@ -3,8 +3,10 @@ package simulator
 import (
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/tidwall/gjson"
 )
@@ -135,30 +137,105 @@ func play(sc *scenario, cols []column, maxStates, maxTotal int) *Result {
 			}
 		}
 	}
-	cache := newRunCache()
-	if maxTotal > 0 {
-		cache.budget = maxTotal
+	// Requests without variables are built once and then shared by every
+	// column, so they are built before the columns may run in parallel.
+	for _, st := range sc.steps {
+		if st.req != nil && !st.req.vars {
+			st.req.resolve(nil)
+		}
+		if st.race != nil {
+			for _, c := range st.race.clients {
+				for _, r := range c.reqs {
+					if !r.vars {
+						r.resolve(nil)
+					}
+				}
+			}
+		}
 	}
-	res.Properties = make(map[string]Properties, len(cols))
-	for _, c := range cols {
+	results := make([][]Response, len(cols))
+	props := make([]Properties, len(cols))
+	playColumn := func(ci int, cache *runCache) {
+		c := cols[ci]
 		srv := newServer(c.policy, &sc.decls, cache)
 		an := newAnalyst(srv, sc)
 		vars := map[string]string{}
+		out := make([]Response, len(sc.steps))
 		for i, st := range sc.steps {
 			if st.req != nil {
 				an.before(i)
-				res.Steps[i].Results[c.id] = srv.send(st.req, vars)
-				an.after(i, res.Steps[i].Results[c.id])
+				out[i] = srv.send(st.req, vars)
+				an.after(i, out[i])
 				continue
 			}
 			rr := srv.runRace(st.race, vars, c.iso, maxStates)
 			an.race(i, &rr)
 			rr.release()
-			res.Steps[i].Results[c.id] = Response{Race: &rr}
+			out[i] = Response{Race: &rr}
 		}
-		res.Properties[c.id] = an.properties()
+		results[ci], props[ci] = out, an.properties()
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(cols))
+	if maxTotal > 0 && sc.hasRace() {
+		// The run-wide budget is spent column by column, so that the
+		// same scenario stops at the same place every time.
+		workers = 1
+	}
+	if workers <= 1 {
+		cache := newRunCache()
+		if maxTotal > 0 {
+			cache.budget = maxTotal
+		}
+		for ci := range cols {
+			playColumn(ci, cache)
+		}
+	} else {
+		playParallel(len(cols), workers, playColumn)
+	}
+	res.Properties = make(map[string]Properties, len(cols))
+	for ci, c := range cols {
+		for i := range sc.steps {
+			res.Steps[i].Results[c.id] = results[ci][i]
+		}
+		res.Properties[c.id] = props[ci]
 	}
 	return res
+}
+
+// playParallel plays n columns on workers goroutines, each with a cache of
+// its own: columns share nothing else, and each writes only its own slot,
+// so the result does not depend on the order they finish in. A panic in a
+// column is raised again in the caller, where the hosts recover from it.
+func playParallel(n, workers int, play func(ci int, cache *runCache)) {
+	jobs := make(chan int, n)
+	for ci := range n {
+		jobs <- ci
+	}
+	close(jobs)
+	var (
+		wg        sync.WaitGroup
+		once      sync.Once
+		recovered any
+	)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				if v := recover(); v != nil {
+					once.Do(func() { recovered = v })
+				}
+			}()
+			cache := newRunCache()
+			for ci := range jobs {
+				play(ci, cache)
+			}
+		}()
+	}
+	wg.Wait()
+	if recovered != nil {
+		panic(recovered)
+	}
 }
 
 // send substitutes variables, handles the request and runs its captures.

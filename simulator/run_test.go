@@ -243,3 +243,36 @@ func BenchmarkPresetMatrix(b *testing.B) {
 		})
 	}
 }
+
+func TestPlayParallel(t *testing.T) {
+	t.Parallel()
+	t.Run("every column once, each on its own worker's cache", func(t *testing.T) {
+		t.Parallel()
+		played := make([]int, 20)
+		playParallel(len(played), 3, func(ci int, cache *runCache) {
+			if cache == nil {
+				t.Errorf("column %d got no cache", ci)
+			}
+			played[ci]++
+		})
+		for ci, n := range played {
+			if n != 1 {
+				t.Errorf("column %d played %d times", ci, n)
+			}
+		}
+	})
+	t.Run("a panic in a column reaches the caller", func(t *testing.T) {
+		t.Parallel()
+		defer func() {
+			if v := recover(); v != "column 7" {
+				t.Errorf("recovered %v, want the column's panic", v)
+			}
+		}()
+		playParallel(10, 2, func(ci int, _ *runCache) {
+			if ci == 7 {
+				panic("column 7")
+			}
+		})
+		t.Error("playParallel returned normally")
+	})
+}

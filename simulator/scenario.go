@@ -46,6 +46,16 @@ type scenario struct {
 	steps       []stepSpec
 }
 
+// hasRace tells whether any step is a race.
+func (sc *scenario) hasRace() bool {
+	for _, st := range sc.steps {
+		if st.race != nil {
+			return true
+		}
+	}
+	return false
+}
+
 // declarations are the constraints a scenario puts on its world.
 type declarations struct {
 	unique    []uniqueDecl
