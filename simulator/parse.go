@@ -441,6 +441,9 @@ func (p *parser) request(vars map[string]bool) (*requestSpec, error) {
 			if isRequestLine(line) {
 				return nil, p.errorf(n, indent(raw), "a blank line must separate two requests")
 			}
+			if msg := misspeltHeader(line); msg != "" {
+				return nil, p.errorf(n, indent(raw), "%s", msg)
+			}
 		}
 		if err := p.checkVars(raw, n, 1, vars); err != nil {
 			return nil, err
@@ -501,6 +504,46 @@ func headerLine(line string) (name, value string, ok bool) {
 		return "", "", false
 	}
 	return name, strings.TrimSpace(value), true
+}
+
+// commonHeaders are request header names a scenario is likely to send,
+// in canonical form. misspeltHeader only objects to these, because a body
+// need not be JSON and may well start with "word word: text".
+var commonHeaders = map[string]bool{
+	"Accept": true, "Accept-Language": true, "Authorization": true, "Cache-Control": true,
+	"Content-Language": true, "Content-Length": true, "Content-Type": true, "Cookie": true,
+	"Idempotency-Key": true, "If-Match": true, "If-Modified-Since": true, "If-None-Match": true,
+	"If-Range": true, "If-Unmodified-Since": true, "Origin": true, "Prefer": true, "Range": true,
+	"User-Agent": true,
+}
+
+// misspeltHeader explains why a line that would start the body looks like
+// a header line gone wrong: a well-known name written with spaces for its
+// hyphens, or with space before the colon, which RFC 9112 §5.1 forbids.
+// Taken as the body, it would silently turn the request into another.
+func misspeltHeader(line string) string {
+	name, _, found := strings.Cut(line, ":")
+	if !found || strings.ContainsAny(name, "{[\"\t") {
+		return ""
+	}
+	trimmed := strings.TrimRight(name, " ")
+	words := strings.Fields(trimmed)
+	if len(words) == 0 {
+		return ""
+	}
+	for _, w := range words {
+		if !isToken(w) {
+			return ""
+		}
+	}
+	joined := canonicalHeader(strings.Join(words, "-"))
+	if !commonHeaders[joined] {
+		return ""
+	}
+	if len(words) > 1 {
+		return fmt.Sprintf("%q is not a header name: names have no spaces (RFC 9110 §5.1); write %s:", trimmed, joined)
+	}
+	return fmt.Sprintf("no space is allowed between a header name and its colon (RFC 9112 §5.1); write %s:", joined)
 }
 
 // headerSpellings keeps the registered spelling of names whose

@@ -40,6 +40,9 @@ func TestParseErrors(t *testing.T) {
 		{"undefined in body", "POST /a\n{\"x\": \"{{v}}\"}", "t:2:8: {{v}} is not defined"},
 		{"unclosed braces", "GET /a\nlet v = status\n\nGET /a/{{v", "t:4:8: unclosed {{"},
 		{"requests need a blank line", "GET /a\nGET /b", "t:2:1: a blank line must separate two requests"},
+		{"header name with a space", "PUT /a\nContent Type: application/json\n{}", "t:2:1: \"Content Type\" is not a header name: names have no spaces (RFC 9110 §5.1); write Content-Type:"},
+		{"header name in lower case with spaces", "DELETE /a\n  if none match: *", "t:2:3: \"if none match\" is not a header name"},
+		{"space before the colon", "PUT /a\nIf-Match : \"v1\"\n{}", "t:2:1: no space is allowed between a header name and its colon (RFC 9112 §5.1); write If-Match:"},
 		{"stray brace", "GET /a\n\n}", "t:3:1: unexpected \"}\""},
 		{"race never closed", "race {\n  GET /a", "t:1:1: race { is never closed"},
 		{"race needs two", "race {\n  GET /a\n}", "t:1:1: a race needs at least two"},
@@ -194,4 +197,20 @@ func FuzzParse(f *testing.F) {
 		}
 		_ = res.JSON()
 	})
+}
+
+// TestTextBodies checks that misspeltHeader leaves alone the non-JSON bodies
+// that look a little like header lines but name no well-known header.
+func TestTextBodies(t *testing.T) {
+	t.Parallel()
+	for _, body := range []string{"not json: at all", "Hello world: x", "Content type is: wrong", "note : free text", "{\"Content Type\": 1}"} {
+		sc, err := parse("t", "POST /a\n"+body)
+		if err != nil {
+			t.Errorf("%q: %v", body, err)
+			continue
+		}
+		if got := sc.steps[0].req.body; got != body {
+			t.Errorf("%q read as the body %q", body, got)
+		}
+	}
 }
