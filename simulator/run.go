@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -175,23 +176,14 @@ func play(sc *scenario, cols []column, maxStates, maxTotal int) *Result {
 		}
 		results[ci], props[ci] = out, an.properties()
 	}
-	workers := min(runtime.GOMAXPROCS(0), len(cols))
-	if maxTotal > 0 && sc.hasRace() {
-		// The run-wide budget is spent column by column, so that the
-		// same scenario stops at the same place every time.
-		workers = 1
+	workers, budget := runtime.GOMAXPROCS(0), 0
+	if sc.hasRace() {
+		// Each race column may hold maxKeptBytes of outcomes and
+		// maxStepCacheBytes of worlds, so memory grows with the columns
+		// explored at once. Only races spend the run-wide budget.
+		workers, budget = min(workers, maxRaceWorkers), maxTotal
 	}
-	if workers <= 1 {
-		cache := newRunCache()
-		if maxTotal > 0 {
-			cache.budget = maxTotal
-		}
-		for ci := range cols {
-			playColumn(ci, cache)
-		}
-	} else {
-		playParallel(len(cols), workers, playColumn)
-	}
+	playColumns(len(cols), workers, budget, playColumn)
 	res.Properties = make(map[string]Properties, len(cols))
 	for ci, c := range cols {
 		for i := range sc.steps {
@@ -202,40 +194,78 @@ func play(sc *scenario, cols []column, maxStates, maxTotal int) *Result {
 	return res
 }
 
-// playParallel plays n columns on workers goroutines, each with a cache of
-// its own: columns share nothing else, and each writes only its own slot,
-// so the result does not depend on the order they finish in. A panic in a
-// column is raised again in the caller, where the hosts recover from it.
-func playParallel(n, workers int, play func(ci int, cache *runCache)) {
+// maxRaceWorkers is how many race columns are explored at once at most.
+const maxRaceWorkers = 2
+
+// playColumns plays n columns on up to workers goroutines, each with a
+// cache of its own. Columns share nothing else, and each writes only its
+// own slot, so the result does not depend on the order they finish in. A
+// positive budget of race states for the whole run is spent column by
+// column, so that the same scenario stops at the same place every time;
+// with one, the columns are played in turn. A panic in a column is raised
+// again in the caller, where the hosts recover from it: the panic of the
+// first column that panicked, with its stack, so that the report is the
+// same whatever the timing.
+func playColumns(n, workers, budget int, play func(ci int, cache *runCache)) {
+	workers = max(1, min(workers, n))
+	if workers == 1 || budget > 0 {
+		cache := newRunCache()
+		if budget > 0 {
+			cache.budget = budget
+		}
+		for ci := range n {
+			play(ci, cache)
+		}
+		return
+	}
 	jobs := make(chan int, n)
 	for ci := range n {
 		jobs <- ci
 	}
 	close(jobs)
-	var (
-		wg        sync.WaitGroup
-		once      sync.Once
-		recovered any
-	)
+	panics := make([]*columnPanic, n)
+	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			defer func() {
-				if v := recover(); v != nil {
-					once.Do(func() { recovered = v })
-				}
-			}()
 			cache := newRunCache()
 			for ci := range jobs {
-				play(ci, cache)
+				if !playRecovering(ci, cache, play, panics) {
+					return
+				}
 			}
 		}()
 	}
 	wg.Wait()
-	if recovered != nil {
-		panic(recovered)
+	for _, p := range panics {
+		if p != nil {
+			panic(p)
+		}
 	}
+}
+
+// playRecovering plays one column and reports false if it panicked.
+func playRecovering(ci int, cache *runCache, play func(int, *runCache), panics []*columnPanic) (ok bool) {
+	defer func() {
+		if v := recover(); v != nil {
+			panics[ci] = &columnPanic{column: ci, value: v, stack: debug.Stack()}
+		}
+	}()
+	play(ci, cache)
+	return true
+}
+
+// columnPanic carries a column's panic, with the stack of the goroutine
+// that played it, to the caller of playColumns.
+type columnPanic struct {
+	column int
+	value  any
+	stack  []byte
+}
+
+func (p *columnPanic) Error() string {
+	return fmt.Sprintf("column %d: %v\n\n%s", p.column+1, p.value, p.stack)
 }
 
 // send substitutes variables, handles the request and runs its captures.

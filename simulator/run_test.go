@@ -3,6 +3,7 @@ package simulator
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -244,12 +245,12 @@ func BenchmarkPresetMatrix(b *testing.B) {
 	}
 }
 
-func TestPlayParallel(t *testing.T) {
+func TestPlayColumns(t *testing.T) {
 	t.Parallel()
-	t.Run("every column once, each on its own worker's cache", func(t *testing.T) {
+	t.Run("every column once", func(t *testing.T) {
 		t.Parallel()
 		played := make([]int, 20)
-		playParallel(len(played), 3, func(ci int, cache *runCache) {
+		playColumns(len(played), 3, 0, func(ci int, cache *runCache) {
 			if cache == nil {
 				t.Errorf("column %d got no cache", ci)
 			}
@@ -261,18 +262,57 @@ func TestPlayParallel(t *testing.T) {
 			}
 		}
 	})
-	t.Run("a panic in a column reaches the caller", func(t *testing.T) {
+	t.Run("the first column's panic reaches the caller", func(t *testing.T) {
 		t.Parallel()
 		defer func() {
-			if v := recover(); v != "column 7" {
-				t.Errorf("recovered %v, want the column's panic", v)
+			p, ok := recover().(*columnPanic)
+			if !ok || p.value != "column 3" || !strings.Contains(p.Error(), "playRecovering") {
+				t.Errorf("recovered %v, want column 3's panic with its stack", p)
 			}
 		}()
-		playParallel(10, 2, func(ci int, _ *runCache) {
-			if ci == 7 {
-				panic("column 7")
+		playColumns(10, 2, 0, func(ci int, _ *runCache) {
+			if ci == 3 || ci == 7 {
+				panic(fmt.Sprintf("column %d", ci))
 			}
 		})
-		t.Error("playParallel returned normally")
+		t.Error("playColumns returned normally")
 	})
+}
+
+// TestRunSameOnAnyCoreCount changes GOMAXPROCS, which is process-wide, so
+// it is the one test here that does not run in parallel with the others.
+func TestRunSameOnAnyCoreCount(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	type run struct {
+		name string
+		opts Options
+	}
+	var runs []run
+	for _, p := range Presets() {
+		runs = append(runs,
+			run{p.Name, Options{Policies: []string{"all"}, Isolation: []string{"atomic", "check-then-act"}}},
+			// A run-wide budget that stops part way through the columns.
+			run{p.Name + " with a budget", Options{Policies: []string{"all"}, Isolation: []string{"atomic", "check-then-act"}, MaxTotalStates: 300}})
+	}
+	outputs := func(procs int) map[string]string {
+		runtime.GOMAXPROCS(procs)
+		out := map[string]string{}
+		for _, r := range runs {
+			p, _ := PresetByName(strings.TrimSuffix(r.name, " with a budget"))
+			res, err := Run(p.Text, r.opts)
+			if err != nil {
+				t.Fatalf("%s: %v", r.name, err)
+			}
+			out[r.name] = string(res.JSON())
+		}
+		return out
+	}
+	want := outputs(1)
+	for _, procs := range []int{2, 5} {
+		for name, got := range outputs(procs) {
+			if got != want[name] {
+				t.Errorf("%s: the output on %d cores differs from the output on one", name, procs)
+			}
+		}
+	}
 }

@@ -28,9 +28,9 @@ func newServer(p *Policy, d *declarations, c *runCache) *server {
 	return &server{policy: p, decls: d, w: newWorld(), cache: c}
 }
 
-// runCache keeps what every policy of one run computes alike. A run is
-// played on one goroutine, so it needs no lock; the decoded values it
-// hands out are shared and must only be read.
+// runCache keeps what every policy of one run computes alike. Each
+// goroutine that plays columns has a cache of its own, so it needs no lock;
+// the decoded values it hands out are shared and must only be read.
 type runCache struct {
 	canon map[string]canonical
 	noID  map[string]string
