@@ -441,7 +441,7 @@ func (p *parser) request(vars map[string]bool) (*requestSpec, error) {
 			if isRequestLine(line) {
 				return nil, p.errorf(n, indent(raw), "a blank line must separate two requests")
 			}
-			if msg := misspeltHeader(line); msg != "" {
+			if msg := misspeltHeader(line); msg != "" && !textBody(req.headers) {
 				return nil, p.errorf(n, indent(raw), "%s", msg)
 			}
 		}
@@ -523,10 +523,10 @@ var commonHeaders = map[string]bool{
 // Taken as the body, it would silently turn the request into another.
 func misspeltHeader(line string) string {
 	name, _, found := strings.Cut(line, ":")
-	if !found || strings.ContainsAny(name, "{[\"\t") {
+	if !found || strings.ContainsAny(name, "{[\"") {
 		return ""
 	}
-	trimmed := strings.TrimRight(name, " ")
+	trimmed := strings.TrimRight(name, " \t")
 	words := strings.Fields(trimmed)
 	if len(words) == 0 {
 		return ""
@@ -540,10 +540,22 @@ func misspeltHeader(line string) string {
 	if !commonHeaders[joined] {
 		return ""
 	}
+	const textHint = " (a text body that starts like this needs a Content-Type header that is not JSON before it)"
 	if len(words) > 1 {
-		return fmt.Sprintf("%q is not a header name: names have no spaces (RFC 9110 §5.1); write %s:", trimmed, joined)
+		return fmt.Sprintf("%q is not a header name: names have no spaces (RFC 9110 §5.1); write %s:%s", trimmed, joined, textHint)
 	}
-	return fmt.Sprintf("no space is allowed between a header name and its colon (RFC 9112 §5.1); write %s:", joined)
+	return fmt.Sprintf("no space is allowed between a header name and its colon (RFC 9112 §5.1); write %s:%s", joined, textHint)
+}
+
+// textBody tells whether the headers so far declare a body that is not
+// JSON, where a line like "User agent: curl" is plausible text.
+func textBody(headers []headerSpec) bool {
+	for _, h := range headers {
+		if h.name == "Content-Type" && !strings.Contains(strings.ToLower(h.value), "json") {
+			return true
+		}
+	}
+	return false
 }
 
 // headerSpellings keeps the registered spelling of names whose

@@ -43,6 +43,8 @@ func TestParseErrors(t *testing.T) {
 		{"header name with a space", "PUT /a\nContent Type: application/json\n{}", "t:2:1: \"Content Type\" is not a header name: names have no spaces (RFC 9110 §5.1); write Content-Type:"},
 		{"header name in lower case with spaces", "DELETE /a\n  if none match: *", "t:2:3: \"if none match\" is not a header name"},
 		{"space before the colon", "PUT /a\nIf-Match : \"v1\"\n{}", "t:2:1: no space is allowed between a header name and its colon (RFC 9112 §5.1); write If-Match:"},
+		{"tab before the colon", "PUT /a\nIf-Match\t: \"v1\"\n{}", "t:2:1: no space is allowed between a header name and its colon"},
+		{"spaces after a JSON content type", "PUT /a\nContent-Type: application/merge-patch+json\nIf Match: *\n{}", "t:3:1: \"If Match\" is not a header name"},
 		{"stray brace", "GET /a\n\n}", "t:3:1: unexpected \"}\""},
 		{"race never closed", "race {\n  GET /a", "t:1:1: race { is never closed"},
 		{"race needs two", "race {\n  GET /a\n}", "t:1:1: a race needs at least two"},
@@ -203,14 +205,18 @@ func FuzzParse(f *testing.F) {
 // that look a little like header lines but name no well-known header.
 func TestTextBodies(t *testing.T) {
 	t.Parallel()
-	for _, body := range []string{"not json: at all", "Hello world: x", "Content type is: wrong", "note : free text", "{\"Content Type\": 1}"} {
-		sc, err := parse("t", "POST /a\n"+body)
+	for _, src := range []string{
+		"not json: at all", "Hello world: x", "Content type is: wrong", "note : free text", "{\"Content Type\": 1}",
+		"Content-Type: text/plain\nUser agent: curl", "Content-Type: text/plain\nOrigin : Spain",
+	} {
+		sc, err := parse("t", "POST /a\n"+src)
+		body := src[strings.LastIndexByte(src, '\n')+1:]
 		if err != nil {
-			t.Errorf("%q: %v", body, err)
+			t.Errorf("%q: %v", src, err)
 			continue
 		}
 		if got := sc.steps[0].req.body; got != body {
-			t.Errorf("%q read as the body %q", body, got)
+			t.Errorf("%q: the body is %q, want %q", src, got, body)
 		}
 	}
 }
