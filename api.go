@@ -332,7 +332,10 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 }
 
 // maxDrain bounds how much of an oversized body of unknown length is read
-// and discarded before the 413 is sent.
+// and discarded before the 413 is sent. The Worker needs the drain (see
+// drain); the native server, which could just close the connection, uses
+// the same bound so that a client gets the same answer from both: a 413
+// for an upload up to 16 MiB, rather than a reset connection.
 const maxDrain = 16 << 20
 
 // discarder is a request body that can skip what is left of it more cheaply

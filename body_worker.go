@@ -35,10 +35,10 @@ type streamBody struct {
 	err    error    // the error every further Read returns
 }
 
-// Read reads from the stream's current chunk, awaiting the next one when it
-// is used up.
+// Read reads from the stream's current chunk, awaiting the next non-empty
+// one when it is used up.
 func (b *streamBody) Read(p []byte) (int, error) {
-	if len(b.buf) == 0 {
+	for len(b.buf) == 0 {
 		if b.err != nil {
 			return 0, b.err
 		}
@@ -63,6 +63,10 @@ func (b *streamBody) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// errDiscarded is what Read returns once the rest of a body was discarded,
+// so that a cut-off body is never taken for a complete one.
+var errDiscarded = errors.New("the rest of the body was discarded")
+
 // Discard pipes the rest of the stream through a FixedLengthStream of limit
 // bytes into a sink that drops them. The FixedLengthStream is workerd's
 // way to count without calling Go for every chunk, which would double the
@@ -75,7 +79,10 @@ func (b *streamBody) Discard(limit int64) {
 		b.reader = js.Undefined()
 	}
 	limit -= int64(len(b.buf))
-	b.buf, b.err = nil, io.EOF
+	b.buf = nil
+	if b.err == nil {
+		b.err = errDiscarded
+	}
 	if limit <= 0 {
 		return
 	}
@@ -84,19 +91,26 @@ func (b *streamBody) Discard(limit int64) {
 	await(b.stream.Call("pipeThrough", counter).Call("pipeTo", sink))
 }
 
-// Close cancels what is left of the upload.
+// Close cancels what is left of the upload. The cancel's promise rejects
+// when the client has already gone, which is no news, so it is ignored
+// rather than left unhandled.
 func (b *streamBody) Close() error {
 	b.buf = nil
 	if b.err == nil {
 		b.err = errors.New("read of a closed body")
 	}
-	if !b.reader.IsUndefined() {
-		b.reader.Call("cancel")
-	} else if !b.stream.Get("locked").Bool() {
-		b.stream.Call("cancel")
+	switch {
+	case !b.reader.IsUndefined():
+		b.reader.Call("cancel").Call("catch", ignoreRejection)
+	case !b.stream.Get("locked").Bool():
+		b.stream.Call("cancel").Call("catch", ignoreRejection)
 	}
 	return nil
 }
+
+// ignoreRejection handles a rejection by dropping it. It lives as long as
+// the instance, so it is never released.
+var ignoreRejection = js.FuncOf(func(js.Value, []js.Value) any { return nil })
 
 // await waits for a JavaScript promise to settle.
 func await(promise js.Value) (js.Value, error) {
@@ -110,7 +124,8 @@ func await(promise js.Value) (js.Value, error) {
 		return nil
 	})
 	onError := js.FuncOf(func(_ js.Value, args []js.Value) any {
-		done <- settled{err: errors.New(args[0].Call("toString").String())}
+		// String() rather than toString, which undefined and null lack.
+		done <- settled{err: errors.New(js.Global().Get("String").Invoke(args[0]).String())}
 		return nil
 	})
 	defer onValue.Release()
