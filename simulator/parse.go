@@ -2,6 +2,7 @@ package simulator
 
 import (
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -707,7 +708,7 @@ func (p *parser) race() error {
 			rs.clients = append(rs.clients, c)
 		default:
 			// Each lone request is its own client; its captures stay its own.
-			local := copyVars(p.vars)
+			local := maps.Clone(p.vars)
 			req, err := p.request(local)
 			if err != nil {
 				return err
@@ -718,19 +719,11 @@ func (p *parser) race() error {
 	}
 }
 
-func copyVars(m map[string]bool) map[string]bool {
-	out := make(map[string]bool, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
-}
-
 // client reads the requests of one client of a race, up to its "}".
 func (p *parser) client(name string, open, col int) (clientSpec, error) {
 	p.i++
 	c := clientSpec{line: open, name: name}
-	local := copyVars(p.vars)
+	local := maps.Clone(p.vars)
 	for {
 		if p.i >= len(p.lines) {
 			return c, p.errorf(open, col, "client %s { is never closed: end it with a line \"}\"", name)
