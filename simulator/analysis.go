@@ -58,8 +58,7 @@ func (a *analyst) before(i int) {
 }
 
 // after examines a single-request step once it has been answered.
-func (a *analyst) after(i int, resp Response) {
-	req := a.srv.last
+func (a *analyst) after(i int, req *request, resp Response) {
 	line := a.sc.steps[i].line
 	a.sent = append(a.sent, sentStep{line: line, method: req.method, target: req.target, status: resp.Status, reason: resp.Reason})
 	if !unsafe(req.method) {
@@ -75,9 +74,8 @@ func (a *analyst) after(i int, resp Response) {
 	// A lost response: the client sends the identical request again.
 	retry := *a.srv
 	retry.w = a.srv.w.clone()
-	retry.lean = true // only the status and Location are read
 	before := retry.w.changes
-	again := retry.handle(req)
+	again := retry.handle(req, viewLean).resp // only the status and Location are read
 	sameEffect := retry.w.changes == before || retry.w.stateKey() == a.srv.w.stateKey()
 	okAnswer := again.Status >= 200 && again.Status < 300 || again.Status == 303 && again.Headers["Location"] != ""
 	if !sameEffect {
@@ -132,12 +130,11 @@ func (a *analyst) probeExistence(i int, req *request, line int) {
 	probe := func(w *world, body map[string]any) Response {
 		s := *a.srv
 		s.w = w.clone()
-		s.lean, s.wantBody = true, true // compared by status, header names and body shape
 		r := *req
 		r.body = mustJSON(body)
 		r.headers = copyHeaders(req.headers)
 		delete(r.headers, "Idempotency-Key")
-		return s.handle(&r)
+		return s.handle(&r, viewLeanBody).resp // compared by status, header names and body shape
 	}
 	rf := probe(a.snap, free)
 	rt := probe(a.srv.w, taken)

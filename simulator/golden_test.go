@@ -3,8 +3,10 @@ package simulator
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -38,7 +40,7 @@ func TestPresetGolden(t *testing.T) {
 				t.Fatalf("%v (run go test ./simulator -run TestPresetGolden -update)", err)
 			}
 			if !bytes.Equal(got, want) {
-				t.Errorf("%s differs from the golden file; run with -update and review the diff", p.Name)
+				t.Errorf("%s differs from the golden file; run with -update and review the diff:\n%s", p.Name, lineDiff(string(want), string(got)))
 			}
 		})
 	}
@@ -57,4 +59,31 @@ func TestDeterministic(t *testing.T) {
 			t.Errorf("%s: two runs differ", p.Name)
 		}
 	}
+}
+
+// lineDiff shows where two texts part: the first differing lines with a
+// little context, marked - for the golden file and + for the result. It is
+// not a minimal diff, only enough to see what changed without a tool.
+func lineDiff(want, got string) string {
+	a, b := strings.Split(want, "\n"), strings.Split(got, "\n")
+	var out strings.Builder
+	shown := 0
+	for i := 0; i < len(a) || i < len(b); i++ {
+		var x, y string
+		if i < len(a) {
+			x = a[i]
+		}
+		if i < len(b) {
+			y = b[i]
+		}
+		if x == y {
+			continue
+		}
+		fmt.Fprintf(&out, "line %d:\n- %s\n+ %s\n", i+1, x, y)
+		if shown++; shown == 12 {
+			out.WriteString("... (more differences; the lines after the first shift may all differ)\n")
+			break
+		}
+	}
+	return out.String()
 }

@@ -9,9 +9,10 @@ import (
 
 // lint checks a response against the MUSTs and SHOULDs of the HTTP RFCs,
 // the way httplint does for real traffic. It reads only the response and
-// the request that caused it, never the policy, so that custom policies
-// get the same scrutiny as built-in ones.
-func lint(req *request, resp *Response) []Finding {
+// the request that caused it, never the policy's rules, so that custom
+// policies get the same scrutiny as built-in ones; of the policy it reads
+// only the status codes its guideline allows or forbids.
+func lint(req *request, resp *Response, p *Policy) []Finding {
 	var out []Finding
 	add := func(level, cite, format string, args ...any) {
 		out = append(out, Finding{Level: level, Message: fmt.Sprintf(format, args...), Cite: cite, URL: citeURL(cite)})
@@ -56,6 +57,15 @@ func lint(req *request, resp *Response) []Finding {
 			add("error", "RFC 9457 §3.1.2", "the problem details say status %s but the response is %d; they must match", s.Raw, st)
 		}
 	}
+	if hasLocation && st >= 400 {
+		add("warning", "RFC 9110 §10.2.2", "Location on a %d refusal: it has a defined meaning only for 201 and 3xx answers, and here it hands out the URL of a resource the client did not ask for", st)
+	}
+	if st == 415 && req.method == "PATCH" && h["Accept-Patch"] == "" {
+		add("warning", "RFC 5789 §2.2", "415 to a PATCH should say in Accept-Patch which patch formats the resource takes")
+	}
+	if msg := guidelineStatus(p, st); msg != "" {
+		add("error", p.URL, "%s", msg)
+	}
 	if req.method == "HEAD" && resp.Body != "" {
 		add("error", "RFC 9110 §9.3.2", "a response to HEAD must not carry content")
 	}
@@ -81,4 +91,27 @@ func isSuccessSituation(name string) bool {
 		return false
 	}
 	return sit.Success()
+}
+
+// guidelineStatus says why a status is one the policy's guideline does not
+// allow, or "" when it does.
+func guidelineStatus(p *Policy, st int) string {
+	if p == nil {
+		return ""
+	}
+	allowed, forbidden := p.statusRules()
+	for _, f := range forbidden {
+		if f == st {
+			return fmt.Sprintf("status %d is not allowed by %s, which forbids or discourages it", st, p.Source)
+		}
+	}
+	if len(allowed) == 0 {
+		return ""
+	}
+	for _, a := range allowed {
+		if a == st {
+			return ""
+		}
+	}
+	return fmt.Sprintf("status %d is not allowed by %s, whose table of allowed status codes does not list it", st, p.Source)
 }

@@ -18,11 +18,13 @@ type Rule struct {
 	// for an idempotent replay, the failing item's for an atomic batch.
 	Status int
 	// Headers maps header names to values in which {location}, {etag}
-	// and {allow} stand for the subject resource's path, its ETag and the
-	// methods the target allows; a header whose placeholder has no value
+	// {allow} and {accept-patch} stand for the subject resource's path, its
+	// ETag, the methods the target allows and the patch formats it takes;
+	// a header whose placeholder has no value
 	// is left out. A rule that sets headers replaces its base's set.
 	Headers map[string]string
-	// Body is resource, none, error, ack, batch, replay, or literal JSON.
+	// Body is resource, none, error, ack, batch, replay, status (a
+	// Kubernetes Status object of success), or literal JSON.
 	Body string
 	// Effect is apply (do what the situation implies), none, or replace
 	// (a duplicate create replaces the existing member: an upsert).
@@ -58,10 +60,28 @@ type Policy struct {
 	PutCreates *bool
 	// BatchAtomic makes a batch with a failing item change nothing.
 	BatchAtomic *bool
+	// PatchCreates says whether PATCH to a missing resource creates it.
+	PatchCreates *bool
+	// DeleteCollection makes DELETE of a collection remove its members.
+	DeleteCollection *bool
 	// IdempotencyKey is honour, ignore or require.
 	IdempotencyKey string
-	Rules          map[string]Rule
-	custom         bool
+	// ListEnvelope, when set, is the member of an object that holds a
+	// collection's list ("items", "value"); a bare array otherwise.
+	ListEnvelope string
+	// Documents is plain (resources as stored) or jsonapi (JSON:API
+	// documents of resource objects, application/vnd.api+json).
+	Documents string
+	// Links puts a created resource's links in its body (HATEOAS link
+	// description objects) for policies that forbid Location on 201.
+	Links *bool
+	// Statuses, when not empty, are the only status codes the guideline
+	// allows; Forbidden lists codes it forbids or discourages. Lint reports
+	// an answer outside them.
+	Statuses  []int
+	Forbidden []int
+	Rules     map[string]Rule
+	custom    bool
 }
 
 // PolicyInfo describes a policy for listings (CLI, page, API).
@@ -103,6 +123,55 @@ func (p *Policy) putCreates() bool {
 
 func (p *Policy) batchAtomic() bool {
 	return p.flag(func(q *Policy) *bool { return q.BatchAtomic }, false)
+}
+
+func (p *Policy) patchCreates() bool {
+	return p.flag(func(q *Policy) *bool { return q.PatchCreates }, false)
+}
+
+func (p *Policy) deleteCollection() bool {
+	return p.flag(func(q *Policy) *bool { return q.DeleteCollection }, false)
+}
+
+func (p *Policy) links() bool {
+	return p.flag(func(q *Policy) *bool { return q.Links }, false)
+}
+
+// inherited is the first non-empty value of a string field up the chain.
+func (p *Policy) inherited(get func(*Policy) string, def string) string {
+	for q := p; q != nil; q = q.Base {
+		if v := get(q); v != "" {
+			return v
+		}
+	}
+	return def
+}
+
+func (p *Policy) listEnvelope() string {
+	return p.inherited(func(q *Policy) string { return q.ListEnvelope }, "")
+}
+
+func (p *Policy) documents() string {
+	return p.inherited(func(q *Policy) string { return q.Documents }, "plain")
+}
+
+// mediaType is the media type of the policy's representations.
+func (p *Policy) mediaType() string {
+	if p.documents() == "jsonapi" {
+		return "application/vnd.api+json"
+	}
+	return "application/json"
+}
+
+// statusRules are the guideline's allowed and forbidden codes, from the
+// nearest policy in the chain that states them.
+func (p *Policy) statusRules() (allowed, forbidden []int) {
+	for q := p; q != nil; q = q.Base {
+		if len(q.Statuses) > 0 || len(q.Forbidden) > 0 {
+			return q.Statuses, q.Forbidden
+		}
+	}
+	return nil, nil
 }
 
 func (p *Policy) idempotencyKey() string {
@@ -220,6 +289,8 @@ var policyFields = map[string]bool{
 	"id": true, "name": true, "base": true, "source": true, "url": true, "summary": true,
 	"guideline": true, "default": true, "errors": true, "require_if_match": true,
 	"put_creates": true, "batch_atomic": true, "idempotency_key": true, "rules": true,
+	"patch_creates": true, "delete_collection": true, "list_envelope": true, "documents": true,
+	"links": true, "statuses": true, "forbidden_statuses": true, "conformance": true,
 }
 
 var errorFormats = map[string]bool{
@@ -239,7 +310,7 @@ func parsePolicyJSON(text, id string, known map[string]*Policy) (*Policy, error)
 	var err error
 	root.ForEach(func(k, _ gjson.Result) bool {
 		if !policyFields[k.String()] {
-			err = fmt.Errorf("unknown member %q (known: base, name, summary, errors, rules, require_if_match, put_creates, batch_atomic, idempotency_key)", k.String())
+			err = fmt.Errorf("unknown member %q (known: base, name, summary, errors, rules, require_if_match, put_creates, patch_creates, delete_collection, batch_atomic, idempotency_key, list_envelope, documents, links, statuses, forbidden_statuses)", k.String())
 		}
 		return err == nil
 	})
@@ -307,6 +378,35 @@ func parsePolicyJSON(text, id string, known map[string]*Policy) (*Policy, error)
 	if p.BatchAtomic, err = boolFlag("batch_atomic"); err != nil {
 		return nil, err
 	}
+	if p.PatchCreates, err = boolFlag("patch_creates"); err != nil {
+		return nil, err
+	}
+	if p.DeleteCollection, err = boolFlag("delete_collection"); err != nil {
+		return nil, err
+	}
+	if p.Links, err = boolFlag("links"); err != nil {
+		return nil, err
+	}
+	if e := root.Get("list_envelope"); e.Exists() {
+		if e.Type != gjson.String || !isToken(e.String()) {
+			return nil, errors.New("list_envelope must be the name of a member, such as items or value")
+		}
+		p.ListEnvelope = e.String()
+	}
+	if d := root.Get("documents"); d.Exists() {
+		switch d.String() {
+		case "plain", "jsonapi":
+			p.Documents = d.String()
+		default:
+			return nil, errors.New("documents must be plain or jsonapi")
+		}
+	}
+	if p.Statuses, err = statusCodes(root, "statuses"); err != nil {
+		return nil, err
+	}
+	if p.Forbidden, err = statusCodes(root, "forbidden_statuses"); err != nil {
+		return nil, err
+	}
 	if k := root.Get("idempotency_key"); k.Exists() {
 		switch k.String() {
 		case "honour", "ignore", "require":
@@ -333,8 +433,30 @@ func parsePolicyJSON(text, id string, known map[string]*Policy) (*Policy, error)
 	return p, nil
 }
 
+// statusCodes reads an array of status codes.
+func statusCodes(root gjson.Result, name string) ([]int, error) {
+	v := root.Get(name)
+	if !v.Exists() {
+		return nil, nil
+	}
+	if !v.IsArray() {
+		return nil, fmt.Errorf("%s must be an array of status codes", name)
+	}
+	var out []int
+	var err error
+	v.ForEach(func(_, c gjson.Result) bool {
+		if c.Type != gjson.Number || c.Int() < 100 || c.Int() > 599 || float64(c.Int()) != c.Float() {
+			err = fmt.Errorf("%s: %s is not a status code", name, c.Raw)
+			return false
+		}
+		out = append(out, int(c.Int()))
+		return true
+	})
+	return out, err
+}
+
 var ruleQualifiers = map[string]bool{
-	"GET": true, "HEAD": true, "POST": true, "PUT": true, "PATCH": true, "DELETE": true,
+	"GET": true, "HEAD": true, "POST": true, "PUT": true, "PATCH": true, "DELETE": true, "OPTIONS": true,
 	"unique": true, "relationship": true,
 }
 
@@ -407,7 +529,7 @@ func parseRule(p *Policy, key string, v gjson.Result) (Rule, error) {
 		case b.Type == gjson.String && bodyShapes[b.String()]:
 			r.Body = b.String()
 		default:
-			return Rule{}, fmt.Errorf("rules: %s: body must be resource, none, error, ack, batch, replay or a JSON object", key)
+			return Rule{}, fmt.Errorf("rules: %s: body must be resource, none, error, ack, batch, replay, status or a JSON object", key)
 		}
 	}
 	if r.Body == "" {
@@ -440,7 +562,7 @@ func parseRule(p *Policy, key string, v gjson.Result) (Rule, error) {
 }
 
 var bodyShapes = map[string]bool{
-	"resource": true, "none": true, "error": true, "ack": true, "batch": true, "replay": true,
+	"resource": true, "none": true, "error": true, "ack": true, "batch": true, "replay": true, "status": true,
 }
 
 // lookupChain lists the keys a rule key falls back to, most specific first.

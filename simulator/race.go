@@ -548,8 +548,10 @@ func (e *explorer) compute(st *raceState, c int) (*raceState, string, *finished)
 	cs := &next.clients[c]
 	srv := *e.srv
 	srv.w = next.w
-	srv.lean = true
-	srv.wantBody = e.wantBody
+	v := viewLean
+	if e.wantBody {
+		v = viewLeanBody
+	}
 	rc := e.clients[c]
 	spec := rc.reqs[cs.idx]
 	if cs.phase == 0 {
@@ -563,25 +565,26 @@ func (e *explorer) compute(st *raceState, c int) (*raceState, string, *finished)
 		label += phaseLabels[ph]
 	}
 	var resp *Response
-	srv.applied = nil
+	var applied *write
+	respond := func(d *detection) {
+		a := srv.respond(cs.req, d, v)
+		resp, applied = &a.resp, a.applied
+	}
 	switch ph {
 	case phaseFull:
-		cs.d = srv.detect(cs.req)
-		r := srv.respond(cs.req, cs.d)
-		resp = &r
+		cs.d = srv.detect(cs.req, true)
+		respond(cs.d)
 	case phaseKey:
 		d := &detection{lean: true}
 		if srv.reserveKey(cs.req, d) {
-			r := srv.respond(cs.req, d)
-			resp = &r
+			respond(d)
 		} else {
 			cs.d = d
 		}
 	case phaseRest:
 		cs.d = cs.d.clone()
 		srv.detectRest(cs.req, cs.d)
-		r := srv.respond(cs.req, cs.d)
-		resp = &r
+		respond(cs.d)
 	case phaseDetect:
 		if cs.d == nil {
 			cs.d = &detection{lean: true}
@@ -590,8 +593,7 @@ func (e *explorer) compute(st *raceState, c int) (*raceState, string, *finished)
 		}
 		srv.detectRest(cs.req, cs.d)
 	case phaseRespond:
-		r := srv.respond(cs.req, cs.d)
-		resp = &r
+		respond(cs.d)
 	}
 	if resp == nil {
 		cs.phase++
@@ -600,7 +602,7 @@ func (e *explorer) compute(st *raceState, c int) (*raceState, string, *finished)
 	fin := &finished{req: rc.first + cs.idx, resp: *resp}
 	if resp.Status >= 200 && resp.Status < 300 {
 		more := cs.idx+1 < len(rc.reqs) // only a client with more to send needs what it saw
-		if a := srv.applied; a != nil && !a.del {
+		if a := applied; a != nil && !a.del {
 			fin.write = &raceWrite{req: fin.req, path: a.path, prev: versionOf(st.w, a.path), based: based(cs, a.path), ver: versionOf(next.w, a.path)}
 			if more {
 				cs.seen = copyInts(cs.seen)

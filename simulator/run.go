@@ -165,8 +165,9 @@ func play(sc *scenario, cols []column, maxStates, maxTotal int) *Result {
 		for i, st := range sc.steps {
 			if st.req != nil {
 				an.before(i)
-				out[i] = srv.send(st.req, vars)
-				an.after(i, out[i])
+				var req *request
+				out[i], req = srv.send(st.req, vars)
+				an.after(i, req, out[i])
 				continue
 			}
 			rr := srv.runRace(st.race, vars, c.iso, maxStates)
@@ -268,11 +269,11 @@ func (p *columnPanic) Error() string {
 	return fmt.Sprintf("column %d: %v\n\n%s", p.column+1, p.value, p.stack)
 }
 
-// send substitutes variables, handles the request and runs its captures.
-func (s *server) send(spec *requestSpec, vars map[string]string) Response {
+// send substitutes variables, handles the request and runs its captures;
+// it returns the request as sent too, which the analysis replays.
+func (s *server) send(spec *requestSpec, vars map[string]string) (Response, *request) {
 	req := spec.resolve(vars)
-	s.last = req
-	resp := s.handle(req)
+	resp := s.handle(req, viewFull).resp
 	if spec.vars {
 		resp.Sent = req.public()
 	}
@@ -281,7 +282,7 @@ func (s *server) send(spec *requestSpec, vars map[string]string) Response {
 		vars[c.name] = v
 		resp.Trace = append(resp.Trace, entry)
 	}
-	return resp
+	return resp, req
 }
 
 // take reads a capture's value from a response.

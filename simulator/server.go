@@ -2,31 +2,40 @@ package simulator
 
 import (
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 
 	"github.com/tidwall/gjson"
 )
 
-// server answers requests for one policy on its own world.
+// server answers requests for one policy on its own world. It holds no
+// state about the request it answered last: every stage hands its result
+// on as a value.
 type server struct {
-	policy  *Policy
-	decls   *declarations
-	w       *world
-	cache   *runCache
-	last    *request // the request send resolved last, for the analysis
-	applied *write   // the write respond carried out last, for races
-	// lean skips the trace and lint, which nobody reads for the many
-	// intermediate steps of a race.
-	lean bool
-	// wantBody keeps error bodies in lean mode, for races whose clients
-	// capture from responses.
-	wantBody bool
+	policy *Policy
+	decls  *declarations
+	w      *world
+	cache  *runCache
 }
 
 func newServer(p *Policy, d *declarations, c *runCache) *server {
 	return &server{policy: p, decls: d, w: newWorld(), cache: c}
 }
+
+// view says how much of a response its reader needs.
+type view uint8
+
+const (
+	// viewFull is a cell of the matrix: trace, lint and body.
+	viewFull view = iota
+	// viewLean is an intermediate step of a race or a probe that reads only
+	// the status and headers: no trace, no lint, no error body.
+	viewLean
+	// viewLeanBody is lean but keeps error bodies, for races whose clients
+	// capture from responses and for probes that compare bodies.
+	viewLeanBody
+)
 
 // runCache keeps what every policy of one run computes alike. Each
 // goroutine that plays columns has a cache of its own, so it needs no lock;
@@ -39,12 +48,6 @@ type runCache struct {
 	// budget is how many more race states the whole run may explore;
 	// negative means no limit.
 	budget int
-}
-
-type ruleKeyArgs struct {
-	sit         Situation
-	method      string
-	unique, rel bool
 }
 
 type canonical struct {
@@ -79,17 +82,6 @@ func (c *runCache) segments(path string) []string {
 	return v
 }
 
-// ruleKeys is the package function, remembered per combination.
-func (c *runCache) ruleKeys(sit Situation, method string, unique, rel bool) []string {
-	k := ruleKeyArgs{sit, method, unique, rel}
-	if v, ok := c.keys[k]; ok {
-		return v
-	}
-	v := ruleKeys(sit, method, unique, rel)
-	c.keys[k] = v
-	return v
-}
-
 // canonicalJSON is the package function, remembered per distinct body.
 func (c *runCache) canonicalJSON(body string) (string, any, bool) {
 	if e, ok := c.canon[body]; ok {
@@ -118,7 +110,9 @@ func (r *request) header(name string) (string, bool) {
 // may carry out: the split between the two is what lets a policy decline
 // a change (202 without creating) and lets races interleave reads and writes.
 type write struct {
-	del  bool
+	del bool
+	// all, with del, removes every member of the collection at path.
+	all  bool
 	path string
 	body string
 }
@@ -142,130 +136,47 @@ type detection struct {
 	detail  string // a sentence for error bodies
 	field   string // the body field concerned, if any
 	allow   string
-	unique  bool // POST into a collection with a unique field
-	rel     bool // POST whose body only links to a member by id
-	write   *write
-	replace *write // the upsert an effect "replace" would carry out
-	items   []itemResult
-	after   *world // the world after a batch's successful items
-	replay  *stored
-	key     string // the Idempotency-Key this response will complete
-	readVer int    // the target's version when detection read it
-	trace   []TraceEntry
-	lean    bool // record no trace (see server.lean)
+	// acceptPatch lists the patch formats the target takes, for the
+	// Accept-Patch field of answers about it (RFC 5789 §3.1).
+	acceptPatch string
+	unique      bool // POST into a collection with a unique field
+	rel         bool // POST whose body only links to a member by id
+	write       *write
+	replace     *write // the upsert an effect "replace" would carry out
+	items       []itemResult
+	after       *world // the world after a batch's successful items
+	replay      *stored
+	key         string // the Idempotency-Key this response will complete
+	readVer     int    // the target's version when detection read it
+	trace       []TraceEntry
+	// node names the decision node that decided the situation.
+	node string
+	lean bool // record no trace (see viewLean)
 }
 
-func (d *detection) note(step, detail, cite string) {
-	if d.lean {
-		return
-	}
-	d.trace = append(d.trace, TraceEntry{Step: step, Detail: detail, Cite: cite, URL: citeURL(cite)})
-}
-
-const (
-	allowMember     = "GET, HEAD, PUT, PATCH, DELETE"
-	allowCollection = "GET, HEAD, POST"
-)
-
-// handle answers one request atomically.
-func (s *server) handle(req *request) Response {
-	return s.respond(req, s.detect(req))
-}
-
-// detect is the read phase: it classifies the request without changing
-// anything but the id sequence and idempotency-key reservations.
-func (s *server) detect(req *request) *detection {
-	d := &detection{lean: s.lean}
-	if s.reserveKey(req, d) {
-		return d
-	}
-	s.detectRest(req, d)
-	return d
-}
-
-// unsafe reports whether a method is one that an Idempotency-Key guards.
-func unsafe(method string) bool {
-	switch method {
-	case "POST", "PUT", "PATCH", "DELETE":
-		return true
-	}
-	return false
-}
-
-// reserveKey is the first thing a server does with an unsafe request that
-// carries an Idempotency-Key: it reports true when the key alone decides
-// the answer (replay, mismatch, in flight, missing).
-func (s *server) reserveKey(req *request, d *detection) bool {
-	if !unsafe(req.method) {
+// isCollection reports whether a path without a representation of its
+// own is a collection: something lives or lived under it, or a
+// declaration names it. A tombstone with nothing live under it is the
+// deleted member, not a collection.
+func (s *server) isCollection(path string) bool {
+	if s.w.live(path) != nil {
 		return false
 	}
-	return s.idempotencyKey(req, d)
+	if r := s.w.res[path]; r != nil && r.deleted && len(s.w.members(path)) == 0 {
+		return false
+	}
+	return s.w.isCollection(path) || s.declaredCollection(path)
 }
 
-// detectRest classifies the request by method, once any key is reserved.
-func (s *server) detectRest(req *request, d *detection) {
-	if r := s.w.live(req.target); r != nil {
-		d.readVer = r.version
+// statusFor is the status the policy gives a situation without any
+// qualifier but the method, for nodes that must know the unconditional
+// answer (RFC 9110 §13.2.1).
+func (s *server) statusFor(sit Situation, method string) int {
+	ch, ok := s.policy.rule(s.cache.ruleKeys(sit, method, false, false))
+	if !ok {
+		return 0
 	}
-	switch req.method {
-	case "GET", "HEAD":
-		s.detectRead(req, d)
-	case "POST":
-		s.detectPost(req, d)
-	case "PUT":
-		s.detectPut(req, d)
-	case "PATCH":
-		s.detectPatch(req, d)
-	case "DELETE":
-		s.detectDelete(req, d)
-	default:
-		d.sit = MethodNotAllowed
-		d.allow = s.allowFor(req.target)
-		d.subject = req.target
-		d.detail = fmt.Sprintf("%s is not supported on %s; allowed: %s", req.method, req.target, d.allow)
-		d.note("method", fmt.Sprintf("the simulated server does not implement %s", req.method), "RFC 9110 §15.5.6")
-	}
-}
-
-func (s *server) allowFor(target string) string {
-	if s.w.live(target) == nil && s.w.isCollection(target) {
-		return allowCollection
-	}
-	return allowMember
-}
-
-func (s *server) detectRead(req *request, d *detection) {
-	d.subject = req.target
-	if r := s.w.live(req.target); r != nil {
-		if im, ok := req.header("If-Match"); ok && !etagMatches(im, r, false) {
-			d.sit = PreconditionFailed
-			d.detail = fmt.Sprintf("If-Match %s does not match the current ETag %s", im, etag(r))
-			d.note("precondition", d.detail, "RFC 9110 §13.1.1")
-			return
-		}
-		if inm, ok := req.header("If-None-Match"); ok && etagMatches(inm, r, true) {
-			d.sit = NotModified
-			d.note("precondition", fmt.Sprintf("If-None-Match %s matches the current ETag %s", inm, etag(r)), "RFC 9110 §13.1.2")
-			return
-		}
-		d.sit = Read
-		d.note("target", fmt.Sprintf("%s exists (ETag %s)", req.target, etag(r)), "")
-		return
-	}
-	if r := s.w.res[req.target]; r != nil && r.deleted && len(s.w.members(req.target)) == 0 {
-		d.sit = PreviouslyDeleted
-		d.detail = req.target + " was deleted"
-		d.note("target", req.target+" existed and was deleted", "")
-		return
-	}
-	if s.w.isCollection(req.target) || s.declaredCollection(req.target) {
-		d.sit = Listed
-		d.note("target", fmt.Sprintf("%s is a collection with %d live member(s)", req.target, len(s.w.members(req.target))), "")
-		return
-	}
-	d.sit = Missing
-	d.detail = req.target + " does not exist"
-	d.note("target", req.target+" has never existed", "")
+	return ch.Status
 }
 
 // declaredCollection reports whether a declaration names the path as a
@@ -298,99 +209,6 @@ func (s *server) allPatterns() []pattern {
 	return out
 }
 
-// idempotencyKey handles the Idempotency-Key header of an unsafe request;
-// it reports true when the key decided the situation.
-func (s *server) idempotencyKey(req *request, d *detection) bool {
-	mode := s.policy.idempotencyKey()
-	key, has := req.header("Idempotency-Key")
-	if mode == "ignore" {
-		if has {
-			d.note("idempotency-key", "this policy does not know the Idempotency-Key header and ignores it", "")
-		}
-		return false
-	}
-	if !has {
-		if mode == "require" && req.method == "POST" {
-			d.sit = IdempotencyKeyMissing
-			d.subject = req.target
-			d.detail = "this endpoint requires an Idempotency-Key header"
-			d.note("idempotency-key", "required by this policy and absent", "")
-			return true
-		}
-		return false
-	}
-	fp := req.method + " " + req.target + " " + s.fingerprintBody(req.body)
-	if e, ok := s.w.keys[key]; ok {
-		switch {
-		case e.fingerprint != fp:
-			d.sit = IdempotencyMismatch
-			d.subject = req.target
-			d.detail = fmt.Sprintf("Idempotency-Key %s was first used for a different request", key)
-			d.note("idempotency-key", fmt.Sprintf("key %s seen before with a different request", key), "")
-		case !e.done:
-			d.sit = IdempotencyInFlight
-			d.subject = req.target
-			d.detail = fmt.Sprintf("a request with Idempotency-Key %s is still being processed", key)
-			d.note("idempotency-key", fmt.Sprintf("key %s is in flight", key), "")
-		default:
-			d.sit = IdempotentReplay
-			d.subject = req.target
-			r := e.resp
-			d.replay = &r
-			d.note("idempotency-key", fmt.Sprintf("key %s seen before with the same request, first answered %d", key, r.status), "")
-		}
-		return true
-	}
-	s.w.keys[key] = &keyEntry{fingerprint: fp}
-	s.w.touch()
-	d.key = key
-	d.note("idempotency-key", fmt.Sprintf("key %s is new: the response will be remembered for retries", key), "")
-	return false
-}
-
-func (s *server) fingerprintBody(body string) string {
-	if c, _, ok := s.cache.canonicalJSON(body); ok {
-		return c
-	}
-	return strings.TrimSpace(body)
-}
-
-// preconditions evaluates If-Match and If-None-Match for a write whose
-// target may or may not exist (RFC 9110 §13.2.2 order).
-func (s *server) preconditions(req *request, cur *resource, d *detection) bool {
-	if im, ok := req.header("If-Match"); ok {
-		if cur == nil || !etagMatches(im, cur, false) {
-			d.sit = PreconditionFailed
-			d.subject = req.target
-			if cur == nil {
-				d.detail = fmt.Sprintf("If-Match %s: %s has no current representation", im, req.target)
-			} else {
-				d.detail = fmt.Sprintf("If-Match %s does not match the current ETag %s", im, etag(cur))
-			}
-			d.note("precondition", d.detail, "RFC 9110 §13.1.1")
-			return true
-		}
-		d.note("precondition", fmt.Sprintf("If-Match %s matches", im), "RFC 9110 §13.1.1")
-	}
-	if inm, ok := req.header("If-None-Match"); ok && cur != nil && etagMatches(inm, cur, true) {
-		d.sit = PreconditionFailed
-		d.subject = req.target
-		d.detail = fmt.Sprintf("If-None-Match %s: %s already exists", inm, req.target)
-		d.note("precondition", d.detail, "RFC 9110 §13.1.2")
-		return true
-	}
-	if cur != nil && s.policy.requireIfMatch() {
-		if _, ok := req.header("If-Match"); !ok {
-			d.sit = PreconditionRequired
-			d.subject = req.target
-			d.detail = fmt.Sprintf("%s of %s must be conditional: send If-Match with the ETag from a GET (currently %s)", req.method, req.target, etag(cur))
-			d.note("precondition", "this policy requires If-Match on writes to an existing resource and the request has none", "RFC 6585 §3")
-			return true
-		}
-	}
-	return false
-}
-
 // etagMatches compares an If-Match / If-None-Match list with a resource's
 // ETag; weak comparison applies to If-None-Match (RFC 9110 §8.8.3.2).
 func etagMatches(list string, r *resource, weak bool) bool {
@@ -408,43 +226,6 @@ func etagMatches(list string, r *resource, weak bool) bool {
 		}
 	}
 	return false
-}
-
-// content parses a JSON body; it reports true (and sets the situation)
-// when the body is malformed.
-func (s *server) content(req *request, d *detection) (string, any, bool) {
-	body := req.body
-	if strings.TrimSpace(body) == "" {
-		body = "{}"
-	}
-	c, v, ok := s.cache.canonicalJSON(body)
-	if !ok {
-		d.sit = Malformed
-		d.subject = req.target
-		d.detail = "the request content is not valid JSON"
-		d.note("content", d.detail, "RFC 9110 §15.5.1")
-		return "", nil, true
-	}
-	return c, v, false
-}
-
-func (s *server) detectPost(req *request, d *detection) {
-	coll := req.target
-	body, v, bad := s.content(req, d)
-	if bad {
-		return
-	}
-	if arr, ok := v.([]any); ok {
-		s.detectBatch(req, coll, arr, d)
-		return
-	}
-	it := s.detectCreate(s.w, coll, body, v, 0)
-	d.sit, d.subject, d.detail, d.field = it.sit, it.subject, it.detail, it.field
-	d.unique, d.rel, d.write = it.unique, it.rel, it.write
-	if it.sit == Duplicate || it.sit == AlreadyPresent {
-		d.replace = &write{path: it.subject, body: body}
-	}
-	d.note("check", it.traceLine(coll), citeFor(it.sit))
 }
 
 func (it itemResult) traceLine(coll string) string {
@@ -736,7 +517,7 @@ func (s *server) immutable(path string) bool {
 	return false
 }
 
-func (s *server) detectBatch(req *request, coll string, arr []any, d *detection) {
+func (s *server) detectBatch(coll string, arr []any, d *detection) string {
 	after := s.w.clone()
 	failed := 0
 	for i, item := range arr {
@@ -757,211 +538,43 @@ func (s *server) detectBatch(req *request, coll string, arr []any, d *detection)
 		d.detail = "an empty batch creates nothing"
 		d.items = nil
 		d.after = nil
+		return d.detail
 	case failed == 0:
 		d.sit = BatchCreated
-		d.note("batch", fmt.Sprintf("all %d items can be created", len(arr)), "")
-	default:
-		d.sit = BatchPartial
-		d.detail = fmt.Sprintf("%d of %d items cannot be created", failed, len(arr))
-		d.note("batch", d.detail, "RFC 4918 §11.1")
+		return fmt.Sprintf("all %d items of the batch can be created", len(arr))
 	}
+	d.sit = BatchPartial
+	d.detail = fmt.Sprintf("%d of %d items cannot be created", failed, len(arr))
+	return d.detail
 }
 
-func (s *server) detectPut(req *request, d *detection) {
-	path := req.target
-	cur := s.w.live(path)
-	d.subject = path
-	if cur == nil && s.w.isCollection(path) {
-		d.sit, d.allow = MethodNotAllowed, allowCollection
-		d.detail = path + " is a collection; PUT is not supported on it"
-		d.note("target", d.detail, "RFC 9110 §15.5.6")
-		return
-	}
-	if s.preconditions(req, cur, d) {
-		return
-	}
-	if cur == nil && !s.policy.putCreates() {
-		d.sit = Missing
-		d.detail = path + " does not exist and this policy's PUT only updates"
-		d.note("target", d.detail, "")
-		return
-	}
-	body, _, bad := s.content(req, d)
-	if bad {
-		return
-	}
-	coll := parentOf(path)
-	if f, msg := s.validate(coll, body); msg != "" {
-		d.sit, d.field, d.detail = Invalid, f, msg
-		d.note("validation", msg, citeFor(Invalid))
-		return
-	}
-	if cur != nil && s.immutable(path) {
-		if cur.body == body {
-			d.sit = Unchanged
-			d.note("check", fmt.Sprintf("%s is immutable, but the representation is identical, so nothing would change", path), "RFC 9110 §9.2.2")
-			return
-		}
-		d.sit = ImmutableConflict
-		d.detail = fmt.Sprintf("%s is immutable and the new representation differs", path)
-		d.note("check", d.detail, citeFor(ImmutableConflict))
-		return
-	}
-	if s.conflicts(coll, body, path, d) {
-		return
-	}
-	switch {
-	case cur == nil:
-		d.sit = Created
-		d.write = &write{path: path, body: body}
-		d.note("check", path+" does not exist: PUT creates it", "RFC 9110 §9.3.4")
-	case cur.body == body:
-		d.sit = Unchanged
-		d.note("check", path+" already has this representation", "RFC 9110 §9.2.2")
-	default:
-		d.sit = Replaced
-		d.write = &write{path: path, body: body}
-		d.note("check", path+" exists: PUT replaces its representation", "RFC 9110 §9.3.4")
-	}
-}
-
-func (s *server) detectPatch(req *request, d *detection) {
-	path := req.target
-	cur := s.w.live(path)
-	d.subject = path
-	if cur == nil {
-		s.absent(req, d)
-		return
-	}
-	if s.preconditions(req, cur, d) {
-		return
-	}
-	_, v, bad := s.content(req, d)
-	if bad {
-		return
-	}
-	patch, ok := v.(map[string]any)
+// mergePatch applies an RFC 7396 JSON merge patch: a patch that is not an
+// object replaces the target whole (RFC 7396 §2).
+func mergePatch(target, patch any) any {
+	p, ok := patch.(map[string]any)
 	if !ok {
-		d.sit = Invalid
-		d.detail = "a merge patch must be a JSON object"
-		d.note("content", d.detail, "RFC 7396 §2")
-		return
+		return patch
 	}
-	_, base, _ := canonicalJSON(cur.body)
-	merged := mustJSON(mergePatch(base, patch))
-	if merged == cur.body {
-		d.sit = Unchanged
-		d.note("check", "the patch changes nothing", "RFC 7396 §2")
-		return
-	}
-	if s.immutable(path) {
-		d.sit = ImmutableConflict
-		d.detail = fmt.Sprintf("%s is immutable and the patch would change it", path)
-		d.note("check", d.detail, citeFor(ImmutableConflict))
-		return
-	}
-	coll := parentOf(path)
-	if f, msg := s.validate(coll, merged); msg != "" {
-		d.sit, d.field, d.detail = Invalid, f, msg
-		d.note("validation", "after the patch: "+msg, citeFor(Invalid))
-		return
-	}
-	if s.conflicts(coll, merged, path, d) {
-		return
-	}
-	d.sit = Updated
-	d.write = &write{path: path, body: merged}
-	d.note("check", "the merge patch changes "+path, "RFC 7396 §2")
-}
-
-// conflicts applies @ref and @unique to the representation a PUT or PATCH
-// would store at self, and reports true when one of them refuses it.
-func (s *server) conflicts(coll, body, self string, d *detection) bool {
-	if f, target, msg := s.checkRefs(s.w, coll, body); msg != "" {
-		d.sit, d.field, d.subject, d.detail = DanglingReference, f, target, msg
-		d.note("reference", msg, citeFor(DanglingReference))
-		return true
-	}
-	if f, other := s.uniqueClash(s.w, coll, body, self); other != "" {
-		d.sit, d.field, d.subject = Duplicate, f, other
-		d.detail = fmt.Sprintf("%s %s is already used by %s", f, gjson.Get(body, gjsonEscape(f)).Raw, other)
-		d.note("check", d.detail, citeFor(Duplicate))
-		return true
-	}
-	return false
-}
-
-// mergePatch applies an RFC 7396 JSON merge patch.
-func mergePatch(target any, patch map[string]any) any {
 	obj, ok := target.(map[string]any)
 	if !ok {
 		obj = map[string]any{}
+	} else {
+		// The target is the run cache's decoded value: copy, never change.
+		obj = maps.Clone(obj)
 	}
-	for k, v := range patch {
+	for k, v := range p {
 		if v == nil {
 			delete(obj, k)
 			continue
 		}
-		if p, ok := v.(map[string]any); ok {
-			obj[k] = mergePatch(obj[k], p)
-			continue
-		}
-		obj[k] = v
+		obj[k] = mergePatch(obj[k], v)
 	}
 	return obj
 }
 
-// absent classifies a request whose target has no live representation.
-func (s *server) absent(req *request, d *detection) {
-	if r := s.w.res[req.target]; r != nil && r.deleted {
-		d.sit = PreviouslyDeleted
-		d.detail = req.target + " was deleted"
-		d.note("target", req.target+" existed and was deleted (a tombstone remains)", "RFC 9110 §15.5.11")
-		return
-	}
-	d.sit = Missing
-	d.detail = req.target + " does not exist"
-	d.note("target", req.target+" has never existed", "RFC 9110 §15.5.5")
-}
-
-func (s *server) detectDelete(req *request, d *detection) {
-	path := req.target
-	cur := s.w.live(path)
-	d.subject = path
-	if cur == nil && s.w.isCollection(path) && len(s.w.members(path)) > 0 {
-		d.sit, d.allow = MethodNotAllowed, allowCollection
-		d.detail = path + " is a collection; DELETE is not supported on it"
-		d.note("target", d.detail, "RFC 9110 §15.5.6")
-		return
-	}
-	if cur == nil {
-		s.absent(req, d)
-		return
-	}
-	if s.preconditions(req, cur, d) {
-		return
-	}
-	if by, field := s.referrer(path); by != "" {
-		d.sit, d.field = InUse, field
-		d.detail = fmt.Sprintf("%s is still referred to by %s (field %s)", path, by, field)
-		d.note("constraint", d.detail, citeFor(InUse))
-		return
-	}
-	coll := parentOf(path)
-	segs := s.cache.segments(coll)
-	for _, m := range s.decls.min {
-		if _, ok := m.coll.match(segs); ok {
-			if n := len(s.w.members(coll)); n-1 < m.n {
-				d.sit = InvariantViolated
-				d.detail = fmt.Sprintf("%s must keep at least %d member(s); it has %d", coll, m.n, n)
-				d.note("constraint", d.detail+" (@min)", citeFor(InvariantViolated))
-				return
-			}
-		}
-	}
-	d.sit = Deleted
-	d.write = &write{del: true, path: path}
-	d.note("check", path+" exists and can be removed", "RFC 9110 §9.3.5")
+// fieldRaw is a body field's JSON text, for messages.
+func fieldRaw(body, field string) string {
+	return gjson.Get(body, gjsonEscape(field)).Raw
 }
 
 // referrer finds a live resource whose @ref field names path.

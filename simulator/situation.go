@@ -28,6 +28,11 @@ const (
 	Invalid
 	Malformed
 	MethodNotAllowed
+	NotImplemented
+	OptionsAnswered
+	NotAcceptable
+	UnsupportedMediaType
+	PatchConflict
 	BatchCreated
 	BatchPartial
 	IdempotentReplay
@@ -59,6 +64,11 @@ var situationNames = [numSituations]string{
 	Invalid:               "invalid",
 	Malformed:             "malformed",
 	MethodNotAllowed:      "method-not-allowed",
+	NotImplemented:        "not-implemented",
+	OptionsAnswered:       "options",
+	NotAcceptable:         "not-acceptable",
+	UnsupportedMediaType:  "unsupported-media-type",
+	PatchConflict:         "patch-conflict",
 	BatchCreated:          "batch-created",
 	BatchPartial:          "batch-partial",
 	IdempotentReplay:      "idempotent-replay",
@@ -79,7 +89,7 @@ func (s Situation) String() string {
 // it asked; the analysis uses it to tell "done" from "refused".
 func (s Situation) Success() bool {
 	switch s {
-	case Read, Listed, NotModified, Created, Replaced, Updated, Unchanged, Deleted, AlreadyPresent, BatchCreated, IdempotentReplay:
+	case Read, Listed, NotModified, Created, Replaced, Updated, Unchanged, Deleted, AlreadyPresent, BatchCreated, IdempotentReplay, OptionsAnswered:
 		return true
 	}
 	return false

@@ -142,6 +142,27 @@ func (w *world) remove(path string) {
 	}
 }
 
+// removeMembers deletes every live member of a collection and reports
+// how many there were.
+func (w *world) removeMembers(coll string) int {
+	ms := w.members(coll)
+	for _, m := range ms {
+		w.remove(m)
+	}
+	return len(ms)
+}
+
+// advanceSequences takes over the id sequences another world reached,
+// so that ids a batch handed out on a copy are not handed out again.
+func (w *world) advanceSequences(from *world) {
+	for coll, seq := range from.seq {
+		if seq > w.seq[coll] {
+			w.seq[coll] = seq
+			w.touch()
+		}
+	}
+}
+
 // nextID hands out the next sequential id of a collection, skipping ids
 // that clients took themselves.
 func (w *world) nextID(coll string) string {

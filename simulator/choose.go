@@ -1,0 +1,99 @@
+package simulator
+
+import (
+	"fmt"
+	"strconv"
+)
+
+// choose finds the policy's rule for a situation, most specific key first.
+func (s *server) choose(sit Situation, method string, unique, rel bool) chosen {
+	if ch, ok := s.policy.rule(s.cache.ruleKeys(sit, method, unique, rel)); ok {
+		return ch
+	}
+	// Every built-in policy descends from strict, which covers every
+	// situation; this guards custom policies defined without a base.
+	return chosen{Rule: Rule{Status: 501, Body: "error", Effect: "none", Why: "The policy has no rule for this situation."}, key: sit.String(), owner: s.policy}
+}
+
+// ruleKeys lists the rule keys for a situation, most specific first.
+func ruleKeys(sit Situation, method string, unique, rel bool) []string {
+	name := sit.String()
+	keys := []string{name + "/" + method}
+	if rel {
+		keys = append(keys, name+"/relationship")
+	}
+	if unique && method == "POST" {
+		keys = append(keys, name+"/unique")
+	}
+	return append(keys, name)
+}
+
+type ruleKeyArgs struct {
+	sit         Situation
+	method      string
+	unique, rel bool
+}
+
+// ruleKeys is the package function, remembered per combination.
+func (c *runCache) ruleKeys(sit Situation, method string, unique, rel bool) []string {
+	k := ruleKeyArgs{sit, method, unique, rel}
+	if v, ok := c.keys[k]; ok {
+		return v
+	}
+	v := ruleKeys(sit, method, unique, rel)
+	c.keys[k] = v
+	return v
+}
+
+// explain is the trace of a response: the decision nodes' answers, the
+// situation with the node that decided it, where the rule came from, and
+// what the effect did.
+func (s *server) explain(d *detection, ch chosen, status int, effect string) []TraceEntry {
+	out := make([]TraceEntry, len(d.trace), len(d.trace)+4)
+	copy(out, d.trace)
+	sit := TraceEntry{Step: "situation", Detail: d.sit.String()}
+	if d.node != "" {
+		sit.Detail += " (decided by " + d.node + ")"
+	}
+	out = append(out, sit)
+	out = append(out, s.decisionEntries(ch, status)...)
+	switch {
+	case effect != "":
+		out = append(out, TraceEntry{Step: "effect", Detail: effect})
+	case d.write != nil || d.after != nil:
+		out = append(out, TraceEntry{Step: "effect", Detail: "nothing is changed: the policy declines the change this situation would make"})
+	}
+	return out
+}
+
+// decisionEntries explains where the chosen rule came from, saying so
+// plainly when a guideline is silent and another policy's choice stands in.
+func (s *server) decisionEntries(ch chosen, status int) []TraceEntry {
+	detail := ch.statusLine
+	if status != ch.Status || detail == "" {
+		detail = statusLine(status, ch.Why)
+	}
+	var out []TraceEntry
+	if ch.owner != s.policy {
+		switch {
+		case s.policy.Guideline:
+			out = append(out, TraceEntry{Step: "fallback", Detail: "not specified by " + s.policy.Source + "; chosen as " + ch.owner.ID + " answers, which " + s.policy.Source + " allows"})
+		case s.policy.custom:
+			out = append(out, TraceEntry{Step: "fallback", Detail: "not overridden by " + s.policy.ID + "; as " + ch.owner.ID})
+		}
+	}
+	entry := TraceEntry{Step: "status", Detail: detail, Cite: ch.Cite, URL: citeURL(ch.Cite)}
+	if ch.Why == "" {
+		entry.Detail += fmt.Sprintf(": chosen by policy %s (rule %q), with no citation", ch.owner.ID, ch.key)
+	}
+	return append(out, entry)
+}
+
+// statusLine is the trace's sentence for a chosen status.
+func statusLine(status int, why string) string {
+	line := strconv.Itoa(status) + " " + ReasonPhrase(status)
+	if why != "" {
+		line += ": " + why
+	}
+	return line
+}

@@ -1,0 +1,191 @@
+package simulator
+
+// The server's detection is a graph of named decisions, in the manner of
+// webmachine and Liberator: each node asks one question about the request,
+// with the RFC section that poses it, and either decides the situation or
+// lets the request go on to the next node. One driver walks the nodes and
+// records the trace, so that the path a request took is visible node by
+// node and no node writes trace lines of its own.
+//
+// The order is the same for every method and follows RFC 9110: the method
+// and the message before the target (§9.1, §5.5), the target's kind and the
+// methods it allows before content negotiation (§15.5.6, §12), the target's
+// existence before its preconditions, which are evaluated in the order of
+// §13.2.2 and only where the answer without them would be 2xx or 412
+// (§13.2.1), and the content last. SYNTAX.md lists the graph; the list is
+// checked against decisionGraph by a test.
+
+// node is one question of the decision graph.
+type node struct {
+	// name is the node's name in traces and documentation.
+	name string
+	// question is what the node asks, as a sentence for the documentation.
+	question string
+	// cite is the section of the RFC or specification that poses it.
+	cite string
+	// methods, when not empty, limits the node to those request methods.
+	methods []string
+	// ask answers the question. It reports what it found for the trace
+	// ("" when the question did not arise for this request) and whether
+	// the answer decides the situation, which it then sets in q.d.
+	ask func(s *server, q *query) verdict
+}
+
+// verdict is a node's answer: a sentence for the trace, a citation when a
+// more precise one than the node's applies, and whether it decided.
+type verdict struct {
+	detail  string
+	cite    string
+	decided bool
+}
+
+// pass is the verdict of a node whose question did not arise.
+var pass = verdict{}
+
+// goOn is the verdict of a node that found something worth tracing but did
+// not decide.
+func goOn(detail string) verdict { return verdict{detail: detail} }
+
+// decide is the verdict of a node that decided the situation.
+func decide(detail string) verdict { return verdict{detail: detail, decided: true} }
+
+// query is what the nodes of one walk share: the request, the detection
+// being built, and what earlier nodes found out for later ones.
+type query struct {
+	req *request
+	d   *detection
+	// cur is the target's live resource, nil when it has none.
+	cur *resource
+	// collection is true when the target is a collection.
+	collection bool
+	// absent is the situation of a member target without a current
+	// representation (missing or previously-deleted) that the method will
+	// not create; Read otherwise.
+	absent Situation
+	// patch is the patch format chosen by Content-Type for PATCH.
+	patch patchFormat
+	// body and value are the parsed content, once content-parses passed.
+	body  string
+	value any
+	// proposed is the representation a PUT or PATCH would store.
+	proposed string
+}
+
+// walk asks the nodes in order until one decides, recording each answer
+// in the detection's trace.
+func (s *server) walk(graph []*node, q *query) bool {
+	for _, n := range graph {
+		if !n.appliesTo(q.req.method) {
+			continue
+		}
+		v := n.ask(s, q)
+		if v.detail != "" && !q.d.lean {
+			cite := v.cite
+			if cite == "" {
+				cite = n.cite
+			}
+			q.d.trace = append(q.d.trace, TraceEntry{Step: n.name, Detail: v.detail, Cite: cite, URL: citeURL(cite)})
+		}
+		if v.decided {
+			q.d.node = n.name
+			return true
+		}
+	}
+	return false
+}
+
+func (n *node) appliesTo(method string) bool {
+	if len(n.methods) == 0 {
+		return true
+	}
+	for _, m := range n.methods {
+		if m == method {
+			return true
+		}
+	}
+	return false
+}
+
+// detect is the read phase: it classifies the request without changing
+// anything but the id sequence and idempotency-key reservations.
+func (s *server) detect(req *request, lean bool) *detection {
+	d := &detection{lean: lean}
+	if s.reserveKey(req, d) {
+		return d
+	}
+	s.detectRest(req, d)
+	return d
+}
+
+// reserveKey walks the idempotency-key part of the graph, which a race
+// may run apart from the rest; it reports true when the key alone decides
+// the answer (replay, mismatch, in flight, missing).
+func (s *server) reserveKey(req *request, d *detection) bool {
+	return s.walk(keyGraph, &query{req: req, d: d})
+}
+
+// detectRest walks the rest of the graph, once any key is reserved.
+func (s *server) detectRest(req *request, d *detection) {
+	q := &query{req: req, d: d}
+	d.subject = req.target
+	if r := s.w.live(req.target); r != nil {
+		d.readVer = r.version
+	}
+	if !s.walk(decisionGraph, q) {
+		// Every method reaches a deciding node; this guards the graph.
+		panic("simulator: the decision graph decided nothing for " + req.method + " " + req.target)
+	}
+}
+
+// keyGraph is the part of the graph a request with an Idempotency-Key
+// passes before anything else, so that a replay never reaches the rest.
+var keyGraph = []*node{nodeIdempotencyKey}
+
+// decisionGraph is the rest of the graph, in the order it is asked.
+var decisionGraph = []*node{
+	nodeMethodImplemented,
+	nodeFieldValues,
+	nodeTargetKind,
+	nodeMethodAllowed,
+	nodeOptions,
+	nodeAcceptable,
+	nodeMediaType,
+	nodeExists,
+	nodePreconditionsApply,
+	nodeIfMatch,
+	nodeIfNoneMatch,
+	nodeConditionRequired,
+	nodeAbsent,
+	nodeRead,
+	nodeInUse,
+	nodeKeepsMinimum,
+	nodeRemove,
+	nodeContentParses,
+	nodeCreate,
+	nodeProposed,
+	nodeIdentity,
+	nodeUnchanged,
+	nodeImmutable,
+	nodeValid,
+	nodeReferences,
+	nodeUnique,
+	nodeWrite,
+}
+
+// DecisionNode describes one node of the server's decision graph.
+type DecisionNode struct {
+	Name     string   `json:"name"`
+	Question string   `json:"question"`
+	Cite     string   `json:"cite,omitempty"`
+	Methods  []string `json:"methods,omitempty"`
+}
+
+// DecisionGraph lists the nodes of the decision graph in the order every
+// request asks them, for documentation and tooling.
+func DecisionGraph() []DecisionNode {
+	var out []DecisionNode
+	for _, n := range append(append([]*node(nil), keyGraph...), decisionGraph...) {
+		out = append(out, DecisionNode{Name: n.name, Question: n.question, Cite: n.cite, Methods: n.methods})
+	}
+	return out
+}

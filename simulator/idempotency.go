@@ -1,0 +1,67 @@
+package simulator
+
+import (
+	"fmt"
+	"strings"
+)
+
+// unsafe reports whether a method is one that an Idempotency-Key guards.
+func unsafe(method string) bool {
+	switch method {
+	case "POST", "PUT", "PATCH", "DELETE":
+		return true
+	}
+	return false
+}
+
+// askIdempotencyKey is nodeIdempotencyKey's question. A policy that
+// ignores the header says so; one that honours it looks the key up in the
+// world, where a new key is reserved until its response completes it.
+func (s *server) askIdempotencyKey(q *query) verdict {
+	req, d := q.req, q.d
+	mode := s.policy.idempotencyKey()
+	key, has := req.header("Idempotency-Key")
+	if mode == "ignore" {
+		if has {
+			return goOn("this policy does not know the Idempotency-Key header and ignores it")
+		}
+		return pass
+	}
+	d.subject = req.target
+	if !has {
+		if mode == "require" && req.method == "POST" {
+			d.sit = IdempotencyKeyMissing
+			d.detail = "this endpoint requires an Idempotency-Key header"
+			return decide("required by this policy and absent")
+		}
+		return pass
+	}
+	fp := req.method + " " + req.target + " " + s.fingerprintBody(req.body)
+	e, seen := s.w.keys[key]
+	switch {
+	case !seen:
+		s.w.keys[key] = &keyEntry{fingerprint: fp}
+		s.w.touch()
+		d.key = key
+		return goOn(fmt.Sprintf("key %s is new: the response will be remembered for retries", key))
+	case e.fingerprint != fp:
+		d.sit = IdempotencyMismatch
+		d.detail = fmt.Sprintf("Idempotency-Key %s was first used for a different request", key)
+		return decide(fmt.Sprintf("key %s seen before with a different request", key))
+	case !e.done:
+		d.sit = IdempotencyInFlight
+		d.detail = fmt.Sprintf("a request with Idempotency-Key %s is still being processed", key)
+		return decide(fmt.Sprintf("key %s is in flight", key))
+	}
+	d.sit = IdempotentReplay
+	r := e.resp
+	d.replay = &r
+	return decide(fmt.Sprintf("key %s seen before with the same request, first answered %d", key, r.status))
+}
+
+func (s *server) fingerprintBody(body string) string {
+	if c, _, ok := s.cache.canonicalJSON(body); ok {
+		return c
+	}
+	return strings.TrimSpace(body)
+}
