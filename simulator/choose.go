@@ -5,43 +5,59 @@ import (
 	"strconv"
 )
 
-// choose finds the policy's rule for a situation, most specific key first.
-func (s *server) choose(sit Situation, method string, unique, rel bool) chosen {
-	if ch, ok := s.policy.rule(s.cache.ruleKeys(sit, method, unique, rel)); ok {
+// ruleQuery is what selects a rule: the situation, the method, and the
+// qualifiers that make a more specific rule apply.
+type ruleQuery struct {
+	sit    Situation
+	method string
+	// unique: the target's collection has a @unique field.
+	unique bool
+	// rel: the representation only links to another member by id.
+	rel bool
+	// failure: an idempotent replay of a response that was a refusal.
+	failure bool
+}
+
+// ruleQueryFor is the rule query of a detection.
+func ruleQueryFor(d *detection, method string) ruleQuery {
+	q := ruleQuery{sit: d.sit, method: method, unique: d.unique, rel: d.rel}
+	q.failure = d.replay != nil && d.replay.status >= 400
+	return q
+}
+
+// choose finds the policy's rule for a query, most specific key first.
+func (s *server) choose(q ruleQuery) chosen {
+	if ch, ok := s.policy.rule(s.cache.ruleKeys(q)); ok {
 		return ch
 	}
 	// Every built-in policy descends from strict, which covers every
 	// situation; this guards custom policies defined without a base.
-	return chosen{Rule: Rule{Status: 501, Body: "error", Effect: "none", Why: "The policy has no rule for this situation."}, key: sit.String(), owner: s.policy}
+	return chosen{Rule: Rule{Status: 501, Body: "error", Effect: "none", Why: "The policy has no rule for this situation."}, key: q.sit.String(), owner: s.policy}
 }
 
-// ruleKeys lists the rule keys for a situation, most specific first.
-func ruleKeys(sit Situation, method string, unique, rel bool) []string {
-	name := sit.String()
-	keys := []string{name + "/" + method}
-	if rel {
+// ruleKeys lists the rule keys for a query, most specific first.
+func ruleKeys(q ruleQuery) []string {
+	name := q.sit.String()
+	keys := []string{name + "/" + q.method}
+	if q.failure {
+		keys = append(keys, name+"/failure")
+	}
+	if q.rel {
 		keys = append(keys, name+"/relationship")
 	}
-	if unique && method == "POST" {
+	if q.unique {
 		keys = append(keys, name+"/unique")
 	}
 	return append(keys, name)
 }
 
-type ruleKeyArgs struct {
-	sit         Situation
-	method      string
-	unique, rel bool
-}
-
-// ruleKeys is the package function, remembered per combination.
-func (c *runCache) ruleKeys(sit Situation, method string, unique, rel bool) []string {
-	k := ruleKeyArgs{sit, method, unique, rel}
-	if v, ok := c.keys[k]; ok {
+// ruleKeys is the package function, remembered per query.
+func (c *runCache) ruleKeys(q ruleQuery) []string {
+	if v, ok := c.keys[q]; ok {
 		return v
 	}
-	v := ruleKeys(sit, method, unique, rel)
-	c.keys[k] = v
+	v := ruleKeys(q)
+	c.keys[q] = v
 	return v
 }
 

@@ -14,15 +14,20 @@ var defaultCodes = map[Situation][4]string{
 	PreviouslyDeleted:     {"NOT_FOUND", "NotFound", "missing", "NotFound"},
 	AlreadyPresent:        {"ALREADY_EXISTS", "AlreadyExists", "already_exists", "Conflict"},
 	Duplicate:             {"ALREADY_EXISTS", "AlreadyExists", "already_exists", "Conflict"},
-	ImmutableConflict:     {"FAILED_PRECONDITION", "Invalid", "invalid", "Conflict"},
-	PreconditionFailed:    {"FAILED_PRECONDITION", "Conflict", "invalid", "PreconditionFailed"},
-	PreconditionRequired:  {"FAILED_PRECONDITION", "BadRequest", "missing_field", "PreconditionRequired"},
+	ImmutableConflict:     {"INVALID_ARGUMENT", "Invalid", "invalid", "Conflict"},
+	PreconditionFailed:    {"ABORTED", "Conflict", "invalid", "PreconditionFailed"},
+	PreconditionRequired:  {"INVALID_ARGUMENT", "BadRequest", "missing_field", "PreconditionRequired"},
 	InvariantViolated:     {"FAILED_PRECONDITION", "Conflict", "invalid", "Conflict"},
 	DanglingReference:     {"NOT_FOUND", "NotFound", "missing", "InvalidReference"},
 	InUse:                 {"FAILED_PRECONDITION", "Conflict", "invalid", "Conflict"},
 	Invalid:               {"INVALID_ARGUMENT", "Invalid", "invalid", "InvalidRequestContent"},
 	Malformed:             {"INVALID_ARGUMENT", "BadRequest", "invalid", "InvalidRequestContent"},
 	MethodNotAllowed:      {"UNIMPLEMENTED", "MethodNotAllowed", "invalid", "MethodNotAllowed"},
+	NotImplemented:        {"UNIMPLEMENTED", "MethodNotAllowed", "invalid", "NotImplemented"},
+	NotAcceptable:         {"INVALID_ARGUMENT", "NotAcceptable", "invalid", "NotAcceptable"},
+	UnsupportedMediaType:  {"INVALID_ARGUMENT", "UnsupportedMediaType", "invalid", "UnsupportedMediaType"},
+	PatchConflict:         {"FAILED_PRECONDITION", "Conflict", "invalid", "Conflict"},
+	IDMismatch:            {"INVALID_ARGUMENT", "BadRequest", "invalid", "InvalidRequestContent"},
 	IdempotencyMismatch:   {"INVALID_ARGUMENT", "BadRequest", "invalid", "IdempotencyKeyMismatch"},
 	IdempotencyKeyMissing: {"INVALID_ARGUMENT", "BadRequest", "missing_field", "IdempotencyKeyRequired"},
 	IdempotencyInFlight:   {"ABORTED", "Conflict", "invalid", "Conflict"},
@@ -31,7 +36,7 @@ var defaultCodes = map[Situation][4]string{
 
 // errorCode is the code the rule sets or the format's usual one.
 func errorCode(ch chosen, d *detection) string {
-	if ch.Code != "" {
+	if ch.Code != "" && !(d.notObject && chFormat(ch) == "github") {
 		return ch.Code
 	}
 	codes, ok := defaultCodes[d.sit]
@@ -44,6 +49,15 @@ func errorCode(ch chosen, d *detection) string {
 	case "kubernetes":
 		return codes[1]
 	case "github":
+		switch {
+		case d.missing:
+			return "missing_field"
+		case d.notObject:
+			// GitHub REST troubleshooting, "Body should be a JSON object".
+			return "Body should be a JSON object"
+		case d.sit == Malformed:
+			return "Problems parsing JSON"
+		}
 		return codes[2]
 	case "paypal":
 		return strings.ToUpper(strings.ReplaceAll(d.sit.String(), "-", "_"))
@@ -89,30 +103,37 @@ func errorBody(p *Policy, ch chosen, d *detection, status int, req *request) (st
 		w.close()
 		return w.done(), "application/json"
 	case "paypal":
+		// error.json: name, debug_id and message are required, details for
+		// every 4xx, and links describe the error scenario (PayPal API style
+		// guide, Error Schema); the message describes the problem.
 		w.str("debug_id", debugID(req, status))
-		if d.field != "" || d.detail != "" {
-			w.openArray("details").openItem().str("description", detail)
-			if d.field != "" {
-				w.str("field", "/"+d.field)
-			}
-			w.str("issue", code).str("location", "body").close().closeArray()
+		w.openArray("details").openItem()
+		if d.field != "" {
+			w.str("field", "/"+d.field)
 		}
-		w.raw("links", "[]").str("message", reason).str("name", code)
+		w.str("issue", detail).str("location", "body").close().closeArray()
+		w.raw("links", paypalLinks(ch.Cite)).str("message", detail).str("name", code)
 		return w.done(), "application/json"
 	case "jsonapi":
 		w.openArray("errors").openItem().str("code", d.sit.String()).str("detail", detail)
-		if d.field != "" {
-			w.open("source").str("pointer", "/data/attributes/"+d.field).close()
+		if ptr := jsonapiPointer(d); ptr != "" {
+			// The id is never an attribute, and a pointer must name a value
+			// the request has (JSON:API 1.1, error objects).
+			w.open("source").str("pointer", ptr).close()
 		}
 		w.str("status", strconv.Itoa(status)).str("title", reason).close().closeArray()
 		return w.done(), "application/vnd.api+json"
 	case "google":
-		w.open("error").num("code", status).str("message", detail).str("status", code).close()
+		// AIP-193: every error carries an ErrorInfo in details, and the
+		// status string is the google.rpc.Code the HTTP status maps to.
+		w.open("error").num("code", status)
+		w.openArray("details").openItem().str("@type", "type.googleapis.com/google.rpc.ErrorInfo").str("domain", "simulated.httpplay.dev").str("reason", errorReason(d.sit)).close().closeArray()
+		w.str("message", detail).str("status", code).close()
 		return w.done(), "application/json"
 	case "kubernetes":
 		w.str("apiVersion", "v1").num("code", status).open("details")
 		if d.field != "" {
-			w.openArray("causes").openItem().str("field", d.field).str("message", detail).str("reason", "Field"+code).close().closeArray()
+			w.openArray("causes").openItem().str("field", d.field).str("message", detail).str("reason", kubernetesCause(d)).close().closeArray()
 		}
 		w.str("kind", kind).str("name", lastSegment(d.subject)).close()
 		w.str("kind", "Status").str("message", detail).raw("metadata", "{}").str("reason", code).str("status", "Failure")
@@ -130,7 +151,10 @@ func errorBody(p *Policy, ch chosen, d *detection, status int, req *request) (st
 		return w.done(), "application/json"
 	}
 	w.str("detail", detail)
-	if d.subject != "" && d.subject != req.target && (d.sit == Duplicate || d.sit == AlreadyPresent) {
+	if d.subject != "" && d.subject != req.target && d.sit == AlreadyPresent {
+		// The client's own earlier create: naming it lets the client
+		// resolve the conflict (RFC 9110 §15.5.10). A duplicate of a
+		// @unique value belongs to someone else and is not named.
 		w.str("existing", d.subject)
 	}
 	if d.field != "" {
@@ -138,6 +162,49 @@ func errorBody(p *Policy, ch chosen, d *detection, status int, req *request) (st
 	}
 	w.num("status", status).str("title", reason).str("type", "about:blank")
 	return w.done(), "application/problem+json"
+}
+
+// paypalLinks links an error to the guideline section its rule cites, the
+// public description of the pattern the error is about.
+func paypalLinks(cite string) string {
+	if !strings.HasPrefix(cite, "https://") {
+		return "[]"
+	}
+	return `[{"href":` + string(appendJSONString(nil, cite)) + `,"method":"GET","rel":"about"}]`
+}
+
+// jsonapiPointer points at the member of the request document an error
+// is about: the id, an attribute that was sent, or the attributes object
+// when a required attribute is missing.
+func jsonapiPointer(d *detection) string {
+	switch {
+	case d.field == "":
+		return ""
+	case d.field == "id":
+		return "/data/id"
+	case d.missing:
+		return "/data/attributes"
+	}
+	return "/data/attributes/" + d.field
+}
+
+// errorReason is an ErrorInfo reason: upper snake case (AIP-193).
+func errorReason(sit Situation) string {
+	return strings.ToUpper(strings.ReplaceAll(sit.String(), "-", "_"))
+}
+
+// kubernetesCause is the CauseType of a field error (apimachinery
+// pkg/apis/meta/v1 types.go).
+func kubernetesCause(d *detection) string {
+	switch {
+	case d.missing:
+		return "FieldValueRequired"
+	case d.sit == Duplicate || d.sit == AlreadyPresent:
+		return "FieldValueDuplicate"
+	case d.sit == DanglingReference:
+		return "FieldValueNotFound"
+	}
+	return "FieldValueInvalid"
 }
 
 // jsonWriter writes a JSON object member by member, in the order called.
@@ -221,7 +288,7 @@ func githubMessage(status int, code string) string {
 	case 422:
 		return "Validation Failed"
 	case 400:
-		if code == "Problems parsing JSON" {
+		if code == "Problems parsing JSON" || code == "Body should be a JSON object" {
 			return code
 		}
 	}

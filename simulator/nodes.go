@@ -270,6 +270,12 @@ var nodeExists = &node{
 		}
 		if r := s.w.res[t]; r != nil && r.deleted {
 			q.absent = PreviouslyDeleted
+			if _, v, ok := s.cache.canonicalJSON(r.body); ok && q.req.method == "DELETE" {
+				// Removing a link that is gone already is a relationship
+				// question, which some guidelines answer apart.
+				obj, isObj := v.(map[string]any)
+				q.d.rel = isObj && isLinkage(obj)
+			}
 			return goOn(t + " existed and was deleted (a tombstone remains)")
 		}
 		q.absent = Missing
@@ -553,8 +559,9 @@ var nodeCreate = &node{
 			return decide(s.detectBatch(coll, arr, d))
 		}
 		it := s.detectCreate(s.w, coll, q.body, q.value, 0)
-		d.sit, d.subject, d.detail, d.field = it.sit, it.subject, it.detail, it.field
+		d.sit, d.subject, d.detail, d.field, d.missing = it.sit, it.subject, it.detail, it.field, it.missing
 		d.unique, d.rel, d.write = it.unique, it.rel, it.write
+		d.notObject = it.sit == Malformed
 		if it.sit == Duplicate || it.sit == AlreadyPresent {
 			d.replace = &write{path: it.subject, body: q.body}
 		}
@@ -573,8 +580,12 @@ var nodeProposed = &node{
 	cite:     "RFC 9110 §9.3.4",
 	methods:  []string{"PUT", "PATCH"},
 	ask: func(s *server, q *query) verdict {
+		q.d.unique = len(s.uniqueFields(parentOf(q.req.target))) > 0
 		if q.req.method == "PUT" {
 			q.proposed = q.body
+			if obj, ok := q.value.(map[string]any); ok && isLinkage(obj) {
+				q.d.rel = true
+			}
 			return pass
 		}
 		var base any = map[string]any{}
@@ -598,7 +609,8 @@ var nodeProposed = &node{
 
 // nodeIdentity asks whether an id in the representation agrees with the
 // target URL: a PUT or PATCH that would store /users/7 with "id": "8"
-// names two resources at once, and is invalid.
+// names two resources at once, an inconsistency RFC 9110 §9.3.4 leaves
+// to the server to refuse (id-mismatch).
 var nodeIdentity = &node{
 	name:     "identity",
 	question: "Does the representation's id agree with the target's?",
@@ -618,7 +630,7 @@ var nodeIdentity = &node{
 		if id, ok := idString(raw); ok && id == want {
 			return pass
 		}
-		q.d.sit, q.d.field = Invalid, "id"
+		q.d.sit, q.d.field = IDMismatch, "id"
 		q.d.detail = fmt.Sprintf("the representation's id %s differs from the id in the URL, %q", mustJSON(raw), want)
 		return decide(q.d.detail)
 	},
@@ -665,11 +677,11 @@ var nodeValid = &node{
 	question: "Does the representation have every @required field, of its type?",
 	methods:  []string{"PUT", "PATCH"},
 	ask: func(s *server, q *query) verdict {
-		f, msg := s.validate(parentOf(q.req.target), q.proposed)
+		f, msg, missing := s.validate(parentOf(q.req.target), q.proposed)
 		if msg == "" {
 			return pass
 		}
-		q.d.sit, q.d.field, q.d.detail = Invalid, f, msg
+		q.d.sit, q.d.field, q.d.detail, q.d.missing = Invalid, f, msg, missing
 		return decide(msg)
 	},
 }

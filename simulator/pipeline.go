@@ -26,7 +26,7 @@ func (s *server) handle(req *request, v view) answer {
 
 // respond runs the stages after detection on a detected situation.
 func (s *server) respond(req *request, d *detection, v view) answer {
-	ch := s.choose(d.sit, req.method, d.unique, d.rel)
+	ch := s.choose(ruleQueryFor(d, req.method))
 	itemStatuses := s.itemStatuses(d.items)
 	status := derivedStatus(ch, d, itemStatuses)
 	applied, effect := s.apply(ch, d, v != viewFull)

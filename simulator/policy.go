@@ -24,7 +24,8 @@ type Rule struct {
 	// is left out. A rule that sets headers replaces its base's set.
 	Headers map[string]string
 	// Body is resource, none, error, ack, batch, replay, status (a
-	// Kubernetes Status object of success), or literal JSON.
+	// Kubernetes Status object of success), request (the representation
+	// the request sent), or literal JSON.
 	Body string
 	// Effect is apply (do what the situation implies), none, or replace
 	// (a duplicate create replaces the existing member: an upsert).
@@ -457,7 +458,7 @@ func statusCodes(root gjson.Result, name string) ([]int, error) {
 
 var ruleQualifiers = map[string]bool{
 	"GET": true, "HEAD": true, "POST": true, "PUT": true, "PATCH": true, "DELETE": true, "OPTIONS": true,
-	"unique": true, "relationship": true,
+	"unique": true, "relationship": true, "failure": true,
 }
 
 func parseRule(p *Policy, key string, v gjson.Result) (Rule, error) {
@@ -466,7 +467,7 @@ func parseRule(p *Policy, key string, v gjson.Result) (Rule, error) {
 		return Rule{}, fmt.Errorf("rules: unknown situation %q (known: %s)", sit, strings.Join(Situations(), ", "))
 	}
 	if hasQual && !ruleQualifiers[qual] {
-		return Rule{}, fmt.Errorf("rules: %q: a qualifier after / is a method (GET, POST, PUT, PATCH, DELETE), unique or relationship", key)
+		return Rule{}, fmt.Errorf("rules: %q: a qualifier after / is a method (GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS), unique, relationship or failure", key)
 	}
 	if !v.IsObject() {
 		return Rule{}, fmt.Errorf("rules: %s must be an object", key)
@@ -529,7 +530,7 @@ func parseRule(p *Policy, key string, v gjson.Result) (Rule, error) {
 		case b.Type == gjson.String && bodyShapes[b.String()]:
 			r.Body = b.String()
 		default:
-			return Rule{}, fmt.Errorf("rules: %s: body must be resource, none, error, ack, batch, replay, status or a JSON object", key)
+			return Rule{}, fmt.Errorf("rules: %s: body must be resource, none, error, ack, batch, replay, status, request or a JSON object", key)
 		}
 	}
 	if r.Body == "" {
@@ -562,7 +563,7 @@ func parseRule(p *Policy, key string, v gjson.Result) (Rule, error) {
 }
 
 var bodyShapes = map[string]bool{
-	"resource": true, "none": true, "error": true, "ack": true, "batch": true, "replay": true, "status": true,
+	"resource": true, "none": true, "error": true, "ack": true, "batch": true, "replay": true, "status": true, "request": true,
 }
 
 // lookupChain lists the keys a rule key falls back to, most specific first.

@@ -85,7 +85,7 @@ func (s *server) itemStatuses(items []itemResult) []int {
 	}
 	out := make([]int, len(items))
 	for i, it := range items {
-		out[i] = s.choose(it.sit, "POST", it.unique, it.rel).Status
+		out[i] = s.choose(ruleQuery{sit: it.sit, method: "POST", unique: it.unique, rel: it.rel}).Status
 		if out[i] == 0 {
 			out[i] = 500
 		}
@@ -124,6 +124,13 @@ func (s *server) body(req *request, ch chosen, d *detection, subject *resource, 
 		return mustJSON(map[string]string{"message": msg}), "application/json"
 	case "status":
 		return kubernetesSuccess(d), "application/json"
+	case "request":
+		// The representation the request sent, as Azure's conditional
+		// request table asks a 412 to PUT or PATCH to return.
+		if c, _, ok := s.cache.canonicalJSON(req.body); ok {
+			return c, "application/json"
+		}
+		return "", ""
 	case "batch":
 		return s.batchBody(ch, d, itemStatuses), "application/json"
 	case "replay":
@@ -136,7 +143,7 @@ func (s *server) body(req *request, ch chosen, d *detection, subject *resource, 
 			// An atomic batch reports the item that failed it.
 			for _, it := range d.items {
 				if it.write == nil {
-					return errorBody(s.policy, ch, &detection{sit: it.sit, subject: it.subject, detail: fmt.Sprintf("item %d: %s", it.index, it.detail), field: it.field}, status, req)
+					return errorBody(s.policy, ch, &detection{sit: it.sit, subject: it.subject, detail: fmt.Sprintf("item %d: %s", it.index, it.detail), field: it.field, missing: it.missing}, status, req)
 				}
 			}
 		}
@@ -184,10 +191,15 @@ func (s *server) listing(coll string) string {
 		return b.String()
 	}
 	list := s.w.listBody(coll)
-	if env := s.policy.listEnvelope(); env != "" {
+	switch env := s.policy.listEnvelope(); env {
+	case "":
+		return list
+	case "kubernetes":
+		// A List kind: items plus list metadata (API conventions, Types).
+		return `{"apiVersion":"v1","items":` + list + `,"kind":` + string(appendJSONString(nil, resourceKind(joinPath(coll, "x"))+"List")) + `,"metadata":{}}`
+	default:
 		return `{` + string(appendJSONString(nil, env)) + `:` + list + `}`
 	}
-	return list
 }
 
 // jsonapiResource renders a stored member as a JSON:API resource object:

@@ -44,7 +44,7 @@ type runCache struct {
 	canon map[string]canonical
 	noID  map[string]string
 	segs  map[string][]string
-	keys  map[ruleKeyArgs][]string
+	keys  map[ruleQuery][]string
 	// budget is how many more race states the whole run may explore;
 	// negative means no limit.
 	budget int
@@ -57,7 +57,7 @@ type canonical struct {
 }
 
 func newRunCache() *runCache {
-	return &runCache{canon: map[string]canonical{}, noID: map[string]string{}, segs: map[string][]string{}, keys: map[ruleKeyArgs][]string{}, budget: -1}
+	return &runCache{canon: map[string]canonical{}, noID: map[string]string{}, segs: map[string][]string{}, keys: map[ruleQuery][]string{}, budget: -1}
 }
 
 // withoutID is the package function, remembered per body: races compare
@@ -124,6 +124,7 @@ type itemResult struct {
 	subject string
 	detail  string
 	field   string
+	missing bool
 	unique  bool
 	rel     bool
 	write   *write
@@ -149,6 +150,10 @@ type detection struct {
 	key         string // the Idempotency-Key this response will complete
 	readVer     int    // the target's version when detection read it
 	trace       []TraceEntry
+	// missing: the field concerned is a required one that is absent.
+	missing bool
+	// notObject: the content is JSON but not the object a member needs.
+	notObject bool
 	// node names the decision node that decided the situation.
 	node string
 	lean bool // record no trace (see viewLean)
@@ -172,7 +177,7 @@ func (s *server) isCollection(path string) bool {
 // qualifier but the method, for nodes that must know the unconditional
 // answer (RFC 9110 §13.2.1).
 func (s *server) statusFor(sit Situation, method string) int {
-	ch, ok := s.policy.rule(s.cache.ruleKeys(sit, method, false, false))
+	ch, ok := s.policy.rule(s.cache.ruleKeys(ruleQuery{sit: sit, method: method}))
 	if !ok {
 		return 0
 	}
@@ -255,12 +260,14 @@ func (s *server) detectCreate(w *world, coll, body string, v any, index int) ite
 	it := itemResult{index: index, subject: coll}
 	obj, ok := v.(map[string]any)
 	if !ok {
-		it.sit = Invalid
+		// A body that is JSON but not an object cannot be read as a member
+		// at all, so it is a malformed request rather than an invalid member.
+		it.sit = Malformed
 		it.detail = "the content must be a JSON object to create a member of " + coll
 		return it
 	}
-	if f, msg := s.validate(coll, body); msg != "" {
-		it.sit, it.field, it.detail = Invalid, f, msg
+	if f, msg, missing := s.validate(coll, body); msg != "" {
+		it.sit, it.field, it.detail, it.missing = Invalid, f, msg, missing
 		return it
 	}
 	id, hasID := "", false
@@ -378,27 +385,28 @@ func gjsonEscape(field string) string {
 
 var gjsonEscaper = strings.NewReplacer(`\`, `\\`, ".", `\.`, "*", `\*`, "?", `\?`, "|", `\|`, "#", `\#`, "@", `\@`)
 
-// validate applies @required to a body about to live in coll.
-func (s *server) validate(coll, body string) (field, msg string) {
+// validate applies @required to a body about to live in coll; missing
+// says whether the field is absent rather than of the wrong type.
+func (s *server) validate(coll, body string) (field, msg string, missing bool) {
 	segs := s.cache.segments(coll)
 	for _, rd := range s.decls.required {
 		if _, ok := rd.coll.match(segs); !ok {
 			continue
 		}
 		if !gjson.Parse(body).IsObject() {
-			return "", "the content must be a JSON object"
+			return "", "the content must be a JSON object", false
 		}
 		for _, f := range rd.fields {
 			v := gjson.Get(body, gjsonEscape(f.name))
 			if !v.Exists() || v.Type == gjson.Null || (v.Type == gjson.String && strings.TrimSpace(v.String()) == "") {
-				return f.name, fmt.Sprintf("%s is required", f.name)
+				return f.name, fmt.Sprintf("%s is required", f.name), true
 			}
 			if f.typ != "" && !hasType(v, f.typ) {
-				return f.name, fmt.Sprintf("%s must be %s, got %s", f.name, typeArticle(f.typ), v.Raw)
+				return f.name, fmt.Sprintf("%s must be %s, got %s", f.name, typeArticle(f.typ), v.Raw), false
 			}
 		}
 	}
-	return "", ""
+	return "", "", false
 }
 
 func hasType(v gjson.Result, typ string) bool {

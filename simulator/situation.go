@@ -33,6 +33,7 @@ const (
 	NotAcceptable
 	UnsupportedMediaType
 	PatchConflict
+	IDMismatch
 	BatchCreated
 	BatchPartial
 	IdempotentReplay
@@ -69,6 +70,7 @@ var situationNames = [numSituations]string{
 	NotAcceptable:         "not-acceptable",
 	UnsupportedMediaType:  "unsupported-media-type",
 	PatchConflict:         "patch-conflict",
+	IDMismatch:            "id-mismatch",
 	BatchCreated:          "batch-created",
 	BatchPartial:          "batch-partial",
 	IdempotentReplay:      "idempotent-replay",

@@ -1,0 +1,87 @@
+package simulator
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/tidwall/gjson"
+)
+
+// TestAnswersKeepTheRules checks, over every preset under every built-in
+// policy, what must hold of every answer whatever the policy: the fields a
+// status requires, no Location on a refusal, problem details that agree
+// with the status, no status the policy's guideline forbids, and no lint
+// finding above info for a built-in policy.
+func TestAnswersKeepTheRules(t *testing.T) {
+	t.Parallel()
+	_, byID := builtins()
+	for _, pr := range Presets() {
+		res, err := Run(pr.Text, Options{Policies: []string{"all"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, st := range res.Steps {
+			for id, r := range st.Results {
+				if r.Race != nil || byID[id] == nil {
+					// Custom teaching policies (asker-401) are meant to show
+					// findings; only the built-in ones are held to this.
+					continue
+				}
+				where := pr.Name + " line " + itoa(st.Line) + " " + id
+				if r.Status == 405 && r.Headers["Allow"] == "" {
+					t.Errorf("%s: 405 without Allow", where)
+				}
+				if r.Status == 401 && r.Headers["WWW-Authenticate"] == "" {
+					t.Errorf("%s: 401 without WWW-Authenticate", where)
+				}
+				if _, ok := r.Headers["Location"]; ok && r.Status >= 400 {
+					t.Errorf("%s: Location on %d", where, r.Status)
+				}
+				if strings.HasPrefix(r.Headers["Content-Type"], "application/problem+json") && gjson.Get(r.Body, "status").Int() != int64(r.Status) {
+					t.Errorf("%s: problem status %s on a %d", where, gjson.Get(r.Body, "status").Raw, r.Status)
+				}
+				if msg := guidelineStatus(byID[id], r.Status); msg != "" {
+					t.Errorf("%s: %s", where, msg)
+				}
+				for _, f := range r.Lint {
+					if f.Level != "info" {
+						t.Errorf("%s: lint %s: %s", where, f.Level, f.Message)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestGoogleStatusPairs checks that every Google error pairs its HTTP
+// status with the google.rpc.Code that maps to it (code.proto).
+func TestGoogleStatusPairs(t *testing.T) {
+	t.Parallel()
+	pairs := map[string]int{
+		"INVALID_ARGUMENT": 400, "FAILED_PRECONDITION": 400, "OUT_OF_RANGE": 400, "UNAUTHENTICATED": 401,
+		"PERMISSION_DENIED": 403, "NOT_FOUND": 404, "ALREADY_EXISTS": 409, "ABORTED": 409,
+		"RESOURCE_EXHAUSTED": 429, "UNIMPLEMENTED": 501, "INTERNAL": 500, "UNAVAILABLE": 503,
+	}
+	for _, pr := range Presets() {
+		res, err := Run(pr.Text, Options{Policies: []string{"google-aip"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, st := range res.Steps {
+			r := st.Results["google-aip"]
+			if r.Race != nil || r.Status < 400 {
+				continue
+			}
+			code := gjson.Get(r.Body, "error.status").String()
+			if pairs[code] != r.Status {
+				t.Errorf("%s line %d: %d with status %q", pr.Name, st.Line, r.Status, code)
+			}
+			if gjson.Get(r.Body, `error.details.0.@type`).String() != "type.googleapis.com/google.rpc.ErrorInfo" {
+				t.Errorf("%s line %d: no ErrorInfo in details: %s", pr.Name, st.Line, r.Body)
+			}
+		}
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
