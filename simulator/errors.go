@@ -36,7 +36,17 @@ var defaultCodes = map[Situation][4]string{
 
 // errorCode is the code the rule sets or the format's usual one.
 func errorCode(ch chosen, d *detection) string {
-	if ch.Code != "" && !(d.notObject && chFormat(ch) == "github") {
+	if chFormat(ch) == "github" {
+		// GitHub's codes say what kind of validation failed, which the
+		// detection knows better than a rule written per situation.
+		switch {
+		case d.missing:
+			return "missing_field"
+		case d.notObject:
+			return "Body should be a JSON object"
+		}
+	}
+	if ch.Code != "" {
 		return ch.Code
 	}
 	codes, ok := defaultCodes[d.sit]
@@ -49,13 +59,7 @@ func errorCode(ch chosen, d *detection) string {
 	case "kubernetes":
 		return codes[1]
 	case "github":
-		switch {
-		case d.missing:
-			return "missing_field"
-		case d.notObject:
-			// GitHub REST troubleshooting, "Body should be a JSON object".
-			return "Body should be a JSON object"
-		case d.sit == Malformed:
+		if d.sit == Malformed {
 			return "Problems parsing JSON"
 		}
 		return codes[2]

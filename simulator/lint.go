@@ -21,6 +21,8 @@ func lint(req *request, resp *Response, p *Policy) []Finding {
 	h := resp.Headers
 	_, hasLocation := h["Location"]
 	switch {
+	case st == 201 && req.method == "POST" && !hasLocation && selfLink(resp.Body) != "":
+		add("info", "RFC 9110 §15.3.2", "201 Created names the new resource only in the body's links (%s); a client that reads HTTP alone takes the target URI, the collection, for the created resource", selfLink(resp.Body))
 	case st == 201 && req.method == "POST" && !hasLocation:
 		add("warning", "RFC 9110 §15.3.2", "201 Created without Location: the client cannot tell which resource was created (for POST the target URI is the collection, not the new member)")
 	case st == 204 && resp.Body != "":
@@ -114,4 +116,10 @@ func guidelineStatus(p *Policy, st int) string {
 		}
 	}
 	return fmt.Sprintf("status %d is not allowed by %s, whose table of allowed status codes does not list it", st, p.Source)
+}
+
+// selfLink is the href of a "self" link in a body's links array, which
+// guidelines that forbid Location on 201 use in its place.
+func selfLink(body string) string {
+	return gjson.Get(body, `links.#(rel=="self").href`).String()
 }
