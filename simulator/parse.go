@@ -446,6 +446,11 @@ func (p *parser) request(vars map[string]bool) (*requestSpec, error) {
 				return nil, p.errorf(n, indent(raw), "%s", msg)
 			}
 		}
+		if body != nil && brackets.depth <= 0 && !brackets.inString && isRequestLine(line) {
+			// The body so far is complete, so this line starts the next
+			// request rather than continuing the body.
+			return nil, p.errorf(n, indent(raw), "a blank line must separate two requests: add one before %q, or the body of line %d swallows it", line, req.line)
+		}
 		if err := p.checkVars(raw, n, 1, vars); err != nil {
 			return nil, err
 		}
