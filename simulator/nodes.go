@@ -35,6 +35,8 @@ var nodeMethodImplemented = &node{
 		if implementedMethods[q.req.method] {
 			return pass
 		}
+		// Allow is known already, for policies that answer 405 here.
+		q.d.allow = s.allowFor(q.req.target)
 		q.d.sit = NotImplemented
 		q.d.detail = q.req.method + " is not a method this server implements"
 		return decide(q.d.detail)
@@ -106,13 +108,8 @@ var nodeMethodAllowed = &node{
 	question: "Does the target support the method?",
 	cite:     "RFC 9110 §15.5.6",
 	ask: func(s *server, q *query) verdict {
-		q.d.allow = allowMember
-		if q.collection {
-			q.d.allow = allowCollection
-			if s.policy.deleteCollection() {
-				q.d.allow = allowCollectionDelete
-			}
-		} else {
+		q.d.allow = s.allowFor(q.req.target)
+		if !q.collection {
 			q.d.acceptPatch = acceptPatch
 		}
 		if allows(q.d.allow, q.req.method) {
@@ -130,6 +127,17 @@ const (
 	allowCollectionDelete = "GET, HEAD, POST, DELETE, OPTIONS"
 	acceptPatch           = "application/merge-patch+json, application/json-patch+json"
 )
+
+// allowFor lists the methods a target supports.
+func (s *server) allowFor(target string) string {
+	switch {
+	case !s.isCollection(target):
+		return allowMember
+	case s.policy.deleteCollection():
+		return allowCollectionDelete
+	}
+	return allowCollection
+}
 
 func allows(list, method string) bool {
 	for _, m := range strings.Split(list, ", ") {
