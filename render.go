@@ -398,6 +398,9 @@ type blockOptions struct {
 	policies  []string
 	isolation []string
 	live      bool
+	// columns of the policies= and isolation= options, for the errors
+	// the simulator reports about them without a position.
+	policiesCol, isolationCol int
 }
 
 // options reads the info string: `httpplay [cli|api] [live] [key=value]...`.
@@ -428,12 +431,12 @@ func (b *block) options(cfg renderConfig) (blockOptions, error) {
 			}
 			o.format = value
 		case key == "policies":
-			o.policies = splitList(value)
+			o.policies, o.policiesCol = splitList(value), col
 			if len(o.policies) == 0 {
 				return o, b.errAt(0, col, "policies= names no policy")
 			}
 		case key == "isolation":
-			o.isolation = splitList(value)
+			o.isolation, o.isolationCol = splitList(value), col
 		case hasValue:
 			return o, b.errAt(0, col, "unknown option %q (known: format, policies, isolation, live, and cli or api first)", key)
 		default:
@@ -493,7 +496,14 @@ func (b *block) render(cfg renderConfig) (string, error) {
 			}
 			return "", b.errAt(line, col, "%s", serr.Msg)
 		}
-		return "", b.errAt(0, b.fence.infoAt+1, "%v", err)
+		col := b.fence.infoAt + 1
+		switch msg := err.Error(); {
+		case o.policiesCol > 0 && strings.Contains(msg, "polic"):
+			col = o.policiesCol
+		case o.isolationCol > 0 && strings.Contains(msg, "isolation"):
+			col = o.isolationCol
+		}
+		return "", b.errAt(0, col, "%v", err)
 	}
 	link := ""
 	if cfg.playground != "" {

@@ -25,29 +25,31 @@ func roundTrip(addr string, req *http.Request) (head string, body []byte, err er
 	defer conn.Close()
 	conn.SetDeadline(time.Now().Add(10 * time.Second))
 	req.Close = true
-	if err := req.Write(conn); err != nil {
-		return "", nil, err
-	}
-	raw, err := io.ReadAll(io.LimitReader(conn, 2*maxCommandOutput+1))
-	if err != nil {
-		return "", nil, err
-	}
-	if len(raw) > 2*maxCommandOutput {
-		return "", nil, fmt.Errorf("the answer is larger than %d KiB", maxCommandOutput>>10)
-	}
-	end := bytes.Index(raw, []byte("\r\n\r\n"))
-	if end < 0 {
-		return "", nil, fmt.Errorf("the answer has no end of header")
-	}
-	var h strings.Builder
-	for i, line := range strings.Split(string(raw[:end]), "\r\n") {
-		name, _, _ := strings.Cut(line, ":")
+	// The request is written while the answer is read: a server may answer
+	// (413) before it has read a large body, and then stops reading it.
+	go req.Write(conn)
+	br := bufio.NewReader(conn)
+	var raw, h strings.Builder
+	for i := 0; ; i++ {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			return "", nil, fmt.Errorf("reading the answer: %v", err)
+		}
+		if raw.Len()+len(line) > 1<<20 {
+			return "", nil, fmt.Errorf("the answer's header is larger than 1 MiB")
+		}
+		raw.WriteString(line)
+		text := strings.TrimRight(line, "\r\n")
+		if text == "" {
+			break
+		}
+		name, _, _ := strings.Cut(text, ":")
 		if i > 0 && (strings.EqualFold(name, "Date") || strings.EqualFold(name, "Connection")) {
 			continue
 		}
-		h.WriteString(line + "\n")
+		h.WriteString(text + "\n")
 	}
-	resp, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(raw)), req)
+	resp, err := http.ReadResponse(bufio.NewReader(io.MultiReader(strings.NewReader(raw.String()), br)), req)
 	if err != nil {
 		return "", nil, err
 	}
