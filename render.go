@@ -507,11 +507,11 @@ func (b *block) render(cfg renderConfig) (string, error) {
 	}
 	link := ""
 	if cfg.playground != "" {
-		link = matrixhtml.Permalink(cfg.playground, text, permalinkPolicies(o.policies))
+		link = matrixhtml.Permalink(cfg.playground, text, o.policies)
 	}
 	switch o.format {
 	case "html":
-		frag := matrixhtml.Render(res, matrixhtml.Options{Playground: cfg.playground, Text: text, Policies: permalinkPolicies(o.policies)}).HTML()
+		frag := matrixhtml.Render(res, matrixhtml.Options{Playground: cfg.playground, Text: text, Policies: o.policies}).HTML()
 		if o.live {
 			return matrixhtml.LiveElement(frag, text, o.policies, o.isolation, cfg.playground) + "\n", nil
 		}
@@ -528,19 +528,6 @@ func (b *block) render(cfg renderConfig) (string, error) {
 		out += "\n" + markdownLink(link) + "\n"
 	}
 	return out, nil
-}
-
-// permalinkPolicies is the policy list a permalink carries: "all" is
-// spelled out, because the playground reads a link's list as ids.
-func permalinkPolicies(ids []string) []string {
-	if len(ids) == 1 && ids[0] == "all" {
-		var all []string
-		for _, p := range simulator.Policies() {
-			all = append(all, p.ID)
-		}
-		return all
-	}
-	return ids
 }
 
 // markdownLink is the "Open in playground" link; an address with spaces or

@@ -228,11 +228,18 @@ func propertyRows(res *simulator.Result) []*Node {
 // Permalink is the playground address that opens text under policies: the
 // fragment web/js/permalink.js reads, #z= and the base64url of the raw
 // deflate of {"v":1,"text":...,"policies":[...]} ("policies" left out
-// when nil, so that the playground picks its defaults). Any fragment of
-// base is replaced.
+// when nil, so that the playground picks its defaults; "all" is spelled
+// out, because the playground reads the list as ids). Any fragment of base
+// is replaced.
 func Permalink(base, text string, policies []string) string {
 	if i := strings.IndexByte(base, '#'); i >= 0 {
 		base = base[:i]
+	}
+	if len(policies) == 1 && policies[0] == "all" {
+		policies = nil
+		for _, p := range simulator.Policies() {
+			policies = append(policies, p.ID)
+		}
 	}
 	state := struct {
 		V        int      `json:"v"`
