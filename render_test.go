@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -188,6 +189,71 @@ func TestRenderCommand(t *testing.T) {
 	} {
 		if code, _, errs := run("", tc.args...); code != 2 || !strings.Contains(errs, tc.want) {
 			t.Errorf("render %q: exit %d, stderr %q, want 2 and %q", tc.args, code, errs, tc.want)
+		}
+	}
+}
+
+// TestMdbook feeds recorded preprocessor input in the format mdBook
+// documents ([context, book], chapters nested under sub_items, a separator,
+// a part title and a draft chapter) and compares the book it writes.
+func TestMdbook(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join("testdata", "render", "mdbook")
+	run := func(stdin []byte, args ...string) (int, []byte, string) {
+		var out, errb bytes.Buffer
+		code := runCLI(append([]string{"render", "--mdbook"}, args...), bytes.NewReader(stdin), &out, &errb)
+		return code, out.Bytes(), errb.String()
+	}
+	for _, renderer := range []string{"html", "markdown"} {
+		if code, out, _ := run(nil, "supports", renderer); code != 0 || len(out) != 0 {
+			t.Errorf("supports %s: exit %d, output %q", renderer, code, out)
+		}
+	}
+	input, err := os.ReadFile(filepath.Join(dir, "input.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := run(input)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	golden(t, filepath.Join(dir, "output.json"), out)
+	// The book's shape is kept: only chapter contents change, and running
+	// the preprocessor on its own output changes nothing more.
+	var in []any
+	json.Unmarshal(input, &in)
+	var book map[string]any
+	if err := json.Unmarshal(out, &book); err != nil {
+		t.Fatalf("the output is not JSON: %v", err)
+	}
+	if _, ok := book["__non_exhaustive"]; !ok {
+		t.Error("the book lost its __non_exhaustive field")
+	}
+	sections := book["sections"].([]any)
+	if len(sections) != 4 || sections[1] != "Separator" {
+		t.Errorf("sections changed shape: %v", sections)
+	}
+	content := sections[0].(map[string]any)["Chapter"].(map[string]any)["content"].(string)
+	for _, want := range []string{"<!-- httpplay:begin -->", `<table class="httpplay-matrix">`, `class="httpplay-policy">zalando</th>`, "https://httpplay.example/#z=", "End of chapter.\n"} {
+		if !strings.Contains(content, want) {
+			t.Errorf("chapter 1 lacks %q:\n%s", want, content)
+		}
+	}
+	again, _ := json.Marshal([]any{in[0], book})
+	if code, out2, errs := run(again); code != 0 || !bytes.Equal(out2, out) {
+		t.Errorf("second run: exit %d, %s, output changed: %v", code, errs, !bytes.Equal(out2, out))
+	}
+
+	bad, err := os.ReadFile(filepath.Join(dir, "error.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := run(bad); code != 1 || len(out) != 0 || !strings.Contains(errs, "deleting/nested.md:4:5: the path must start with") {
+		t.Errorf("a broken chapter: exit %d, output %d bytes, stderr %q", code, len(out), errs)
+	}
+	for _, junk := range []string{"", "{}", "[1, 2]", `[{}, {"sections": []}, 3]`} {
+		if code, _, errs := run([]byte(junk)); code != 1 || !strings.Contains(errs, "not mdBook's [context, book] JSON") {
+			t.Errorf("input %q: exit %d, stderr %q", junk, code, errs)
 		}
 	}
 }
