@@ -257,3 +257,84 @@ func TestMdbook(t *testing.T) {
 		}
 	}
 }
+
+func TestSplitCommands(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct {
+		lines []string
+		want  string // words joined by "|", commands by " / "
+		err   string
+	}{
+		"plain":          {[]string{"curl -s http://h/a"}, "curl|-s|http://h/a", ""},
+		"quotes":         {[]string{`curl -d 'a b' "c \"d\" \$e" f\ g`}, `curl|-d|a b|c "d" $e|f g`, ""},
+		"multi-line":     {[]string{"curl -d 'one", "", "two' x"}, "curl|-d|one\n\ntwo|x", ""},
+		"continuation":   {[]string{`curl \`, `  -s x`}, "curl|-s|x", ""},
+		"two commands":   {[]string{"a 1", "", "b 2"}, "a|1 / b|2", ""},
+		"comment":        {[]string{"# note", "a # rest"}, "a", ""},
+		"pipe":           {[]string{"a | head -n 2"}, "a|<|>|head|-n|2", ""},
+		"open quote":     {[]string{"a 'b"}, "", "1:3: this quote is never closed"},
+		"dollar refused": {[]string{"a $HOME"}, "", `1:3: "$" is not supported here; quote it`},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			cmds, err := splitCommands(tc.lines)
+			if tc.err != "" || err != nil {
+				if err == nil || err.Error() != tc.err {
+					t.Fatalf("error %v, want %q", err, tc.err)
+				}
+				return
+			}
+			var parts []string
+			for _, c := range cmds {
+				var ws []string
+				for _, w := range c.words {
+					if w.op {
+						ws = append(ws, "<", ">")
+						continue
+					}
+					ws = append(ws, w.text)
+				}
+				parts = append(parts, strings.Join(ws, "|"))
+			}
+			if got := strings.Join(parts, " / "); got != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// FuzzRender renders arbitrary Markdown: no panic, errors only with a
+// position, and a successful render is idempotent and keeps every byte
+// outside the markers it wrote.
+func FuzzRender(f *testing.F) {
+	inputs, _ := filepath.Glob(filepath.Join("testdata", "render", "*.md"))
+	for _, in := range inputs {
+		if b, err := os.ReadFile(in); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Add([]byte("```httpplay\nDELETE /a\n```\n<!-- httpplay:begin -->\n"))
+	f.Fuzz(func(t *testing.T, src []byte) {
+		if len(src) > 8<<10 {
+			return
+		}
+		cfg := renderConfig{format: "table"} // no command runner: cli and api blocks are errors
+		doc, errs := renderMarkdown("f.md", src, cfg)
+		for _, e := range errs {
+			if !strings.HasPrefix(e.Error(), "f.md:") {
+				t.Fatalf("error without a position: %v", e)
+			}
+		}
+		if len(errs) > 0 {
+			return
+		}
+		again, errs := renderMarkdown("f.md", doc.out, cfg)
+		if len(errs) > 0 || !bytes.Equal(again.out, doc.out) {
+			t.Fatalf("not idempotent: %v\n%q\n%q", errs, doc.out, again.out)
+		}
+		if len(doc.blocks) == 0 && !bytes.Equal(doc.out, src) {
+			t.Fatalf("a file without blocks changed: %q", src)
+		}
+	})
+}

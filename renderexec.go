@@ -147,9 +147,9 @@ func (c *commandRunner) cli(b *block, cmd command) (string, error) {
 		args = append(args, w.text)
 	}
 	switch args[0] {
-	case "run", "policies", "presets":
+	case "run", "policies", "presets", "help":
 	default:
-		return "", b.errAt(cmd.line, words[1].col, "a cli block runs httpplay run, policies or presets, not %q", args[0])
+		return "", b.errAt(cmd.line, words[1].col, "a cli block runs httpplay run, policies, presets or help, not %q", args[0])
 	}
 	var stdout, stderr limitedBuffer
 	if status := runCLI(args, strings.NewReader(""), &stdout, &stderr); status != 0 {
