@@ -177,7 +177,9 @@ type renderError struct {
 	msg       string
 }
 
-func (e *renderError) Error() string { return fmt.Sprintf("%s:%d:%d: %s", e.file, e.line, e.col, e.msg) }
+func (e *renderError) Error() string {
+	return fmt.Sprintf("%s:%d:%d: %s", e.file, e.line, e.col, e.msg)
+}
 
 // mdLine is one line of the source with its terminator ("\n", "\r\n" or ""
 // for a last line without one).
