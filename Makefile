@@ -50,7 +50,12 @@ bench-web: wasm
 	node tests/browser/bench.mjs
 
 ## test: everything CI checks
-test: lint test-go test-wasm fuzz test-browser test-worker
+test: lint test-go test-wasm fuzz test-browser test-worker test-docs
+
+## test-docs: the README's and SYNTAX.md's httpplay blocks are what this build renders (httpplay render -w fixes them)
+.PHONY: test-docs
+test-docs:
+	$(GO) run . render --check README.md SYNTAX.md
 
 ## lint: formatting, vet and staticcheck
 lint: $(STATICCHECK)

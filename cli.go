@@ -21,6 +21,8 @@ Usage:
   httpplay policies [--format table|json]
   httpplay presets [--format table|json]
   httpplay serve [--addr HOST:PORT] [--web DIR]
+  httpplay render [--check|-w] [--format table|html|json] [--policies a,b]
+                  [--playground URL] [--mdbook] [FILE...]
 
 run plays a scenario (a file, - for standard input, or a built-in preset)
 against each policy and prints the matrix. Exit status: 0 done, 1 the
@@ -42,6 +44,8 @@ func runCLI(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return listCommand("presets", args[1:], stdout, stderr)
 	case "serve":
 		return serveCommand(args[1:], stdout, stderr)
+	case "render":
+		return renderCommand(args[1:], stdin, stdout, stderr)
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -41,6 +41,13 @@ func register(name string, onExit func()) (release func()) {
 		}
 		return string(out)
 	})
+	bind("renderTree", func(args []js.Value) any {
+		out, err := renderTree(stringArg(args, 0), stringArg(args, 1))
+		if err != nil {
+			return jsError(err)
+		}
+		return string(out)
+	})
 	bind("policies", func([]js.Value) any { return marshal(simulator.Policies()) })
 	bind("presets", func([]js.Value) any { return marshal(simulator.Presets()) })
 	exited := false
