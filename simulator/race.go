@@ -45,6 +45,11 @@ type RaceResult struct {
 	Note   string `json:"note,omitempty"`
 
 	all []*Outcome // every distinct outcome, for the analysis
+	// limit names the bound that stopped an incomplete exploration, limitMax
+	// its value and reason the sentence that says so.
+	limit    string
+	limitMax int64
+	reason   string
 }
 
 // Outcome is one distinct result of a race: each request's status (in the
@@ -141,6 +146,10 @@ type explorer struct {
 	explored  int
 	truncated bool
 	reason    string // why the exploration stopped early
+	limit     string // the name of the bound that stopped it
+	limitMax  int64
+	budget    *budget
+	err       error // a bound that stops the whole run, such as a value too large
 	memo      map[stateKey][]*partial
 	steps     map[stateKey]*stepResult
 	work      int // steps taken, known or new
@@ -166,8 +175,8 @@ type partial struct {
 
 // runRace explores a race step from the server's current world, leaves
 // the world of the first outcome in place and returns the result.
-func (s *server) runRace(rs *raceSpec, vars map[string]string, iso isolation, max int) RaceResult {
-	e := &explorer{srv: s, iso: iso, max: max, memo: map[stateKey][]*partial{}, steps: map[stateKey]*stepResult{}}
+func (s *server) runRace(rs *raceSpec, vars map[string]string, iso isolation, max int, b *budget) (RaceResult, error) {
+	e := &explorer{srv: s, iso: iso, max: max, budget: b, memo: map[stateKey][]*partial{}, steps: map[stateKey]*stepResult{}}
 	for _, c := range rs.clients {
 		e.clients = append(e.clients, raceClient{name: c.name, reqs: c.reqs, first: e.nreq})
 		e.nreq += len(c.reqs)
@@ -180,7 +189,10 @@ func (s *server) runRace(rs *raceSpec, vars map[string]string, iso isolation, ma
 		start.clients[i].vars = copyStrings(vars)
 	}
 	parts := e.explore(start)
-	res := RaceResult{Isolation: iso.String(), Explored: e.explored, Complete: !e.truncated}
+	if e.err != nil {
+		return RaceResult{}, e.err
+	}
+	res := RaceResult{Isolation: iso.String(), Explored: e.explored, Complete: !e.truncated, limit: e.limit, limitMax: e.limitMax, reason: e.reason}
 	total := 0
 	var outs []*Outcome
 	for _, p := range parts {
@@ -203,7 +215,7 @@ func (s *server) runRace(rs *raceSpec, vars map[string]string, iso isolation, ma
 		// in exploration order, which is the one its example shows.
 		s.w = outs[0].world
 	}
-	return res
+	return res, nil
 }
 
 // stopped reports whether the exploration must not enter a new state,
@@ -213,20 +225,22 @@ func (e *explorer) stopped() bool {
 	case e.truncated:
 		return true
 	case e.explored >= e.max:
-		e.stop(fmt.Sprintf("the bound of %s states was reached", groupDigits(strconv.Itoa(e.max))))
+		e.stop(LimitStates, int64(e.max), fmt.Sprintf("the bound of %s states was reached", groupDigits(strconv.Itoa(e.max))))
 	case e.srv.cache.budget == 0:
-		e.stop("the run's total budget of states was spent")
+		e.stop(LimitTotalStates, 0, "the run's total budget of states was spent")
 	case e.kept > maxKeptBytes:
-		e.stop(fmt.Sprintf("the outcomes found filled the %d MiB kept for them", maxKeptBytes>>20))
+		e.stop(LimitRaceMemory, maxKeptBytes, fmt.Sprintf("the outcomes found filled the %d MiB kept for them", maxKeptBytes>>20))
+	case e.budget != nil && e.budget.raceStop() != "":
+		e.stop(LimitDeadline, e.budget.timeout.Milliseconds(), "the run's deadline of "+e.budget.timeout.String()+" passed")
 	default:
 		return false
 	}
 	return true
 }
 
-func (e *explorer) stop(reason string) {
+func (e *explorer) stop(limit string, max int64, reason string) {
 	if !e.truncated {
-		e.truncated, e.reason = true, reason
+		e.truncated, e.reason, e.limit, e.limitMax = true, reason, limit, max
 	}
 }
 
@@ -444,6 +458,12 @@ func (e *explorer) explore(st *raceState) []*partial {
 	if e.srv.cache.budget > 0 {
 		e.srv.cache.budget--
 	}
+	if b := e.budget; b != nil {
+		b.states.Add(1)
+		if e.explored%256 == 0 {
+			b.tick()
+		}
+	}
 	var merged []*partial
 	index := map[string]*partial{}
 	for c := range st.clients {
@@ -453,7 +473,7 @@ func (e *explorer) explore(st *raceState) []*partial {
 		// Steps are bounded too: with many clients each state has many
 		// successors, and most of them are states already known.
 		if e.work >= stepsPerState*e.max {
-			e.stop(fmt.Sprintf("the bound of %s steps (%d per state) was reached", groupDigits(strconv.Itoa(stepsPerState*e.max)), stepsPerState))
+			e.stop(LimitStates, int64(e.max), fmt.Sprintf("the bound of %s steps (%d per state) was reached", groupDigits(strconv.Itoa(stepsPerState*e.max)), stepsPerState))
 			break
 		}
 		if e.stopped() {
@@ -553,7 +573,15 @@ func (e *explorer) compute(st *raceState, c int) (*raceState, string, *finished)
 	rc := e.clients[c]
 	spec := rc.reqs[cs.idx]
 	if cs.phase == 0 {
-		cs.req = spec.resolve(cs.vars)
+		req, err := spec.resolve(cs.vars, e.budget)
+		if err != nil {
+			// The value would be as large in some order whatever the
+			// others do: the run stops, and no state follows this one.
+			e.err = err
+			e.stop(LimitValueBytes, 0, err.Error())
+			return next, "", nil
+		}
+		cs.req = req
 		cs.d = nil
 	}
 	phases := srv.phases(cs.req, e.iso)

@@ -137,6 +137,7 @@ type stepSpec struct {
 // raceSpec is a race block: clients whose requests run concurrently.
 type raceSpec struct {
 	line    int
+	col     int
 	clients []clientSpec
 }
 
