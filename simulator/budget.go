@@ -158,7 +158,7 @@ func (b *budget) value(what string, n int) error {
 		return nil
 	}
 	return &LimitError{Limit: LimitValueBytes, Max: int64(b.maxValue),
-		Msg: fmt.Sprintf("the %s after {{name}} substitution would be %s, over the limit of %s for one value", what, sizeText(n), sizeText(b.maxValue))}
+		Msg: fmt.Sprintf("the %s after {{name}} substitution would be %s bytes, over the limit of %s for one value", what, groupDigits(strconv.Itoa(n)), sizeText(b.maxValue))}
 }
 
 // spend charges a column with bytes of result.
