@@ -221,7 +221,7 @@ func TestAPIRoutes(t *testing.T) {
 		"health": {
 			method: "GET", path: "/api/health", status: 200, ctype: jsonCT,
 			headers: map[string]string{"Cache-Control": "no-store"},
-			check:   wantJSON(&health{}, health{Status: "ok", MaxSteps: simulator.MaxSteps, MaxRaceStates: apiMaxStates, MaxTotalStates: apiMaxTotalStates,
+			check: wantJSON(&health{}, health{Status: "ok", MaxSteps: simulator.MaxSteps, MaxRaceStates: apiMaxStates, MaxTotalStates: apiMaxTotalStates,
 				MaxBodyBytes: maxRunBody, MaxValueBytes: apiMaxValueBytes, MaxResultBytes: apiMaxResultBytes, MaxColumns: apiMaxColumns, TimeoutMillis: 3000}),
 		},
 		"problem type": {
