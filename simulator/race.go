@@ -197,7 +197,7 @@ func (s *server) runRace(rs *raceSpec, vars map[string]string, iso isolation, ma
 	var outs []*Outcome
 	for _, p := range parts {
 		o := e.materialize(p)
-		total += o.Orders
+		total = addOrders(total, o.Orders)
 		o.LostUpdate = lostUpdate(o, s.w)
 		outs = append(outs, o)
 	}
@@ -206,9 +206,12 @@ func (s *server) runRace(rs *raceSpec, vars map[string]string, iso isolation, ma
 	if e.truncated {
 		bound := e.lowerBound()
 		res.Orders = "≥ " + bound
-		res.Note = fmt.Sprintf("explored %s of ≥ %s orders: %s, so these outcomes are some, not all", groupDigits(strconv.Itoa(total)), bound, e.reason)
+		res.Note = fmt.Sprintf("explored %s of ≥ %s orders: %s, so these outcomes are some, not all", ordersText(total), bound, e.reason)
 	} else {
 		res.Orders = strconv.Itoa(total)
+		if total == math.MaxInt {
+			res.Orders = "≥ " + strconv.Itoa(total)
+		}
 	}
 	if len(outs) > 0 {
 		// Later steps need one world; they continue from the first outcome
@@ -276,7 +279,7 @@ func groupOutcomes(outs []*Outcome) []Outcome {
 		shown := members[0]
 		orders := 0
 		for _, m := range members {
-			orders += m.Orders
+			orders = addOrders(orders, m.Orders)
 			if shown.LostUpdate == "" && m.LostUpdate != "" {
 				shown = m
 			}
@@ -330,6 +333,25 @@ func (e *explorer) minSteps(r *requestSpec) int {
 		return 2
 	}
 	return 1
+}
+
+// addOrders adds counts of orders, which can pass any integer (two
+// clients of a hundred GETs each have about 9e58 orders), stopping at the
+// largest int rather than wrapping round.
+func addOrders(a, b int) int {
+	if a > math.MaxInt-b {
+		return math.MaxInt
+	}
+	return a + b
+}
+
+// ordersText writes a count of orders, saying when it reached the largest
+// int that addOrders stops at.
+func ordersText(n int) string {
+	if n == math.MaxInt {
+		return "more than " + strconv.FormatFloat(float64(n), 'g', 3, 64)
+	}
+	return groupDigits(strconv.Itoa(n))
 }
 
 // groupDigits writes 3628800 as "3 628 800", as the issue text does.
@@ -503,12 +525,14 @@ func (e *explorer) explore(st *raceState) []*partial {
 			}
 			key := n.slots + n.final
 			if prev, ok := index[key]; ok {
-				prev.orders += n.orders
+				prev.orders = addOrders(prev.orders, n.orders)
 				continue
 			}
 			index[key] = n
 			merged = append(merged, n)
-			e.kept += partialCost + len(n.slots)
+			// The merge key is as long again as the slots, and the garbage
+			// it leaves weighs on the heap as much as what is kept.
+			e.kept += partialCost + len(n.slots) + len(key)
 		}
 	}
 	e.memo[k] = merged

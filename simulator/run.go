@@ -39,6 +39,10 @@ func RunContext(ctx context.Context, src string, opts Options) (*Result, error) 
 	if maxCols <= 0 {
 		maxCols = DefaultMaxColumns
 	}
+	if len(sc.policies) > maxCols {
+		pd := sc.policies[maxCols]
+		return nil, limitAt(file, pd.line, pd.col, columnsError(len(sc.policies), maxCols))
+	}
 	var custom []*Policy
 	for _, pd := range sc.policies {
 		p, perr := parsePolicyText(pd.json, pd.id)
