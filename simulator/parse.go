@@ -466,6 +466,12 @@ func (p *parser) request(vars map[string]bool) (*requestSpec, error) {
 	for _, h := range req.headers {
 		req.vars = req.vars || strings.Contains(h.value, "{{")
 	}
+	if req.vars {
+		req.tpath, req.tbody = compileTemplate(req.path), compileTemplate(req.body)
+		for _, h := range req.headers {
+			req.theaders = append(req.theaders, compileTemplate(h.value))
+		}
+	}
 	if p.i < len(p.lines) && strings.HasPrefix(strings.TrimSpace(p.lines[p.i]), "let") {
 		if err := p.lets(req, vars); err != nil {
 			return nil, err

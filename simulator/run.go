@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"runtime"
 	"runtime/debug"
@@ -476,31 +477,41 @@ func (r *requestSpec) resolve(vars map[string]string, b *budget) (*request, erro
 	if !r.vars && r.resolved != nil {
 		return r.resolved, nil
 	}
+	if !r.vars {
+		w := r.written()
+		req := &request{method: w.Method, path: w.Path, body: w.Body, headers: map[string]string{}}
+		maps.Copy(req.headers, w.Headers)
+		req.target = cleanPath(req.path)
+		r.resolved = req
+		return req, nil
+	}
 	var err error
-	sub := func(what, s string) string {
-		if err != nil || !r.vars || !strings.Contains(s, "{{") {
-			return s
+	sub := func(what string, t template) string {
+		n := t.size(vars)
+		if err == nil && b != nil {
+			err = b.value(what, n)
 		}
-		if b != nil {
-			err = b.value(what, substitutedLen(s, vars))
-			if err != nil {
-				return ""
+		if err != nil {
+			return ""
+		}
+		return t.expand(vars, n)
+	}
+	req := &request{method: r.method, path: sub("path", r.tpath), body: sub("body", r.tbody), headers: map[string]string{}}
+	// Repeated header lines are joined as written() joins them.
+	for i, h := range r.headers {
+		v := sub("header "+h.name, r.theaders[i])
+		if prev, ok := req.headers[h.name]; ok {
+			v = prev + ", " + v
+			if err == nil && b != nil {
+				err = b.value("header "+h.name, len(v))
 			}
 		}
-		return substitute(s, vars)
-	}
-	w := r.written()
-	req := &request{method: w.Method, path: sub("path", w.Path), body: sub("body", w.Body), headers: map[string]string{}}
-	for k, v := range w.Headers {
-		req.headers[k] = sub("header "+k, v)
+		req.headers[h.name] = v
 	}
 	if err != nil {
 		return nil, err
 	}
 	req.target = cleanPath(req.path)
-	if !r.vars {
-		r.resolved = req
-	}
 	return req, nil
 }
 
@@ -510,42 +521,6 @@ func (r *request) public() *Request {
 		out.Headers = copyHeaders(r.headers)
 	}
 	return out
-}
-
-// substitute replaces every {{name}} of s with its value.
-func substitute(s string, vars map[string]string) string {
-	var b strings.Builder
-	b.Grow(substitutedLen(s, vars))
-	forEachPart(s, vars, func(part string) { b.WriteString(part) })
-	return b.String()
-}
-
-// substitutedLen is the length substitute would return, found without
-// building it, so that a value doubled step after step is refused before
-// it takes the memory.
-func substitutedLen(s string, vars map[string]string) int {
-	n := 0
-	forEachPart(s, vars, func(part string) { n += len(part) })
-	return n
-}
-
-// forEachPart calls f with the literal text and the values of s in order.
-func forEachPart(s string, vars map[string]string, f func(string)) {
-	for {
-		i := strings.Index(s, "{{")
-		if i < 0 {
-			f(s)
-			return
-		}
-		j := strings.Index(s[i:], "}}")
-		if j < 0 {
-			f(s)
-			return
-		}
-		f(s[:i])
-		f(vars[strings.TrimSpace(s[i+2:i+j])])
-		s = s[i+j+2:]
-	}
 }
 
 // JSON encodes the result the one way every host sends it: indented with

@@ -62,7 +62,7 @@ func Corpus() []Case {
 			CLI: "columns", API: "columns", Page: "columns",
 		},
 		{
-			Name: "2000 policies declared in the scenario", Scenario: DeclaredPolicies(2000) + "GET /users\n",
+			Name: "1500 policies declared in the scenario", Scenario: DeclaredPolicies(1500) + "GET /users\n",
 			CLI: "columns", API: "columns", Page: "columns",
 		},
 		{
