@@ -95,9 +95,10 @@ type budget struct {
 
 // deadlineGrace is how long after the deadline the steps around a race
 // may still run, so that a race cut off by the deadline still gives its
-// partial result; it is a fraction of short timeouts.
+// partial result and the steps after it their answers: a quarter of the
+// timeout, from 250 ms to 500 ms.
 func deadlineGrace(timeout time.Duration) time.Duration {
-	return min(500*time.Millisecond, timeout/4)
+	return min(500*time.Millisecond, max(250*time.Millisecond, timeout/4))
 }
 
 func newBudget(ctx context.Context, opts Options, columns int) *budget {
@@ -175,15 +176,16 @@ func (b *budget) spend(spent *int, n int) error {
 		Msg: fmt.Sprintf("the result passed the limit of %s%s at this step", sizeText(b.maxBytes), share)}
 }
 
-// tick reports progress, at most every progressEvery.
-func (b *budget) tick() {
+// tick reports progress, at most every progressEvery unless forced (as
+// when a column finishes).
+func (b *budget) tick(force bool) {
 	if b.progress == nil {
 		return
 	}
 	now := time.Now()
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if now.Sub(b.lastTick) < progressEvery {
+	if !force && now.Sub(b.lastTick) < progressEvery {
 		return
 	}
 	b.lastTick = now

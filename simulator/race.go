@@ -482,8 +482,8 @@ func (e *explorer) explore(st *raceState) []*partial {
 	}
 	if b := e.budget; b != nil {
 		b.states.Add(1)
-		if e.explored%256 == 0 {
-			b.tick()
+		if e.explored%16 == 0 {
+			b.tick(false)
 		}
 	}
 	var merged []*partial

@@ -252,7 +252,10 @@ func play(file string, sc *scenario, cols []column, maxStates, maxTotal int, b *
 	props := make([]Properties, len(cols))
 	errs := make([]error, len(cols))
 	playColumn := func(ci int, cache *runCache) {
-		defer b.columnsDone.Add(1)
+		defer func() {
+			b.columnsDone.Add(1)
+			b.tick(true)
+		}()
 		c := cols[ci]
 		srv := newServer(c.policy, &sc.decls, cache)
 		an := newAnalyst(srv, sc)
