@@ -10,9 +10,12 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
+	"unicode/utf8"
 
 	"github.com/httpplay/httpplay/simulator"
 )
@@ -34,6 +37,31 @@ const apiMaxStates = 1000
 // Worker's CPU allowance) busy: past it, races are incomplete and refused.
 const apiMaxTotalStates = 20000
 
+// The API's run budget, tighter than the command line's: one call must
+// not keep a core (or a Worker's CPU allowance) busy for long, nor hold
+// much memory, whatever its body (see the README's limits table).
+const (
+	apiTimeout        = 3 * time.Second
+	apiMaxValueBytes  = 64 << 10
+	apiMaxResultBytes = 8 << 20
+	apiMaxColumns     = 32
+)
+
+// resultWriteTime is how long sending a finished result may take: the
+// handler sets the write deadline to this from the end of the run, so a
+// result is never thrown away by a write timeout that started with the
+// request.
+const resultWriteTime = 10 * time.Second
+
+// runQueueWait is how long a run waits for a free slot before it is
+// answered 503: long enough to absorb a burst, short enough that a client
+// hears quickly that the server is busy.
+const runQueueWait = 100 * time.Millisecond
+
+// maxRuns is how many runs the API works on at once. Each run is CPU
+// bound, so more than a couple per core only adds memory and latency.
+func maxRuns() int { return max(2, 2*runtime.GOMAXPROCS(0)) }
+
 // presetMaxAge is how long a client may reuse a preset result without
 // asking again. Results change only when a new version is deployed, and the
 // ETag makes the revalidation after that a cheap 304.
@@ -48,6 +76,8 @@ const (
 	problemScenario       = "scenario-error"
 	problemTooManySteps   = "too-many-steps"
 	problemRaceTooLarge   = "race-too-large"
+	problemLimitExceeded  = "limit-exceeded"
+	problemBusy           = "busy"
 )
 
 // problemType documents one problem type of the API.
@@ -90,6 +120,21 @@ var problemTypes = map[string]problemType{
 			"Race fewer requests at once, or run the scenario with the command line, which reports the outcomes "+
 			"it found within a larger bound.", apiMaxStates),
 	},
+	problemLimitExceeded: {
+		Title:  "Limit exceeded",
+		Status: http.StatusUnprocessableEntity,
+		Description: "The run went past one of the API's bounds: its deadline, the size of a value after {{name}} " +
+			"substitution, the size of the result, or the number of columns (policies × isolations). " +
+			"The member limitName names the bound and limit holds its value (bytes, columns, or milliseconds " +
+			"for the deadline); line and column point at the step to blame when there is one. " +
+			"GET /api/health lists every bound.",
+	},
+	problemBusy: {
+		Title:  "Busy",
+		Status: http.StatusServiceUnavailable,
+		Description: "The server is already working on as many runs as it takes at once. " +
+			"Try again after the seconds the Retry-After header gives.",
+	},
 }
 
 func init() {
@@ -112,6 +157,9 @@ type problem struct {
 	Line   int    `json:"line,omitempty"`
 	Column int    `json:"column,omitempty"`
 	Limit  int    `json:"limit,omitempty"`
+	// LimitName names the bound that limit holds, for limit-exceeded and
+	// race-too-large.
+	LimitName string `json:"limitName,omitempty"`
 }
 
 // httpProblem is a problem of type about:blank.
@@ -129,11 +177,12 @@ func typedProblem(name, detail string) problem {
 // rather than by method patterns of http.ServeMux so that a wrong method
 // gets a problem+json 405 with Allow, like every other error.
 func apiHandler() http.Handler {
+	a := &api{slots: make(chan struct{}, maxRuns())}
 	mux := http.NewServeMux()
-	mux.Handle("/api/run", methods{http.MethodPost: handleRun})
+	mux.Handle("/api/run", methods{http.MethodPost: a.handleRun})
 	mux.Handle("/api/policies", methods{http.MethodGet: handlePolicies})
 	mux.Handle("/api/presets", methods{http.MethodGet: handlePresets})
-	mux.Handle("/api/presets/{name}", methods{http.MethodGet: handlePreset})
+	mux.Handle("/api/presets/{name}", methods{http.MethodGet: a.handlePreset})
 	mux.Handle("/api/problems/{name}", methods{http.MethodGet: handleProblemType})
 	mux.Handle("/api/health", methods{http.MethodGet: handleHealth})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -142,6 +191,11 @@ func apiHandler() http.Handler {
 				"GET /api/presets, GET /api/presets/{name} and GET /api/health"))
 	})
 	return apiHeaders(mux)
+}
+
+// api holds what the run endpoints share: the slots of the runs under way.
+type api struct {
+	slots chan struct{}
 }
 
 // apiHeaders adds what every API answer carries: CORS for any origin, since
@@ -210,14 +264,20 @@ func (m methods) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // runRequest is the JSON form of a POST /api/run body.
 type runRequest struct {
-	Scenario *string         `json:"scenario"`
-	Policies []string        `json:"policies"`
-	Policy   json.RawMessage `json:"policy"`
+	Scenario *string
+	Policies []string
+	Policy   json.RawMessage
+	// policyOffset is where Policy starts in the body, so that errors in a
+	// custom policy can point at its line and column.
+	policyOffset int
 }
+
+// runFields are the members of a POST /api/run body, with what each holds.
+var runFields = map[string]string{"scenario": "a string", "policies": "an array of policy id strings", "policy": "a custom policy object (or an array of them)"}
 
 // handleRun answers POST /api/run with the result JSON of the scenario, the
 // exact bytes of (*simulator.Result).JSON, so every host answers the same.
-func handleRun(w http.ResponseWriter, r *http.Request) {
+func (a *api) handleRun(w http.ResponseWriter, r *http.Request) {
 	body, ok := readBody(w, r)
 	if !ok {
 		return
@@ -234,6 +294,8 @@ func handleRun(w http.ResponseWriter, r *http.Request) {
 	}
 	opts := simulator.Options{Policies: splitPolicies(r.URL.Query().Get("policies"))}
 	var src string
+	var policyAt []int // where each custom policy starts in the body
+	var policyBody []byte
 	switch {
 	case mediaType == "" || mediaType == "text/plain":
 		src = string(body)
@@ -247,11 +309,12 @@ func handleRun(w http.ResponseWriter, r *http.Request) {
 		if req.Policies != nil {
 			opts.Policies = cleanPolicies(req.Policies)
 		}
-		opts.PolicyJSON, p, ok = customPolicies(req.Policy)
+		opts.PolicyJSON, policyAt, p, ok = customPolicies(req.Policy, req.policyOffset)
 		if !ok {
 			writeProblem(w, p)
 			return
 		}
+		policyBody = body
 	default:
 		writeProblem(w, httpProblem(http.StatusUnsupportedMediaType,
 			"POST /api/run takes the scenario as text/plain, or application/json "+
@@ -262,29 +325,94 @@ func handleRun(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, typedProblem(problemInvalidRequest, "the scenario is empty; send at least one request line such as GET /users"))
 		return
 	}
-	res, ok := run(w, src, opts)
-	if !ok {
+	res, err := a.run(w, r, src, opts)
+	if err != nil {
+		var pe *simulator.PolicyError
+		if errors.As(err, &pe) && pe.Index < len(policyAt) {
+			// The member to blame, as a line and column of the body sent.
+			line, col := bodyLineCol(policyBody, policyAt[pe.Index]+pe.Offset)
+			p := typedProblem(problemInvalidRequest, fmt.Sprintf("line %d, column %d: custom policy %d: %v", line, col, pe.Index+1, pe.Err))
+			p.Line, p.Column = line, col
+			writeProblem(w, p)
+			return
+		}
+		writeProblem(w, runProblem(err))
 		return
 	}
-	send(w, http.StatusOK, "application/json", res.JSON())
+	if res != nil {
+		send(w, http.StatusOK, "application/json", res.JSON())
+	}
 }
 
-// run runs a scenario within the API's bounds; on failure it has already
-// answered.
-func run(w http.ResponseWriter, src string, opts simulator.Options) (*simulator.Result, bool) {
+// bodyLineCol is the line and column (in runes, from 1) of a byte offset.
+func bodyLineCol(body []byte, off int) (line, col int) {
+	off = min(max(0, off), len(body))
+	before := body[:off]
+	line = 1 + bytes.Count(before, []byte("\n"))
+	if nl := bytes.LastIndexByte(before, '\n'); nl >= 0 {
+		before = before[nl+1:]
+	}
+	return line, utf8.RuneCount(before) + 1
+}
+
+// run runs a scenario within the API's budget, in one of its slots, until
+// the client goes away. It returns the error of the run for the caller to
+// describe; when it has already answered (503, or nobody left to answer)
+// both results are nil.
+func (a *api) run(w http.ResponseWriter, r *http.Request, src string, opts simulator.Options) (*simulator.Result, error) {
+	if !a.acquire(r) {
+		if r.Context().Err() == nil {
+			w.Header().Set("Retry-After", "1")
+			writeProblem(w, typedProblem(problemBusy, fmt.Sprintf("the server is already running %d scenarios, as many as it takes at once; try again in a second", cap(a.slots))))
+		}
+		return nil, nil
+	}
+	defer func() { <-a.slots }()
 	opts.MaxStates = apiMaxStates
 	opts.MaxTotalStates = apiMaxTotalStates
-	res, err := simulator.Run(src, opts)
+	opts.Timeout = apiTimeout
+	opts.MaxValueBytes = apiMaxValueBytes
+	opts.MaxResultBytes = apiMaxResultBytes
+	opts.MaxColumns = apiMaxColumns
+	opts.CompleteRaces = true
+	res, err := simulator.RunContext(r.Context(), src, opts)
+	if r.Context().Err() != nil {
+		return nil, nil // the client is gone; there is nobody to answer
+	}
+	// The write deadline started with the request; the result gets time
+	// of its own. The Worker has no such deadline (ErrNotSupported).
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(resultWriteTime))
 	if err != nil {
-		writeProblem(w, runProblem(err))
-		return nil, false
+		return nil, err
 	}
 	if p, ok := incompleteRace(res); ok {
-		writeProblem(w, p)
-		return nil, false
+		return nil, &problemError{p}
 	}
-	return res, true
+	return res, nil
 }
+
+// acquire takes a run slot, waiting at most runQueueWait for one.
+func (a *api) acquire(r *http.Request) bool {
+	select {
+	case a.slots <- struct{}{}:
+		return true
+	default:
+	}
+	t := time.NewTimer(runQueueWait)
+	defer t.Stop()
+	select {
+	case a.slots <- struct{}{}:
+		return true
+	case <-t.C:
+	case <-r.Context().Done():
+	}
+	return false
+}
+
+// problemError carries a finished problem through an error return.
+type problemError struct{ p problem }
+
+func (e *problemError) Error() string { return e.p.Detail }
 
 // incompleteRace finds the first race whose exploration reached the bound.
 func incompleteRace(res *simulator.Result) (problem, bool) {
@@ -297,7 +425,7 @@ func incompleteRace(res *simulator.Result) (problem, bool) {
 			p := typedProblem(problemRaceTooLarge, fmt.Sprintf(
 				"line %d: the race has %s orders, and exploring them for %s needs more than the API allows (%d states per race and column, %d for the whole request); race fewer requests at once",
 				step.Line, rr.Orders, col, apiMaxStates, apiMaxTotalStates))
-			p.Line, p.Limit = step.Line, apiMaxStates
+			p.Line, p.Limit, p.LimitName = step.Line, apiMaxStates, simulator.LimitStates
 			return p, true
 		}
 	}
@@ -360,81 +488,144 @@ func drain(body io.ReadCloser) {
 	body.Close()
 }
 
-// decodeRunRequest parses the JSON form of POST /api/run strictly: unknown
-// fields are refused, because a misspelt "policies" would otherwise be
-// silently ignored and the defaults answered.
+// decodeRunRequest parses the JSON form of POST /api/run strictly: member
+// names are matched exactly (encoding/json alone would take "Scenario"),
+// unknown members are refused, because a misspelt "policies" would
+// otherwise be silently ignored and the defaults answered, and so is a
+// member given twice, where one of the two would be silently dropped.
 func decodeRunRequest(body []byte) (runRequest, problem, bool) {
 	var req runRequest
+	malformed := func(err error) (runRequest, problem, bool) {
+		var syntaxErr *json.SyntaxError
+		if errors.As(err, &syntaxErr) {
+			return req, typedProblem(problemMalformedJSON, fmt.Sprintf("%v (at byte %d)", syntaxErr, syntaxErr.Offset)), false
+		}
+		if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
+			return req, typedProblem(problemMalformedJSON, "the body is not one JSON object: it ends early"), false
+		}
+		return req, typedProblem(problemMalformedJSON, "the body is not one JSON object: "+err.Error()), false
+	}
+	invalid := func(detail string) (runRequest, problem, bool) {
+		return req, typedProblem(problemInvalidRequest, detail), false
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(&req)
-	if err == nil {
-		var extra json.RawMessage
-		if dec.Decode(&extra) != io.EOF {
-			err = errors.New("there is more after the JSON object")
+	tok, err := dec.Token()
+	if err != nil {
+		return malformed(err)
+	}
+	if tok != json.Delim('{') {
+		return invalid("the body must be a JSON object, not " + jsonKind(tok))
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return malformed(err)
+		}
+		name, _ := tok.(string)
+		want, known := runFields[name]
+		switch {
+		case !known:
+			hint := ""
+			for f := range runFields {
+				if strings.EqualFold(f, name) {
+					hint = fmt.Sprintf(" (names are case-sensitive: write %q)", f)
+				}
+			}
+			return invalid(fmt.Sprintf(`unknown field %q%s; the fields are "scenario", "policies" and "policy"`, name, hint))
+		case seen[name]:
+			return invalid(fmt.Sprintf("the field %q is given twice; give it once", name))
+		}
+		seen[name] = true
+		switch name {
+		case "scenario":
+			err = dec.Decode(&req.Scenario)
+		case "policies":
+			err = dec.Decode(&req.Policies)
+		case "policy":
+			err = dec.Decode(&req.Policy)
+			req.policyOffset = int(dec.InputOffset()) - len(req.Policy)
+		}
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) {
+			return invalid(fmt.Sprintf("the field %q must be %s, not %s", name, want, typeErr.Value))
+		}
+		if err != nil {
+			return malformed(err)
 		}
 	}
-	var syntaxErr *json.SyntaxError
-	var typeErr *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &typeErr):
-		return req, typedProblem(problemInvalidRequest, jsonTypeDetail(typeErr)), false
-	// encoding/json has no error type for unknown fields, only this text.
-	case err != nil && strings.HasPrefix(err.Error(), "json: unknown field "):
-		field := strings.TrimPrefix(err.Error(), "json: unknown field ")
-		return req, typedProblem(problemInvalidRequest,
-			"unknown field "+field+`; the fields are "scenario", "policies" and "policy"`), false
-	case errors.As(err, &syntaxErr):
-		return req, typedProblem(problemMalformedJSON,
-			fmt.Sprintf("%v (at byte %d)", syntaxErr, syntaxErr.Offset)), false
-	case err != nil:
-		return req, typedProblem(problemMalformedJSON, "the body is not one JSON object: "+err.Error()), false
-	case req.Scenario == nil:
-		return req, typedProblem(problemInvalidRequest, `the field "scenario" (the scenario text) is missing`), false
+	if _, err := dec.Token(); err != nil { // the closing brace
+		return malformed(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return malformed(errors.New("there is more after the JSON object"))
+	}
+	if req.Scenario == nil {
+		return invalid(`the field "scenario" (the scenario text) is missing`)
 	}
 	return req, problem{}, true
 }
 
-func jsonTypeDetail(e *json.UnmarshalTypeError) string {
-	if e.Field == "" {
-		return "the body must be a JSON object, not " + e.Value
+// jsonKind names the kind of a JSON token for an error message.
+func jsonKind(tok json.Token) string {
+	switch tok.(type) {
+	case json.Delim:
+		return "an array"
+	case string:
+		return "a string"
+	case float64, json.Number:
+		return "a number"
+	case bool:
+		return "a boolean"
 	}
-	want := map[string]string{
-		"scenario": "a string", "policies": "an array of policy id strings",
-	}[strings.SplitN(e.Field, ".", 2)[0]]
-	if want == "" {
-		return fmt.Sprintf("the JSON has %s where %s was expected", e.Value, e.Type)
-	}
-	return fmt.Sprintf("the field %q must be %s, not %s", e.Field, want, e.Value)
+	return "null"
 }
 
 // customPolicies turns the "policy" member, one custom policy object or an
-// array of them, into the definitions simulator.Options takes as text.
-func customPolicies(raw json.RawMessage) ([]string, problem, bool) {
+// array of them, into the definitions simulator.Options takes as text, with
+// where each starts in the body (the member starts at offset).
+func customPolicies(raw json.RawMessage, offset int) ([]string, []int, problem, bool) {
+	lead := len(raw) - len(bytes.TrimLeft(raw, " \t\r\n"))
 	raw = bytes.TrimSpace(raw)
+	offset += lead
 	if len(raw) == 0 || string(raw) == "null" {
-		return nil, problem{}, true
+		return nil, nil, problem{}, true
 	}
 	if raw[0] == '{' {
-		return []string{string(raw)}, problem{}, true
+		return []string{string(raw)}, []int{offset}, problem{}, true
 	}
-	var list []json.RawMessage
-	if raw[0] == '[' && json.Unmarshal(raw, &list) == nil {
-		out := make([]string, 0, len(list))
-		for _, p := range list {
-			if p = bytes.TrimSpace(p); len(p) == 0 || p[0] != '{' {
-				return nil, typedProblem(problemInvalidRequest, `every element of "policy" must be a policy object`), false
+	notPolicy := typedProblem(problemInvalidRequest, `every element of "policy" must be a policy object`)
+	if raw[0] == '[' {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		if _, err := dec.Token(); err != nil {
+			return nil, nil, notPolicy, false
+		}
+		var out []string
+		var at []int
+		for dec.More() {
+			var p json.RawMessage
+			if err := dec.Decode(&p); err != nil || len(p) == 0 || p[0] != '{' {
+				return nil, nil, notPolicy, false
 			}
 			out = append(out, string(p))
+			at = append(at, offset+int(dec.InputOffset())-len(p))
 		}
-		return out, problem{}, true
+		return out, at, problem{}, true
 	}
-	return nil, typedProblem(problemInvalidRequest,
+	return nil, nil, typedProblem(problemInvalidRequest,
 		`the field "policy" must be a custom policy object (or an array of them)`), false
 }
 
 // runProblem describes an error of simulator.Run.
 func runProblem(err error) problem {
+	var pe *problemError
+	if errors.As(err, &pe) {
+		return pe.p
+	}
+	var le *simulator.LimitError
+	if errors.As(err, &le) {
+		return limitProblem(err, le)
+	}
 	var se *simulator.Error
 	if !errors.As(err, &se) {
 		// Only the options can be wrong here: an unknown policy id or an
@@ -448,6 +639,24 @@ func runProblem(err error) problem {
 	}
 	p := typedProblem(problemScenario, fmt.Sprintf("line %d, column %d: %s", se.Line, se.Col, se.Msg))
 	p.Line, p.Column = se.Line, se.Col
+	return p
+}
+
+// limitProblem describes a run past one of its bounds: race-too-large for
+// the bounds of a race's exploration, limit-exceeded for the others.
+func limitProblem(err error, le *simulator.LimitError) problem {
+	name := problemLimitExceeded
+	switch le.Limit {
+	case simulator.LimitStates, simulator.LimitTotalStates, simulator.LimitRaceMemory:
+		name = problemRaceTooLarge
+	}
+	p := typedProblem(name, fmt.Sprintf("%s (limit %s: %d)", le.Msg, le.Limit, le.Max))
+	var se *simulator.Error
+	if errors.As(err, &se) {
+		p.Detail = fmt.Sprintf("line %d: %s", se.Line, p.Detail)
+		p.Line, p.Column = se.Line, se.Col
+	}
+	p.LimitName, p.Limit = le.Limit, int(le.Max)
 	return p
 }
 
@@ -479,7 +688,7 @@ func handlePresets(w http.ResponseWriter, r *http.Request) {
 
 // handlePreset answers the result of one built-in scenario under the
 // default policies, or those of ?policies=a,b.
-func handlePreset(w http.ResponseWriter, r *http.Request) {
+func (a *api) handlePreset(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
 	preset, ok := simulator.PresetByName(name)
 	if !ok || strings.HasPrefix(name, "preset:") {
@@ -487,11 +696,14 @@ func handlePreset(w http.ResponseWriter, r *http.Request) {
 			fmt.Sprintf("there is no preset %q; GET /api/presets lists them", name)))
 		return
 	}
-	res, ok := run(w, preset.Text, simulator.Options{
+	res, err := a.run(w, r, preset.Text, simulator.Options{
 		File:     preset.Name,
 		Policies: splitPolicies(r.URL.Query().Get("policies")),
 	})
-	if ok {
+	switch {
+	case err != nil:
+		writeProblem(w, runProblem(err))
+	case res != nil:
 		sendCacheable(w, r, res.JSON())
 	}
 }
@@ -508,16 +720,23 @@ func handleProblemType(w http.ResponseWriter, r *http.Request) {
 // health is the body of GET /api/health: a constant, so that monitors can
 // compare it, with the limits a client may want to know.
 type health struct {
-	Status        string `json:"status"`
-	MaxSteps      int    `json:"maxSteps"`
-	MaxRaceStates int    `json:"maxRaceStates"`
-	MaxBodyBytes  int    `json:"maxBodyBytes"`
+	Status         string `json:"status"`
+	MaxSteps       int    `json:"maxSteps"`
+	MaxRaceStates  int    `json:"maxRaceStates"`
+	MaxTotalStates int    `json:"maxTotalStates"`
+	MaxBodyBytes   int    `json:"maxBodyBytes"`
+	MaxValueBytes  int    `json:"maxValueBytes"`
+	MaxResultBytes int    `json:"maxResultBytes"`
+	MaxColumns     int    `json:"maxColumns"`
+	TimeoutMillis  int    `json:"timeoutMillis"`
 }
 
 func handleHealth(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	send(w, http.StatusOK, "application/json",
-		mustJSON(health{Status: "ok", MaxSteps: simulator.MaxSteps, MaxRaceStates: apiMaxStates, MaxBodyBytes: maxRunBody}))
+		mustJSON(health{Status: "ok", MaxSteps: simulator.MaxSteps, MaxRaceStates: apiMaxStates, MaxTotalStates: apiMaxTotalStates,
+			MaxBodyBytes: maxRunBody, MaxValueBytes: apiMaxValueBytes, MaxResultBytes: apiMaxResultBytes,
+			MaxColumns: apiMaxColumns, TimeoutMillis: int(apiTimeout.Milliseconds())}))
 }
 
 // sendCacheable answers a GET whose body depends only on the deployed

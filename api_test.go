@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -220,7 +221,8 @@ func TestAPIRoutes(t *testing.T) {
 		"health": {
 			method: "GET", path: "/api/health", status: 200, ctype: jsonCT,
 			headers: map[string]string{"Cache-Control": "no-store"},
-			check:   wantJSON(&health{}, health{Status: "ok", MaxSteps: simulator.MaxSteps, MaxRaceStates: apiMaxStates, MaxBodyBytes: maxRunBody}),
+			check: wantJSON(&health{}, health{Status: "ok", MaxSteps: simulator.MaxSteps, MaxRaceStates: apiMaxStates, MaxTotalStates: apiMaxTotalStates,
+				MaxBodyBytes: maxRunBody, MaxValueBytes: apiMaxValueBytes, MaxResultBytes: apiMaxResultBytes, MaxColumns: apiMaxColumns, TimeoutMillis: 3000}),
 		},
 		"problem type": {
 			method: "GET", path: "/api/problems/" + problemScenario, status: 200, ctype: jsonCT,
@@ -266,6 +268,17 @@ func TestAPIHead(t *testing.T) {
 			t.Errorf("HEAD %s: Content-Length %q for a GET body of %d bytes", path, head.Header.Get("Content-Length"), len(getBody))
 		}
 	}
+}
+
+// doubling is a scenario that captures a value and sends it back doubled,
+// n times: the value grows as 2^n.
+func doubling(n int) string {
+	var b strings.Builder
+	b.WriteString("POST /vs\n{\"id\": \"v\", \"v\": \"xxxxxxxxxxxxxxxx\"}\nlet a = body v\n\n")
+	for i := range n {
+		fmt.Fprintf(&b, "PUT /vs/v\n{\"v\": \"{{a}}{{a}}\", \"n\": %d}\nlet a = body v\n\n", i)
+	}
+	return b.String()
 }
 
 func TestAPIErrors(t *testing.T) {
@@ -381,6 +394,73 @@ func TestAPIErrors(t *testing.T) {
 			method: "POST", path: "/api/run", header: js, body: `{"scenario": "GET /", "policys": ["strict"]}`,
 			status: 422, ctype: problemCT,
 			check: wantProblem(problemURI(problemInvalidRequest), 422, "policys"),
+		},
+		"JSON with a field in the wrong case": {
+			method: "POST", path: "/api/run", header: js, body: `{"Scenario": "GET /"}`,
+			status: 422, ctype: problemCT,
+			check: wantProblem(problemURI(problemInvalidRequest), 422, `unknown field "Scenario"`, `write "scenario"`),
+		},
+		"JSON with a field twice": {
+			method: "POST", path: "/api/run", header: js, body: `{"scenario": "GET /a", "scenario": "GET /b"}`,
+			status: 422, ctype: problemCT,
+			check: wantProblem(problemURI(problemInvalidRequest), 422, `"scenario" is given twice`),
+		},
+		"JSON with a wrong type": {
+			method: "POST", path: "/api/run", header: js, body: `{"scenario": 7}`,
+			status: 422, ctype: problemCT,
+			check: wantProblem(problemURI(problemInvalidRequest), 422, `"scenario" must be a string, not number`),
+		},
+		"JSON that is not an object": {
+			method: "POST", path: "/api/run", header: js, body: `["GET /"]`,
+			status: 422, ctype: problemCT,
+			check: wantProblem(problemURI(problemInvalidRequest), 422, "must be a JSON object, not an array"),
+		},
+		"custom policy member named by line and column of the body": {
+			method: "POST", path: "/api/run", header: js,
+			body:   "{\"scenario\": \"GET /\",\n \"policy\": [{\"id\": \"a\"},\n  {\"id\": \"b\",\n   \"rules\": {\"missing\": {\"colour\": 1}}}]}",
+			status: 422, ctype: problemCT,
+			check: func(t *testing.T, body []byte) {
+				wantProblem(problemURI(problemInvalidRequest), 422, "line 4, column 26: custom policy 2", `unknown member "colour"`)(t, body)
+				if p := decodeProblem(t, body); p.Line != 4 || p.Column != 26 {
+					t.Errorf("line %d column %d, want 4 and 26", p.Line, p.Column)
+				}
+			},
+		},
+		"custom policy with a member twice": {
+			method: "POST", path: "/api/run", header: js, body: `{"scenario": "GET /", "policy": {"id": "x", "id": "y"}}`,
+			status: 422, ctype: problemCT,
+			check: wantProblem(problemURI(problemInvalidRequest), 422, "line 1, column 45", `"id" appears twice`),
+		},
+		"more custom policies than columns": {
+			method: "POST", path: "/api/run", header: js,
+			body:   `{"scenario": "GET /", "policy": [` + strings.Repeat(`{"id": "p"},`, apiMaxColumns) + `{"id": "p"}]}`,
+			status: 422, ctype: problemCT,
+			check: func(t *testing.T, body []byte) {
+				wantProblem(problemURI(problemLimitExceeded), 422, "columns")(t, body)
+				if p := decodeProblem(t, body); p.LimitName != "columns" || p.Limit != apiMaxColumns {
+					t.Errorf("limit %s %d, want columns %d", p.LimitName, p.Limit, apiMaxColumns)
+				}
+			},
+		},
+		"a value doubled past its bound": {
+			method: "POST", path: "/api/run?policies=strict", header: text, body: doubling(13),
+			status: 422, ctype: problemCT,
+			check: func(t *testing.T, body []byte) {
+				wantProblem(problemURI(problemLimitExceeded), 422, "value-bytes", "64 KiB")(t, body)
+				if p := decodeProblem(t, body); p.LimitName != "value-bytes" || p.Limit != apiMaxValueBytes || p.Line == 0 {
+					t.Errorf("limit %s %d at line %d, want value-bytes %d at a line", p.LimitName, p.Limit, p.Line, apiMaxValueBytes)
+				}
+			},
+		},
+		"a race refused by its size before exploring": {
+			method: "POST", path: "/api/run?policies=strict", header: text, body: race(12),
+			status: 422, ctype: problemCT,
+			check: func(t *testing.T, body []byte) {
+				wantProblem(problemURI(problemRaceTooLarge), 422, "line 3", "at least 4 095 states")(t, body)
+				if p := decodeProblem(t, body); p.LimitName != "states" || p.Line != 3 || p.Column != 1 {
+					t.Errorf("limit %s at %d:%d, want states at 3:1", p.LimitName, p.Line, p.Column)
+				}
+			},
 		},
 		"custom policy that is not an object": {
 			method: "POST", path: "/api/run", header: js, body: `{"scenario": "GET /", "policy": "strict"}`,
@@ -687,4 +767,38 @@ func FuzzRun(f *testing.F) {
 			t.Fatalf("answer is not JSON: %s", rec.Body)
 		}
 	})
+}
+
+func TestAPIBusy(t *testing.T) {
+	t.Parallel()
+	a := &api{slots: make(chan struct{}, 1)}
+	a.slots <- struct{}{} // a run under way
+	rec := httptest.NewRecorder()
+	a.handleRun(rec, httptest.NewRequest("POST", "/api/run", strings.NewReader("GET /users")))
+	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") != "1" {
+		t.Fatalf("status %d, Retry-After %q; want 503 and 1", rec.Code, rec.Header().Get("Retry-After"))
+	}
+	wantProblem(problemURI(problemBusy), 503, "1 scenarios")(t, rec.Body.Bytes())
+	<-a.slots
+	rec = httptest.NewRecorder()
+	a.handleRun(rec, httptest.NewRequest("POST", "/api/run", strings.NewReader("GET /users")))
+	if rec.Code != http.StatusOK {
+		t.Errorf("with the slot free: status %d, want 200", rec.Code)
+	}
+}
+
+func TestAPIClientGoneStopsTheRun(t *testing.T) {
+	t.Parallel()
+	a := &api{slots: make(chan struct{}, 1)}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	req := httptest.NewRequest("POST", "/api/run", strings.NewReader(doubling(4))).WithContext(ctx)
+	rec := httptest.NewRecorder()
+	a.handleRun(rec, req)
+	if rec.Body.Len() != 0 {
+		t.Errorf("answered a client that is gone: %s", rec.Body)
+	}
+	if len(a.slots) != 0 {
+		t.Error("the run's slot was not given back")
+	}
 }

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/httpplay/httpplay/simulator"
 )
@@ -17,7 +19,7 @@ const usage = `httpplay: a playground for HTTP semantics
 Usage:
   httpplay run [--policies a,b,...|all] [--format table|json|markdown]
                [--isolation atomic,check-then-act] [--max-states N]
-               [--policy-file F]... FILE|-|preset:NAME
+               [--timeout 10s] [--policy-file F]... FILE|-|preset:NAME
   httpplay policies [--format table|json]
   httpplay presets [--format table|json]
   httpplay serve [--addr HOST:PORT] [--web DIR]
@@ -26,7 +28,9 @@ Usage:
 
 run plays a scenario (a file, - for standard input, or a built-in preset)
 against each policy and prints the matrix. Exit status: 0 done, 1 the
-scenario has an error (printed as FILE:LINE:COL: message), 2 usage error.
+scenario has an error or goes past a limit (printed as FILE:LINE:COL:
+message), 2 usage error. A race still being explored at the deadline
+shows what it found, marked incomplete.
 `
 
 // runCLI dispatches a command line and returns the exit status.
@@ -87,6 +91,7 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	format := fs.String("format", "table", "output format: table, json or markdown")
 	isolation := fs.String("isolation", "", "how races interleave writes: atomic, check-then-act, or both (default: the scenario's @isolation, else atomic)")
 	maxStates := fs.Int("max-states", simulator.DefaultMaxStates, "states a race may explore per column")
+	timeout := fs.Duration("timeout", simulator.DefaultTimeout, "how long the run may take; races still exploring then show what they found")
 	var policyFiles multiFlag
 	fs.Var(&policyFiles, "policy-file", "a JSON file defining a custom policy (repeatable)")
 	pos, err := parseInterleaved(fs, args)
@@ -103,14 +108,23 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	name, text, err := readScenario(pos[0], stdin)
 	if err != nil {
-		fmt.Fprintf(stderr, "httpplay run: %v\n", err)
+		fmt.Fprintln(stderr, termSafe("httpplay run: "+err.Error()))
 		return 2
 	}
 	if *maxStates < 1 {
 		fmt.Fprintln(stderr, "httpplay run: --max-states must be at least 1")
 		return 2
 	}
-	opts := simulator.Options{File: name, MaxStates: *maxStates}
+	if *timeout <= 0 {
+		fmt.Fprintln(stderr, "httpplay run: --timeout must be positive, such as 10s or 1m")
+		return 2
+	}
+	opts := simulator.Options{File: name, MaxStates: *maxStates, Timeout: *timeout}
+	var progress progressLine
+	if isCharDevice(stderr) {
+		progress.w = stderr
+		opts.Progress = progress.show
+	}
 	if *policies != "" {
 		opts.Policies = strings.Split(*policies, ",")
 	}
@@ -120,24 +134,30 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	for _, f := range policyFiles {
 		data, err := os.ReadFile(f)
 		if err != nil {
-			fmt.Fprintf(stderr, "httpplay run: %v\n", err)
+			fmt.Fprintln(stderr, termSafe("httpplay run: "+err.Error()))
 			return 2
 		}
 		opts.PolicyJSON = append(opts.PolicyJSON, string(data))
 	}
 	res, err := simulator.Run(text, opts)
+	progress.clear()
 	if err != nil {
 		var serr *simulator.Error
 		if errors.As(err, &serr) {
-			fmt.Fprintln(stderr, serr.Error())
+			fmt.Fprintln(stderr, termSafe(serr.Error()))
 			return 1
 		}
 		var perr *simulator.PolicyError
 		if errors.As(err, &perr) && perr.Index < len(policyFiles) {
-			fmt.Fprintf(stderr, "httpplay run: %s: %v\n", policyFiles[perr.Index], perr.Err)
+			fmt.Fprintln(stderr, termSafe(fmt.Sprintf("%s:%d:%d: %v", policyFiles[perr.Index], perr.Line, perr.Col, perr.Err)))
 			return 2
 		}
-		fmt.Fprintf(stderr, "httpplay run: %v\n", err)
+		var lerr *simulator.LimitError
+		if errors.As(err, &lerr) {
+			fmt.Fprintln(stderr, termSafe("httpplay run: "+lerr.Error()))
+			return 1
+		}
+		fmt.Fprintln(stderr, termSafe("httpplay run: "+err.Error()))
 		return 2
 	}
 	switch *format {
@@ -233,10 +253,58 @@ func listCommand(what string, args []string, stdout, stderr io.Writer) int {
 // isTerminal reports whether w is a character device, so that colour is
 // only sent to people and never into files or pipes.
 func isTerminal(w io.Writer) bool {
+	return isCharDevice(w) && os.Getenv("NO_COLOR") == ""
+}
+
+// isCharDevice reports whether w is a terminal (or another character
+// device), where a progress line can be drawn and cleared.
+func isCharDevice(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	if !ok {
 		return false
 	}
 	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0 && os.Getenv("NO_COLOR") == ""
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// progressDelay is how long a run goes before it shows its progress:
+// shorter runs finish before anyone wonders.
+const progressDelay = time.Second
+
+// progressLine draws how far a run has come on one line of a terminal,
+// redrawn in place and cleared at the end. The simulator calls show from
+// one goroutine at a time.
+type progressLine struct {
+	w     io.Writer
+	drawn bool
+}
+
+func (p *progressLine) show(pr simulator.Progress) {
+	if p.w == nil || pr.Elapsed < progressDelay {
+		return
+	}
+	fmt.Fprintf(p.w, "\r\x1b[K%d of %d columns done, %s states explored, %.1f s left",
+		pr.ColumnsDone, pr.Columns, groupThousands(pr.States), pr.Left.Seconds())
+	p.drawn = true
+}
+
+// clear removes the line, if it was drawn.
+func (p *progressLine) clear() {
+	if p.drawn {
+		io.WriteString(p.w, "\r\x1b[K")
+		p.drawn = false
+	}
+}
+
+// groupThousands writes 1234567 as "1 234 567", as the results do.
+func groupThousands(n int) string {
+	s := strconv.Itoa(n)
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }

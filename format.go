@@ -133,7 +133,7 @@ func tableMatrix(res *simulator.Result, colour bool) string {
 		colours = nil
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s\n\n", res.Title)
+	fmt.Fprintf(&b, "%s\n\n", termSafe(res.Title))
 	b.WriteString(alignRows(rows, colours))
 	if props := propertyTable(res); len(props) > 0 {
 		b.WriteString("\nProperties:\n")
@@ -147,7 +147,7 @@ func tableMatrix(res *simulator.Result, colour bool) string {
 				if f.Level == "info" {
 					continue
 				}
-				lint = append(lint, fmt.Sprintf("  line %d, %s: %s: %s (%s)", st.Line, p, f.Level, f.Message, f.Cite))
+				lint = append(lint, termSafe(fmt.Sprintf("  line %d, %s: %s: %s (%s)", st.Line, p, f.Level, f.Message, f.Cite)))
 			}
 		}
 	}
@@ -155,6 +155,12 @@ func tableMatrix(res *simulator.Result, colour bool) string {
 		b.WriteString("\nLint:\n")
 		b.WriteString(strings.Join(lint, "\n"))
 		b.WriteByte('\n')
+	}
+	if notes := raceNotes(res); len(notes) > 0 {
+		b.WriteString("\nIncomplete races:\n")
+		for _, n := range notes {
+			b.WriteString("  " + termSafe(n) + "\n")
+		}
 	}
 	b.WriteString("\n≠ marks requests the policies answer differently; --format json shows headers, bodies and the reasons.\n")
 	return b.String()
@@ -174,9 +180,57 @@ func statusColour(status int) string {
 	return ""
 }
 
+// termSafe escapes what a terminal would act on rather than show: C0
+// and C1 control characters, DEL, invalid UTF-8 (a lone byte 0x9b is CSI
+// to some terminals), line and paragraph separators, and the bidirectional
+// overrides that make text read otherwise than it is. Scenario text,
+// paths and titles reach the output, and a path such as
+// "/\x1b]0;title\x07" must not retitle the window.
+func termSafe(s string) string {
+	clean := true
+	for _, r := range s {
+		if unsafeRune(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r < 0x80 && unsafeRune(r):
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case unsafeRune(r):
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}
+
+func unsafeRune(r rune) bool {
+	return r < 0x20 || r >= 0x7f && r < 0xa0 || r == utf8.RuneError ||
+		r == '\u2028' || r == '\u2029' || r >= '\u202a' && r <= '\u202e' || r >= '\u2066' && r <= '\u2069'
+}
+
 // alignRows pads columns to their widest cell, counting runes so that
-// "≠" takes one column.
+// "≠" takes one column. Every cell is passed through termSafe first.
 func alignRows(rows [][]string, colours [][]string) string {
+	safe := make([][]string, len(rows))
+	for i, r := range rows {
+		safe[i] = make([]string, len(r))
+		for j, c := range r {
+			safe[i][j] = termSafe(c)
+		}
+	}
+	rows = safe
 	var widths []int
 	for _, r := range rows {
 		for i, c := range r {
@@ -210,13 +264,26 @@ func alignRows(rows [][]string, colours [][]string) string {
 	return b.String()
 }
 
+// raceNotes says, for each race that was explored only in part, why.
+func raceNotes(res *simulator.Result) []string {
+	var notes []string
+	for _, st := range res.Steps {
+		for _, p := range res.Policies {
+			if rr := st.Results[p].Race; rr != nil && !rr.Complete {
+				notes = append(notes, fmt.Sprintf("line %d, %s: %s", st.Line, p, rr.Note))
+			}
+		}
+	}
+	return notes
+}
+
 // markdownMatrix renders the matrix as a Markdown table for documentation.
 func markdownMatrix(res *simulator.Result) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "**%s**\n\n", mdEscape(res.Title))
 	mdHeader(&b, "| Line | Request |", "|---:|---|", res.Policies)
 	for _, st := range res.Steps {
-		label := "`" + strings.ReplaceAll(stepLabel(st), "`", "'") + "`"
+		label := "`" + strings.ReplaceAll(termSafe(stepLabel(st)), "`", "'") + "`"
 		if disagree(st, res.Policies) {
 			label += " ≠"
 		}
@@ -247,6 +314,8 @@ func mdHeader(b *strings.Builder, lead, align string, policies []string) {
 	b.WriteString("\n" + align + strings.Repeat("---|", len(policies)) + "\n")
 }
 
+// mdEscape makes text safe in a table cell: Markdown's own characters
+// escaped, and control characters shown as escapes (termSafe).
 func mdEscape(s string) string {
-	return strings.NewReplacer("|", `\|`, "*", `\*`, "_", `\_`, "<", "&lt;", ">", "&gt;").Replace(s)
+	return strings.NewReplacer("|", `\|`, "*", `\*`, "_", `\_`, "<", "&lt;", ">", "&gt;").Replace(termSafe(s))
 }

@@ -85,13 +85,24 @@ func defaultAddr(getenv func(string) string) string {
 	return net.JoinHostPort("127.0.0.1", port)
 }
 
+// The server's timeouts. The write timeout runs from the end of the request
+// headers, so it covers reading the body, waiting for a run slot, the run
+// with its grace past the deadline, and sending the result; the API also
+// moves the write deadline to resultWriteTime after its run, so that a
+// finished result is never discarded.
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 15 * time.Second
+	writeTimeout      = readTimeout + runQueueWait + 2*apiTimeout + resultWriteTime
+)
+
 // serve answers requests on ln until ctx is done, then shuts down gracefully.
 func serve(ctx context.Context, ln net.Listener, h http.Handler) error {
 	srv := &http.Server{
 		Handler:           h,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       15 * time.Second,
-		WriteTimeout:      30 * time.Second,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
 		IdleTimeout:       60 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 	}

@@ -27,6 +27,7 @@ type analyst struct {
 	uniqueRaces  int
 	doubleBooked []finding
 	sent         []sentStep
+	budget       *budget // nil in tests of the analysis alone
 }
 
 type finding struct {
@@ -57,12 +58,16 @@ func (a *analyst) before(i int) {
 	}
 }
 
-// after examines a single-request step once it has been answered.
-func (a *analyst) after(i int, req *request, resp Response) {
+// after examines a single-request step once it has been answered. Its
+// probes replay the request, so each first checks the run's deadline.
+func (a *analyst) after(i int, req *request, resp Response) error {
 	line := a.sc.steps[i].line
 	a.sent = append(a.sent, sentStep{line: line, method: req.method, target: req.target, status: resp.Status, reason: resp.Reason})
 	if !unsafe(req.method) {
-		return
+		return nil
+	}
+	if err := a.check(); err != nil {
+		return err
 	}
 	a.unsafeSteps++
 	// Retrying matters after a success whose answer was lost; a refusal
@@ -91,8 +96,20 @@ func (a *analyst) after(i int, req *request, resp Response) {
 		a.retryBad = append(a.retryBad, finding{line, fmt.Sprintf("line %d %s %s (first %d): %s", line, req.method, req.path, resp.Status, why)})
 	}
 	if a.snap != nil {
+		if err := a.check(); err != nil {
+			return err
+		}
 		a.probeExistence(i, req, line)
 	}
+	return nil
+}
+
+// check is the run's deadline check, when the analyst has a budget.
+func (a *analyst) check() error {
+	if a.budget == nil {
+		return nil
+	}
+	return a.budget.check()
 }
 
 // probeExistence asks the same create with a free and with a taken

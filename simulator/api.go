@@ -1,6 +1,9 @@
 package simulator
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"time"
+)
 
 // Options selects what Run simulates.
 type Options struct {
@@ -23,6 +26,32 @@ type Options struct {
 	// race and column, so that a host can cap the work one request causes;
 	// zero means no bound beyond MaxStates. Races past it are incomplete.
 	MaxTotalStates int
+
+	// Timeout bounds the time of the run, DefaultTimeout when zero; a
+	// deadline of the context given to RunContext counts too, whichever
+	// comes first. A race under way when it passes stops and reports what
+	// it found, marked incomplete; the rest of the run then has a short
+	// grace to finish, after which Run returns a *LimitError.
+	Timeout time.Duration
+	// MaxValueBytes bounds any path, header value or body after {{name}}
+	// substitution; DefaultMaxValueBytes when zero.
+	MaxValueBytes int
+	// MaxResultBytes bounds the whole result (bodies, headers, traces and
+	// race outcomes, counted before JSON encoding), shared evenly by the
+	// columns; DefaultMaxResultBytes when zero.
+	MaxResultBytes int
+	// MaxColumns bounds the columns, policies × isolations;
+	// DefaultMaxColumns when zero.
+	MaxColumns int
+	// CompleteRaces makes a race that cannot be explored completely within
+	// the bounds an error rather than a partial result, for hosts that only
+	// answer complete explorations. Races whose size alone rules them out
+	// are refused before any work.
+	CompleteRaces bool
+	// Progress, when not nil, is called about every 100 ms while races are
+	// explored and as columns finish, from the goroutines of the run but
+	// never twice at once.
+	Progress func(Progress)
 }
 
 // Result is the outcome of one scenario under every selected policy: the

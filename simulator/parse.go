@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/tidwall/gjson"
 )
 
 // parser turns scenario text into a scenario. It reads line by line and
@@ -19,6 +17,8 @@ type parser struct {
 	sc    *scenario
 	vars  map[string]bool // names defined by let so far, outside races
 	count int             // requests so far, for MaxSteps
+	// policyLines maps each @policy id declared so far to its line.
+	policyLines map[string]int
 }
 
 // parse reads a scenario.
@@ -319,18 +319,18 @@ func (p *parser) policyDecl(lineNo int, id token) error {
 	if strings.TrimSpace(text) == "" {
 		return p.errorf(lineNo, id.col, "@policy %s needs its JSON definition on the following lines", id.text)
 	}
-	if !gjson.Valid(text) {
-		line, col := jsonErrorPos(text)
-		return p.errorf(start+line, col, "the definition of policy %s is not valid JSON", id.text)
+	if _, perr := parsePolicyText(text, id.text); perr != nil {
+		// The position is the member to blame inside the definition, which
+		// starts at the margin of line start+1.
+		return p.errorf(start+perr.line, perr.col, "policy %s: %s", id.text, perr.err.Error())
 	}
-	if _, err := parsePolicyJSON(text, id.text, nil); err != nil {
-		return p.errorf(start+1, indent(p.lines[start]), "policy %s: %s", id.text, err.Error())
+	if first, dup := p.policyLines[id.text]; dup {
+		return p.errorf(lineNo, id.col, "policy %s is declared twice (first on line %d)", id.text, first)
 	}
-	for _, other := range p.sc.policies {
-		if other.id == id.text {
-			return p.errorf(lineNo, id.col, "policy %s is declared twice (first on line %d)", id.text, other.line)
-		}
+	if p.policyLines == nil {
+		p.policyLines = map[string]int{}
 	}
+	p.policyLines[id.text] = lineNo
 	p.sc.policies = append(p.sc.policies, policyDecl{line: lineNo, col: id.col, id: id.text, json: text})
 	return nil
 }
@@ -435,6 +435,10 @@ func (p *parser) request(vars map[string]bool) (*requestSpec, error) {
 				if err := p.checkVars(value, n, valueColumn(raw), vars); err != nil {
 					return nil, err
 				}
+				if k := strings.IndexAny(value, "\r\x00"); k >= 0 {
+					return nil, p.errorf(n, valueColumn(raw)+utf8.RuneCountInString(value[:k]),
+						"the value of %s holds a %s, which no header value may (RFC 9110 §5.5)", canonicalHeader(name), ctlName(value[k]))
+				}
 				req.headers = append(req.headers, headerSpec{canonicalHeader(name), value})
 				p.i++
 				continue
@@ -466,6 +470,12 @@ func (p *parser) request(vars map[string]bool) (*requestSpec, error) {
 	req.vars = strings.Contains(req.path, "{{") || strings.Contains(req.body, "{{")
 	for _, h := range req.headers {
 		req.vars = req.vars || strings.Contains(h.value, "{{")
+	}
+	if req.vars {
+		req.tpath, req.tbody = compileTemplate(req.path), compileTemplate(req.body)
+		for _, h := range req.headers {
+			req.theaders = append(req.theaders, compileTemplate(h.value))
+		}
 	}
 	if p.i < len(p.lines) && strings.HasPrefix(strings.TrimSpace(p.lines[p.i]), "let") {
 		if err := p.lets(req, vars); err != nil {
@@ -510,6 +520,19 @@ func headerLine(line string) (name, value string, ok bool) {
 		return "", "", false
 	}
 	return name, strings.TrimSpace(value), true
+}
+
+// ctlName names a control character for an error message.
+func ctlName(c byte) string {
+	switch c {
+	case '\r':
+		return "carriage return (CR)"
+	case '\n':
+		return "line feed (LF)"
+	case 0:
+		return "NUL byte"
+	}
+	return fmt.Sprintf("control character %q", c)
 }
 
 // commonHeaders are request header names a scenario is likely to send,
@@ -641,15 +664,17 @@ func validVarName(s string) bool {
 }
 
 // checkVars verifies that every {{name}} in text was defined by a let.
+// The column is counted as it goes, so that a line of many references
+// costs its length once rather than once per reference.
 func (p *parser) checkVars(text string, line, col int, vars map[string]bool) error {
 	rest := text
-	offset := 0
+	at := col
 	for {
 		i := strings.Index(rest, "{{")
 		if i < 0 {
 			return nil
 		}
-		at := col + utf8.RuneCountInString(text[:offset+i])
+		at += utf8.RuneCountInString(rest[:i])
 		j := strings.Index(rest[i:], "}}")
 		if j < 0 {
 			return p.errorf(line, at, "unclosed {{: write {{name}}")
@@ -661,7 +686,7 @@ func (p *parser) checkVars(text string, line, col int, vars map[string]bool) err
 			}
 			return p.errorf(line, at, "{{%s}} is not defined: capture it first with let %s = ...", name, name)
 		}
-		offset += i + j + 2
+		at += utf8.RuneCountInString(rest[i : i+j+2])
 		rest = rest[i+j+2:]
 	}
 }
@@ -672,7 +697,7 @@ func (p *parser) race() error {
 	open := p.i + 1
 	raw := p.lines[p.i]
 	p.i++
-	rs := &raceSpec{line: open}
+	rs := &raceSpec{line: open, col: indent(raw)}
 	names := map[string]int{}
 	for {
 		if p.i >= len(p.lines) {

@@ -57,9 +57,14 @@ func TestParseErrors(t *testing.T) {
 		{"policy without json", "@policy p\n\nGET /a", "t:1:9: @policy p needs its JSON"},
 		{"policy invalid json", "@policy p\n{\"rules\": {\n\nGET /a", "t:2:"},
 		{"policy bad id", "@policy P!\n{}\n\nGET /a", "t:1:9: policy id \"P!\""},
-		{"policy unknown situation", "@policy p\n{\"rules\": {\"dupe\": {\"status\": 409}}}\n\nGET /a", "t:2:1: policy p: rules: unknown situation \"dupe\""},
-		{"policy bad status", "@policy p\n{\"rules\": {\"duplicate\": {\"status\": 42}}}\n\nGET /a", "status must be a whole number"},
-		{"policy unknown base", "@policy p\n{\"base\": \"lenient\"}\n\nGET /a", "unknown base policy \"lenient\""},
+		{"policy unknown situation", "@policy p\n{\"rules\": {\"dupe\": {\"status\": 409}}}\n\nGET /a", "t:2:12: policy p: rules: unknown situation \"dupe\""},
+		{"policy bad status", "@policy p\n{\"rules\": {\"duplicate\": {\"status\": 42}}}\n\nGET /a", "t:2:26: policy p: rules: duplicate: status must be a whole number"},
+		{"policy unknown base", "@policy p\n{\"base\": \"lenient\"}\n\nGET /a", "t:2:2: policy p: unknown base policy \"lenient\""},
+		{"policy member on a later line", "@policy p\n{\n  \"name\": \"P\",\n  \"rules\": {\n    \"missing\": {\"status\": 404, \"colour\": 1}\n  }\n}\n\nGET /a", "t:5:32: policy p: rules: missing: unknown member \"colour\""},
+		{"policy duplicate member", "@policy p\n{\"name\": \"a\",\n \"name\": \"b\"}\n\nGET /a", "t:3:2: policy p: the member \"name\" appears twice"},
+		{"policy invalid JSON", "@policy p\n{\"name\": \"a\",\n \"rules\": }\n\nGET /a", "t:3:"},
+		{"CR in a header value", "GET /a\nIf-Match: \"x\"\r\"y\"", "t:2:14: the value of If-Match holds a carriage return (CR)"},
+		{"NUL in a header value", "GET /a\nX-Id: a\x00b", "t:2:8: the value of X-Id holds a NUL byte"},
 		{"policy twice", "@policy p\n{}\n\n@policy p\n{}\n\nGET /a", "t:4:9: policy p is declared twice"},
 	}
 	for _, tc := range tests {

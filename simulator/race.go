@@ -45,6 +45,11 @@ type RaceResult struct {
 	Note   string `json:"note,omitempty"`
 
 	all []*Outcome // every distinct outcome, for the analysis
+	// limit names the bound that stopped an incomplete exploration, limitMax
+	// its value and reason the sentence that says so.
+	limit    string
+	limitMax int64
+	reason   string
 }
 
 // Outcome is one distinct result of a race: each request's status (in the
@@ -141,6 +146,10 @@ type explorer struct {
 	explored  int
 	truncated bool
 	reason    string // why the exploration stopped early
+	limit     string // the name of the bound that stopped it
+	limitMax  int64
+	budget    *budget
+	err       error // a bound that stops the whole run, such as a value too large
 	memo      map[stateKey][]*partial
 	steps     map[stateKey]*stepResult
 	work      int // steps taken, known or new
@@ -166,8 +175,8 @@ type partial struct {
 
 // runRace explores a race step from the server's current world, leaves
 // the world of the first outcome in place and returns the result.
-func (s *server) runRace(rs *raceSpec, vars map[string]string, iso isolation, max int) RaceResult {
-	e := &explorer{srv: s, iso: iso, max: max, memo: map[stateKey][]*partial{}, steps: map[stateKey]*stepResult{}}
+func (s *server) runRace(rs *raceSpec, vars map[string]string, iso isolation, max int, b *budget) (RaceResult, error) {
+	e := &explorer{srv: s, iso: iso, max: max, budget: b, memo: map[stateKey][]*partial{}, steps: map[stateKey]*stepResult{}}
 	for _, c := range rs.clients {
 		e.clients = append(e.clients, raceClient{name: c.name, reqs: c.reqs, first: e.nreq})
 		e.nreq += len(c.reqs)
@@ -180,12 +189,15 @@ func (s *server) runRace(rs *raceSpec, vars map[string]string, iso isolation, ma
 		start.clients[i].vars = copyStrings(vars)
 	}
 	parts := e.explore(start)
-	res := RaceResult{Isolation: iso.String(), Explored: e.explored, Complete: !e.truncated}
+	if e.err != nil {
+		return RaceResult{}, e.err
+	}
+	res := RaceResult{Isolation: iso.String(), Explored: e.explored, Complete: !e.truncated, limit: e.limit, limitMax: e.limitMax, reason: e.reason}
 	total := 0
 	var outs []*Outcome
 	for _, p := range parts {
 		o := e.materialize(p)
-		total += o.Orders
+		total = addOrders(total, o.Orders)
 		o.LostUpdate = lostUpdate(o, s.w)
 		outs = append(outs, o)
 	}
@@ -194,16 +206,19 @@ func (s *server) runRace(rs *raceSpec, vars map[string]string, iso isolation, ma
 	if e.truncated {
 		bound := e.lowerBound()
 		res.Orders = "≥ " + bound
-		res.Note = fmt.Sprintf("explored %s of ≥ %s orders: %s, so these outcomes are some, not all", groupDigits(strconv.Itoa(total)), bound, e.reason)
+		res.Note = fmt.Sprintf("explored %s of ≥ %s orders: %s, so these outcomes are some, not all", ordersText(total), bound, e.reason)
 	} else {
 		res.Orders = strconv.Itoa(total)
+		if total == math.MaxInt {
+			res.Orders = "≥ " + strconv.Itoa(total)
+		}
 	}
 	if len(outs) > 0 {
 		// Later steps need one world; they continue from the first outcome
 		// in exploration order, which is the one its example shows.
 		s.w = outs[0].world
 	}
-	return res
+	return res, nil
 }
 
 // stopped reports whether the exploration must not enter a new state,
@@ -213,20 +228,22 @@ func (e *explorer) stopped() bool {
 	case e.truncated:
 		return true
 	case e.explored >= e.max:
-		e.stop(fmt.Sprintf("the bound of %s states was reached", groupDigits(strconv.Itoa(e.max))))
+		e.stop(LimitStates, int64(e.max), fmt.Sprintf("the bound of %s states was reached", groupDigits(strconv.Itoa(e.max))))
 	case e.srv.cache.budget == 0:
-		e.stop("the run's total budget of states was spent")
+		e.stop(LimitTotalStates, 0, "the run's total budget of states was spent")
 	case e.kept > maxKeptBytes:
-		e.stop(fmt.Sprintf("the outcomes found filled the %d MiB kept for them", maxKeptBytes>>20))
+		e.stop(LimitRaceMemory, maxKeptBytes, fmt.Sprintf("the outcomes found filled the %d MiB kept for them", maxKeptBytes>>20))
+	case e.budget != nil && e.budget.raceStop() != "":
+		e.stop(LimitDeadline, e.budget.timeout.Milliseconds(), "the run's deadline of "+e.budget.timeout.String()+" passed")
 	default:
 		return false
 	}
 	return true
 }
 
-func (e *explorer) stop(reason string) {
+func (e *explorer) stop(limit string, max int64, reason string) {
 	if !e.truncated {
-		e.truncated, e.reason = true, reason
+		e.truncated, e.reason, e.limit, e.limitMax = true, reason, limit, max
 	}
 }
 
@@ -262,7 +279,7 @@ func groupOutcomes(outs []*Outcome) []Outcome {
 		shown := members[0]
 		orders := 0
 		for _, m := range members {
-			orders += m.Orders
+			orders = addOrders(orders, m.Orders)
 			if shown.LostUpdate == "" && m.LostUpdate != "" {
 				shown = m
 			}
@@ -316,6 +333,25 @@ func (e *explorer) minSteps(r *requestSpec) int {
 		return 2
 	}
 	return 1
+}
+
+// addOrders adds counts of orders, which can pass any integer (two
+// clients of a hundred GETs each have about 9e58 orders), stopping at the
+// largest int rather than wrapping round.
+func addOrders(a, b int) int {
+	if a > math.MaxInt-b {
+		return math.MaxInt
+	}
+	return a + b
+}
+
+// ordersText writes a count of orders, saying when it reached the largest
+// int that addOrders stops at.
+func ordersText(n int) string {
+	if n == math.MaxInt {
+		return "more than " + strconv.FormatFloat(float64(n), 'g', 3, 64)
+	}
+	return groupDigits(strconv.Itoa(n))
 }
 
 // groupDigits writes 3628800 as "3 628 800", as the issue text does.
@@ -444,6 +480,12 @@ func (e *explorer) explore(st *raceState) []*partial {
 	if e.srv.cache.budget > 0 {
 		e.srv.cache.budget--
 	}
+	if b := e.budget; b != nil {
+		b.states.Add(1)
+		if e.explored%16 == 0 {
+			b.tick(false)
+		}
+	}
 	var merged []*partial
 	index := map[string]*partial{}
 	for c := range st.clients {
@@ -453,7 +495,7 @@ func (e *explorer) explore(st *raceState) []*partial {
 		// Steps are bounded too: with many clients each state has many
 		// successors, and most of them are states already known.
 		if e.work >= stepsPerState*e.max {
-			e.stop(fmt.Sprintf("the bound of %s steps (%d per state) was reached", groupDigits(strconv.Itoa(stepsPerState*e.max)), stepsPerState))
+			e.stop(LimitStates, int64(e.max), fmt.Sprintf("the bound of %s steps (%d per state) was reached", groupDigits(strconv.Itoa(stepsPerState*e.max)), stepsPerState))
 			break
 		}
 		if e.stopped() {
@@ -483,12 +525,14 @@ func (e *explorer) explore(st *raceState) []*partial {
 			}
 			key := n.slots + n.final
 			if prev, ok := index[key]; ok {
-				prev.orders += n.orders
+				prev.orders = addOrders(prev.orders, n.orders)
 				continue
 			}
 			index[key] = n
 			merged = append(merged, n)
-			e.kept += partialCost + len(n.slots)
+			// The merge key is as long again as the slots, and the garbage
+			// it leaves weighs on the heap as much as what is kept.
+			e.kept += partialCost + len(n.slots) + len(key)
 		}
 	}
 	e.memo[k] = merged
@@ -555,7 +599,15 @@ func (e *explorer) compute(st *raceState, c int) (*raceState, string, *finished)
 	rc := e.clients[c]
 	spec := rc.reqs[cs.idx]
 	if cs.phase == 0 {
-		cs.req = spec.resolve(cs.vars)
+		req, err := spec.resolve(cs.vars, e.budget)
+		if err != nil {
+			// The value would be as large in some order whatever the
+			// others do: the run stops, and no state follows this one.
+			e.err = err
+			e.stop(LimitValueBytes, 0, err.Error())
+			return next, "", nil
+		}
+		cs.req = req
 		cs.d = nil
 	}
 	phases := srv.phases(cs.req, e.iso)

@@ -1,8 +1,12 @@
 package simulator
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"maps"
+	"math"
 	"runtime"
 	"runtime/debug"
 	"strconv"
@@ -14,8 +18,16 @@ import (
 
 // Run parses a scenario and plays it against every selected policy, each
 // on a fresh world. Problems in the text are returned as *Error with a
-// line and column; problems with the options are plain errors.
+// line and column; problems with the options are plain errors; a run past
+// one of its bounds (see Options) returns a *LimitError, inside an *Error
+// when a line is to blame. Run is RunContext without a context.
 func Run(src string, opts Options) (*Result, error) {
+	return RunContext(context.Background(), src, opts)
+}
+
+// RunContext is Run, stopped early when ctx is cancelled (the error is
+// then ctx's) or past its deadline (a *LimitError for the deadline).
+func RunContext(ctx context.Context, src string, opts Options) (*Result, error) {
 	file := opts.File
 	if file == "" {
 		file = "scenario"
@@ -24,18 +36,31 @@ func Run(src string, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	maxCols := opts.MaxColumns
+	if maxCols <= 0 {
+		maxCols = DefaultMaxColumns
+	}
+	if len(sc.policies) > maxCols {
+		pd := sc.policies[maxCols]
+		return nil, limitAt(file, pd.line, pd.col, columnsError(len(sc.policies), maxCols))
+	}
 	var custom []*Policy
 	for _, pd := range sc.policies {
-		p, err := parsePolicyJSON(pd.json, pd.id, nil)
-		if err != nil {
-			return nil, &Error{File: file, Line: pd.line, Col: pd.col, Msg: "policy " + pd.id + ": " + err.Error()}
+		p, perr := parsePolicyText(pd.json, pd.id)
+		if perr != nil {
+			return nil, &Error{File: file, Line: pd.line, Col: pd.col, Msg: "policy " + pd.id + ": " + perr.Error()}
 		}
 		custom = append(custom, p)
 	}
+	if len(opts.PolicyJSON) > maxCols {
+		// Each definition is a column at least; refusing before parsing
+		// them keeps a body of thousands of policies cheap to turn away.
+		return nil, columnsError(len(opts.PolicyJSON), maxCols)
+	}
 	for i, text := range opts.PolicyJSON {
-		p, err := parsePolicyJSON(text, "", nil)
-		if err != nil {
-			return nil, &PolicyError{Index: i, Err: err}
+		p, perr := parsePolicyText(text, "")
+		if perr != nil {
+			return nil, &PolicyError{Index: i, Line: perr.line, Col: perr.col, Offset: perr.off, Err: perr.err}
 		}
 		custom = append(custom, p)
 	}
@@ -57,23 +82,92 @@ func Run(src string, opts Options) (*Result, error) {
 			isos = append(isos, iso)
 		}
 	}
-	max := opts.MaxStates
-	if max <= 0 {
-		max = DefaultMaxStates
+	cols := columnsFor(policies, isos)
+	if len(cols) > maxCols {
+		return nil, columnsError(len(cols), maxCols)
 	}
-	return play(sc, columnsFor(policies, isos), max, opts.MaxTotalStates), nil
+	if opts.MaxStates <= 0 {
+		opts.MaxStates = DefaultMaxStates
+	}
+	b := newBudget(ctx, opts, len(cols))
+	if err := estimateRaces(file, sc, cols, opts, b); err != nil {
+		return nil, err
+	}
+	return play(file, sc, cols, opts.MaxStates, opts.MaxTotalStates, b)
+}
+
+func columnsError(n, max int) *LimitError {
+	return &LimitError{Limit: LimitColumns, Max: int64(max),
+		Msg: fmt.Sprintf("the run would have %d columns (policies × isolations), over the limit of %d", n, max)}
+}
+
+// estimateRaces refuses, before any work, the races that a host answering
+// only complete explorations could not answer: every combination of how
+// far each client has got is a state of its own, so a race explores at
+// least the product of (steps + 1) over its clients, less the final state.
+func estimateRaces(file string, sc *scenario, cols []column, opts Options, b *budget) error {
+	if !b.complete {
+		return nil
+	}
+	total := 0.0
+	for _, st := range sc.steps {
+		if st.race == nil {
+			continue
+		}
+		for _, c := range cols {
+			e := &explorer{iso: c.iso}
+			states := 1.0
+			for _, cl := range st.race.clients {
+				steps := 0
+				for _, r := range cl.reqs {
+					steps += e.minSteps(r)
+				}
+				states *= float64(steps + 1)
+			}
+			states--
+			total += states
+			switch {
+			case states > float64(opts.MaxStates):
+				return limitAt(file, st.line, st.race.col, &LimitError{Limit: LimitStates, Max: int64(opts.MaxStates),
+					Msg: fmt.Sprintf("the race explores at least %s states under %s, over the limit of %s per race and column; race fewer requests at once",
+						countText(states), c.id, groupDigits(strconv.Itoa(opts.MaxStates)))})
+			case opts.MaxTotalStates > 0 && total > float64(opts.MaxTotalStates):
+				return limitAt(file, st.line, st.race.col, &LimitError{Limit: LimitTotalStates, Max: int64(opts.MaxTotalStates),
+					Msg: fmt.Sprintf("the races up to this one explore at least %s states over all columns, over the limit of %s for the run",
+						countText(total), groupDigits(strconv.Itoa(opts.MaxTotalStates)))})
+			}
+		}
+	}
+	return nil
+}
+
+// limitAt blames a line for a limit.
+func limitAt(file string, line, col int, le *LimitError) *Error {
+	return &Error{File: file, Line: line, Col: col, Msg: le.Msg, Err: le}
+}
+
+// countText writes a count that may be astronomically large.
+func countText(f float64) string {
+	if f < 1e15 {
+		return groupDigits(strconv.FormatFloat(math.Round(f), 'f', 0, 64))
+	}
+	return strconv.FormatFloat(f, 'g', 3, 64)
 }
 
 // PolicyError is an invalid definition in Options.PolicyJSON; Index says
 // which, so that a host can name the file or field it came from.
 type PolicyError struct {
 	Index int
-	Err   error
+	// Line and Col (from 1) point into the definition's text at the member
+	// to blame, or at its start; Offset is the same place in bytes.
+	Line, Col, Offset int
+	Err               error
 }
 
-// Error names the definition by its position, counted from 1.
+// Error names the definition by its position, counted from 1, and the
+// line and column in it.
 func (e *PolicyError) Error() string {
-	return "custom policy " + strconv.Itoa(e.Index+1) + ": " + e.Err.Error()
+	return fmt.Sprintf("custom policy %d, line %d, column %d: %v", e.Index+1, e.Line, e.Col, e.Err)
 }
 
 // Unwrap returns the problem with the definition.
@@ -115,8 +209,8 @@ func columnsFor(policies []*Policy, isos []isolation) []column {
 	return cols
 }
 
-// play runs a parsed scenario; it cannot fail.
-func play(sc *scenario, cols []column, maxStates, maxTotal int) *Result {
+// play runs a parsed scenario within its budget.
+func play(file string, sc *scenario, cols []column, maxStates, maxTotal int, b *budget) (*Result, error) {
 	res := &Result{Title: sc.title, Policies: make([]string, len(cols))}
 	if res.Title == "" {
 		res.Title = "Untitled scenario"
@@ -142,13 +236,13 @@ func play(sc *scenario, cols []column, maxStates, maxTotal int) *Result {
 	// column, so they are built before the columns may run in parallel.
 	for _, st := range sc.steps {
 		if st.req != nil && !st.req.vars {
-			st.req.resolve(nil)
+			st.req.resolve(nil, nil)
 		}
 		if st.race != nil {
 			for _, c := range st.race.clients {
 				for _, r := range c.reqs {
 					if !r.vars {
-						r.resolve(nil)
+						r.resolve(nil, nil)
 					}
 				}
 			}
@@ -156,24 +250,74 @@ func play(sc *scenario, cols []column, maxStates, maxTotal int) *Result {
 	}
 	results := make([][]Response, len(cols))
 	props := make([]Properties, len(cols))
+	errs := make([]error, len(cols))
 	playColumn := func(ci int, cache *runCache) {
+		defer func() {
+			b.columnsDone.Add(1)
+			b.tick(true)
+		}()
 		c := cols[ci]
 		srv := newServer(c.policy, &sc.decls, cache)
 		an := newAnalyst(srv, sc)
+		an.budget = b
 		vars := map[string]string{}
 		out := make([]Response, len(sc.steps))
+		spent := 0
+		fail := func(line, col int, err error) {
+			var le *LimitError
+			if errors.As(err, &le) {
+				err = limitAt(file, line, col, le)
+			}
+			errs[ci] = err
+			for {
+				old := b.firstFail.Load()
+				if int64(ci) >= old || b.firstFail.CompareAndSwap(old, int64(ci)) {
+					return
+				}
+			}
+		}
 		for i, st := range sc.steps {
+			if int64(ci) > b.firstFail.Load() {
+				return // a column before this one failed, and only the first failure is reported
+			}
+			if err := b.check(); err != nil {
+				fail(st.line, 1, err)
+				return
+			}
 			if st.req != nil {
 				an.before(i)
-				var req *request
-				out[i], req = srv.send(st.req, vars)
-				an.after(i, req, out[i])
+				resp, req, err := srv.send(st.req, vars, b)
+				if err != nil {
+					fail(st.req.line, st.req.col, err)
+					return
+				}
+				out[i] = resp
+				if err := an.after(i, req, out[i]); err != nil {
+					fail(st.req.line, st.req.col, err)
+					return
+				}
+				if err := b.spend(&spent, responseBytes(&out[i])); err != nil {
+					fail(st.req.line, st.req.col, err)
+					return
+				}
 				continue
 			}
-			rr := srv.runRace(st.race, vars, c.iso, maxStates)
+			rr, err := srv.runRace(st.race, vars, c.iso, maxStates, b)
+			if err == nil && !rr.Complete && b.complete {
+				err = &LimitError{Limit: rr.limit, Max: rr.limitMax,
+					Msg: fmt.Sprintf("the race was explored only in part under %s: %s; this host answers only complete explorations, so race fewer requests at once", c.id, rr.reason)}
+			}
+			if err != nil {
+				fail(st.race.line, st.race.col, err)
+				return
+			}
 			an.race(i, &rr)
 			rr.release()
 			out[i] = Response{Race: &rr}
+			if err := b.spend(&spent, raceBytes(&rr)); err != nil {
+				fail(st.race.line, st.race.col, err)
+				return
+			}
 		}
 		results[ci], props[ci] = out, an.properties()
 	}
@@ -185,6 +329,11 @@ func play(sc *scenario, cols []column, maxStates, maxTotal int) *Result {
 		workers, budget = min(workers, maxRaceWorkers), maxTotal
 	}
 	playColumns(len(cols), workers, budget, playColumn)
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
 	res.Properties = make(map[string]Properties, len(cols))
 	for ci, c := range cols {
 		for i := range sc.steps {
@@ -192,7 +341,7 @@ func play(sc *scenario, cols []column, maxStates, maxTotal int) *Result {
 		}
 		res.Properties[c.id] = props[ci]
 	}
-	return res
+	return res, nil
 }
 
 // maxRaceWorkers is how many race columns are explored at once at most.
@@ -271,8 +420,11 @@ func (p *columnPanic) Error() string {
 
 // send substitutes variables, handles the request and runs its captures;
 // it returns the request as sent too, which the analysis replays.
-func (s *server) send(spec *requestSpec, vars map[string]string) (Response, *request) {
-	req := spec.resolve(vars)
+func (s *server) send(spec *requestSpec, vars map[string]string, b *budget) (Response, *request, error) {
+	req, err := spec.resolve(vars, b)
+	if err != nil {
+		return Response{}, nil, err
+	}
 	resp := s.handle(req, viewFull).resp
 	if spec.vars {
 		resp.Sent = req.public()
@@ -282,7 +434,7 @@ func (s *server) send(spec *requestSpec, vars map[string]string) (Response, *req
 		vars[c.name] = v
 		resp.Trace = append(resp.Trace, entry)
 	}
-	return resp, req
+	return resp, req, nil
 }
 
 // take reads a capture's value from a response.
@@ -320,29 +472,50 @@ func (r *requestSpec) written() *Request {
 	return out
 }
 
-// resolve substitutes {{name}} everywhere in the request. A request
+// resolve substitutes {{name}} everywhere in the request, refusing any
+// value that would pass the budget's size before building it. A request
 // without variables is the same for every policy, so it is built once and
 // shared: handling only reads it.
-func (r *requestSpec) resolve(vars map[string]string) *request {
+func (r *requestSpec) resolve(vars map[string]string, b *budget) (*request, error) {
 	if !r.vars && r.resolved != nil {
-		return r.resolved
+		return r.resolved, nil
 	}
-	sub := func(s string) string {
-		if !r.vars || !strings.Contains(s, "{{") {
-			return s
+	if !r.vars {
+		w := r.written()
+		req := &request{method: w.Method, path: w.Path, body: w.Body, headers: map[string]string{}}
+		maps.Copy(req.headers, w.Headers)
+		req.target = cleanPath(req.path)
+		r.resolved = req
+		return req, nil
+	}
+	var err error
+	sub := func(what string, t template) string {
+		n := t.size(vars)
+		if err == nil && b != nil {
+			err = b.value(what, n)
 		}
-		return substitute(s, vars)
+		if err != nil {
+			return ""
+		}
+		return t.expand(vars, n)
 	}
-	w := r.written()
-	req := &request{method: w.Method, path: sub(w.Path), body: sub(w.Body), headers: map[string]string{}}
-	for k, v := range w.Headers {
-		req.headers[k] = sub(v)
+	req := &request{method: r.method, path: sub("path", r.tpath), body: sub("body", r.tbody), headers: map[string]string{}}
+	// Repeated header lines are joined as written() joins them.
+	for i, h := range r.headers {
+		v := sub("header "+h.name, r.theaders[i])
+		if prev, ok := req.headers[h.name]; ok {
+			v = prev + ", " + v
+			if err == nil && b != nil {
+				err = b.value("header "+h.name, len(v))
+			}
+		}
+		req.headers[h.name] = v
+	}
+	if err != nil {
+		return nil, err
 	}
 	req.target = cleanPath(req.path)
-	if !r.vars {
-		r.resolved = req
-	}
-	return req
+	return req, nil
 }
 
 func (r *request) public() *Request {
@@ -351,25 +524,6 @@ func (r *request) public() *Request {
 		out.Headers = copyHeaders(r.headers)
 	}
 	return out
-}
-
-func substitute(s string, vars map[string]string) string {
-	var b strings.Builder
-	for {
-		i := strings.Index(s, "{{")
-		if i < 0 {
-			b.WriteString(s)
-			return b.String()
-		}
-		j := strings.Index(s[i:], "}}")
-		if j < 0 {
-			b.WriteString(s)
-			return b.String()
-		}
-		b.WriteString(s[:i])
-		b.WriteString(vars[strings.TrimSpace(s[i+2:i+j])])
-		s = s[i+j+2:]
-	}
 }
 
 // JSON encodes the result the one way every host sends it: indented with

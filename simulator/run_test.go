@@ -25,8 +25,8 @@ func TestRunOptions(t *testing.T) {
 		{"unknown policy", Options{Policies: []string{"lenient"}}, nil, `unknown policy "lenient"`},
 		{"custom clashes with built-in", Options{PolicyJSON: []string{`{"id":"strict"}`}}, nil, "has the id of a built-in policy"},
 		{"custom ids clash", Options{PolicyJSON: []string{`{"id":"a"}`, `{"id":"a"}`}}, nil, `two custom policies have the id "a"`},
-		{"custom bad json", Options{PolicyJSON: []string{`{"id":`}}, nil, "custom policy 1: not valid JSON"},
-		{"custom unknown member", Options{PolicyJSON: []string{`{"id":"a","rule":{}}`}}, nil, `unknown member "rule"`},
+		{"custom bad json", Options{PolicyJSON: []string{`{"id":`}}, nil, "custom policy 1, line 1, column 6: not valid JSON"},
+		{"custom unknown member", Options{PolicyJSON: []string{`{"id":"a","rule":{}}`}}, nil, `custom policy 1, line 1, column 11: unknown member "rule"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

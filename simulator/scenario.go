@@ -137,6 +137,7 @@ type stepSpec struct {
 // raceSpec is a race block: clients whose requests run concurrently.
 type raceSpec struct {
 	line    int
+	col     int
 	clients []clientSpec
 }
 
@@ -157,6 +158,71 @@ type requestSpec struct {
 	lets      []capture
 	vars      bool // whether any part uses {{name}}
 	resolved  *request
+	// templates hold the path, body and header values split at their
+	// {{name}} references, once, for the requests that have any.
+	tpath, tbody template
+	theaders     []template
+}
+
+// template is a text split at its {{name}} references: literal text and
+// names in turn, so that substituting costs one pass over the parts
+// rather than a search of the whole text for every reference.
+type template []templatePart
+
+type templatePart struct {
+	text  string
+	isVar bool // text is a variable name
+}
+
+// compileTemplate splits s as substitute would read it.
+func compileTemplate(s string) template {
+	var t template
+	for {
+		i := strings.Index(s, "{{")
+		if i < 0 {
+			break
+		}
+		j := strings.Index(s[i:], "}}")
+		if j < 0 {
+			break
+		}
+		if i > 0 {
+			t = append(t, templatePart{text: s[:i]})
+		}
+		t = append(t, templatePart{text: strings.TrimSpace(s[i+2 : i+j]), isVar: true})
+		s = s[i+j+2:]
+	}
+	if s != "" {
+		t = append(t, templatePart{text: s})
+	}
+	return t
+}
+
+// size is the length of the template's text with vars substituted.
+func (t template) size(vars map[string]string) int {
+	n := 0
+	for _, p := range t {
+		if p.isVar {
+			n += len(vars[p.text])
+		} else {
+			n += len(p.text)
+		}
+	}
+	return n
+}
+
+// expand substitutes vars; n is what size returned.
+func (t template) expand(vars map[string]string, n int) string {
+	var b strings.Builder
+	b.Grow(n)
+	for _, p := range t {
+		if p.isVar {
+			b.WriteString(vars[p.text])
+		} else {
+			b.WriteString(p.text)
+		}
+	}
+	return b.String()
 }
 
 type headerSpec struct {

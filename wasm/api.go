@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"syscall/js"
+	"time"
 
 	"github.com/httpplay/httpplay/simulator"
 	"github.com/tidwall/gjson"
@@ -91,7 +92,47 @@ func jsError(err error) js.Value {
 	} else {
 		e.Set("detail", err.Error())
 	}
+	// A run past one of its bounds also says which, so that the page can
+	// tell "too large" from a mistake in the text.
+	var le *simulator.LimitError
+	if errors.As(err, &le) {
+		if se == nil {
+			e.Set("name", "LimitError")
+		}
+		e.Set("limit", le.Limit)
+		e.Set("limitMax", float64(le.Max))
+	}
 	return e
+}
+
+// The page's run budget where the options leave a bound out: the page runs
+// on the user's main thread, so it is tighter than the command line's
+// (see the README's limits table).
+const (
+	pageTimeout        = 5 * time.Second
+	pageMaxStates      = 10000
+	pageMaxTotalStates = 20000
+	pageMaxValueBytes  = 256 << 10
+	pageMaxResultBytes = 32 << 20
+	pageMaxColumns     = 32
+)
+
+// withPageDefaults fills the bounds the options leave zero.
+func withPageDefaults(opts simulator.Options) simulator.Options {
+	set := func(v *int, def int) {
+		if *v == 0 {
+			*v = def
+		}
+	}
+	set(&opts.MaxStates, pageMaxStates)
+	set(&opts.MaxTotalStates, pageMaxTotalStates)
+	set(&opts.MaxValueBytes, pageMaxValueBytes)
+	set(&opts.MaxResultBytes, pageMaxResultBytes)
+	set(&opts.MaxColumns, pageMaxColumns)
+	if opts.Timeout == 0 {
+		opts.Timeout = pageTimeout
+	}
+	return opts
 }
 
 // runJSON runs a scenario with options given as JSON and returns the
@@ -101,7 +142,7 @@ func runJSON(src, optionsJSON string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := simulator.Run(src, opts)
+	res, err := simulator.Run(src, withPageDefaults(opts))
 	if err != nil {
 		return nil, err
 	}
@@ -111,9 +152,11 @@ func runJSON(src, optionsJSON string) ([]byte, error) {
 // parseOptions reads the options object:
 //
 //	{"file": "scenario", "policies": ["strict", "zalando"], "policyJSON": [{...}],
-//	 "isolation": ["atomic", "check-then-act"], "maxStates": 10000, "maxTotalStates": 20000}
+//	 "isolation": ["atomic", "check-then-act"], "maxStates": 10000, "maxTotalStates": 20000,
+//	 "timeout": 5000, "maxValueBytes": 262144, "maxResultBytes": 33554432, "maxColumns": 32}
 //
-// Every member is optional; "policies" and "isolation" may also be
+// Every member is optional, and a bound left out is the page's (timeout in
+// milliseconds); "policies" and "isolation" may also be
 // comma-separated strings such as "all", and each "policyJSON" element may be
 // an object or a string holding one.
 func parseOptions(optionsJSON string) (opts simulator.Options, err error) {
@@ -138,6 +181,20 @@ func parseOptions(optionsJSON string) (opts simulator.Options, err error) {
 		return opts, err
 	}
 	if opts.MaxTotalStates, err = positiveInt(root, "maxTotalStates"); err != nil {
+		return opts, err
+	}
+	var ms int
+	if ms, err = positiveInt(root, "timeout"); err != nil {
+		return opts, err
+	}
+	opts.Timeout = time.Duration(ms) * time.Millisecond
+	if opts.MaxValueBytes, err = positiveInt(root, "maxValueBytes"); err != nil {
+		return opts, err
+	}
+	if opts.MaxResultBytes, err = positiveInt(root, "maxResultBytes"); err != nil {
+		return opts, err
+	}
+	if opts.MaxColumns, err = positiveInt(root, "maxColumns"); err != nil {
 		return opts, err
 	}
 	for _, def := range root.Get("policyJSON").Array() {

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"syscall/js"
 	"testing"
+	"time"
 
 	"github.com/httpplay/httpplay/simulator"
 )
@@ -43,6 +44,8 @@ func TestParseOptions(t *testing.T) {
 		"total states":      {in: `{"maxTotalStates": 40000}`, want: simulator.Options{MaxTotalStates: 40000}},
 		"negative total":    {in: `{"maxTotalStates": -1}`, wantErr: "maxTotalStates: -1 is not a positive integer"},
 		"number definition": {in: `{"policyJSON": [3]}`, wantErr: "3 is not a policy definition"},
+		"bounds":            {in: `{"timeout": 250, "maxValueBytes": 100, "maxResultBytes": 2000, "maxColumns": 3}`, want: simulator.Options{Timeout: 250 * time.Millisecond, MaxValueBytes: 100, MaxResultBytes: 2000, MaxColumns: 3}},
+		"zero timeout":      {in: `{"timeout": 0}`, wantErr: "timeout: 0 is not a positive integer"},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -1,0 +1,250 @@
+package simulator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"sync"
+	atomics "sync/atomic"
+	"time"
+)
+
+// The defaults of a run's budget, used where Options leaves a limit zero.
+// They are generous but finite, for a person at a terminal; the JSON API
+// and the page set tighter ones (see the README's limits table).
+const (
+	// DefaultTimeout is how long a run may take.
+	DefaultTimeout = 10 * time.Second
+	// DefaultMaxValueBytes bounds a path, header value or body after
+	// {{name}} substitution.
+	DefaultMaxValueBytes = 1 << 20
+	// DefaultMaxResultBytes bounds the bodies, headers, traces and race
+	// outcomes of a whole result, before JSON encoding.
+	DefaultMaxResultBytes = 256 << 20
+	// DefaultMaxColumns bounds the columns: policies × isolations.
+	DefaultMaxColumns = 64
+)
+
+// Names of the limits, as LimitError.Limit and the API's limitName.
+const (
+	LimitDeadline    = "deadline"
+	LimitValueBytes  = "value-bytes"
+	LimitResultBytes = "result-bytes"
+	LimitColumns     = "columns"
+	LimitStates      = "states"
+	LimitTotalStates = "total-states"
+	LimitRaceMemory  = "race-memory"
+)
+
+// LimitError is a run that went past one of its bounds. When a line of
+// the scenario is to blame it is the Err of an *Error, so errors.As finds
+// it either way.
+type LimitError struct {
+	// Limit names the bound: one of the Limit constants.
+	Limit string
+	// Max is the bound in its own unit: bytes, columns, states, or
+	// milliseconds for the deadline.
+	Max int64
+	// Msg says what went past the bound, in a sentence for people.
+	Msg string
+}
+
+// Error returns the message.
+func (e *LimitError) Error() string { return e.Msg }
+
+// Progress is how far a run has come, for a host that shows long work.
+type Progress struct {
+	Columns     int           // columns in the run
+	ColumnsDone int           // columns finished
+	States      int           // race states explored so far, over all columns
+	Elapsed     time.Duration // time since the run started
+	Left        time.Duration // time left before the deadline
+}
+
+// progressEvery is how often at most Options.Progress is called.
+const progressEvery = 100 * time.Millisecond
+
+// budget is what one run may spend, shared by every column of it. Counts
+// that columns spend in parallel are atomic; the byte share of each column
+// is fixed up front so that which line goes past it does not depend on
+// how the columns were scheduled.
+type budget struct {
+	ctx      context.Context
+	start    time.Time
+	timeout  time.Duration
+	soft     time.Time // races stop here and report what they found
+	hard     time.Time // every other loop stops here with an error
+	maxValue int
+	colBytes int // result bytes each column may spend
+	maxBytes int
+	complete bool // a race stopped by a bound is an error, not a partial result
+
+	columns     int
+	columnsDone atomics.Int64
+	states      atomics.Int64
+	// firstFail is the lowest index of a column that failed; columns after
+	// it stop, since only the lowest failure is reported.
+	firstFail atomics.Int64
+
+	mu       sync.Mutex
+	progress func(Progress)
+	lastTick time.Time
+}
+
+// deadlineGrace is how long after the deadline the steps around a race
+// may still run, so that a race cut off by the deadline still gives its
+// partial result and the steps after it their answers: a quarter of the
+// timeout, from 250 ms to 500 ms.
+func deadlineGrace(timeout time.Duration) time.Duration {
+	return min(500*time.Millisecond, max(250*time.Millisecond, timeout/4))
+}
+
+func newBudget(ctx context.Context, opts Options, columns int) *budget {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	b := &budget{ctx: ctx, start: time.Now(), timeout: opts.Timeout, maxValue: opts.MaxValueBytes,
+		maxBytes: opts.MaxResultBytes, complete: opts.CompleteRaces, columns: columns, progress: opts.Progress}
+	if b.timeout <= 0 {
+		b.timeout = DefaultTimeout
+	}
+	if b.maxValue <= 0 {
+		b.maxValue = DefaultMaxValueBytes
+	}
+	if b.maxBytes <= 0 {
+		b.maxBytes = DefaultMaxResultBytes
+	}
+	b.soft = b.start.Add(b.timeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(b.soft) {
+		b.soft = d
+	}
+	b.hard = b.soft.Add(deadlineGrace(b.timeout))
+	b.colBytes = b.maxBytes / max(1, columns)
+	b.firstFail.Store(int64(columns))
+	return b
+}
+
+// raceStop tells an exploration why it must stop now, or "" to go on.
+// The clock is read on every call rather than through ctx.Done: under
+// GOOS=js a busy loop never lets the timer behind a context deadline run.
+func (b *budget) raceStop() string {
+	if b.ctx.Err() != nil || !time.Now().Before(b.soft) {
+		return LimitDeadline
+	}
+	return ""
+}
+
+// check is the test every loop outside the race explorer makes: it returns
+// a *LimitError once the run has been cancelled or is past its deadline.
+func (b *budget) check() error {
+	if err := b.ctx.Err(); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	if b.ctx.Err() != nil || !time.Now().Before(b.hard) {
+		return b.deadlineError()
+	}
+	return nil
+}
+
+func (b *budget) deadlineError() *LimitError {
+	return &LimitError{Limit: LimitDeadline, Max: b.timeout.Milliseconds(),
+		Msg: "the run passed its deadline of " + b.timeout.String() + " here"}
+}
+
+// value checks the size of a value about to be built.
+func (b *budget) value(what string, n int) error {
+	if n <= b.maxValue {
+		return nil
+	}
+	return &LimitError{Limit: LimitValueBytes, Max: int64(b.maxValue),
+		Msg: fmt.Sprintf("the %s after {{name}} substitution would be %s bytes, over the limit of %s for one value", what, groupDigits(strconv.Itoa(n)), sizeText(b.maxValue))}
+}
+
+// spend charges a column with bytes of result.
+func (b *budget) spend(spent *int, n int) error {
+	*spent += n
+	if *spent <= b.colBytes {
+		return nil
+	}
+	share := ""
+	if b.columns > 1 {
+		share = fmt.Sprintf(" (%s for each of %d columns)", sizeText(b.colBytes), b.columns)
+	}
+	return &LimitError{Limit: LimitResultBytes, Max: int64(b.maxBytes),
+		Msg: fmt.Sprintf("the result passed the limit of %s%s at this step", sizeText(b.maxBytes), share)}
+}
+
+// tick reports progress, at most every progressEvery unless forced (as
+// when a column finishes).
+func (b *budget) tick(force bool) {
+	if b.progress == nil {
+		return
+	}
+	now := time.Now()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !force && now.Sub(b.lastTick) < progressEvery {
+		return
+	}
+	b.lastTick = now
+	b.progress(Progress{Columns: b.columns, ColumnsDone: int(b.columnsDone.Load()), States: int(b.states.Load()),
+		Elapsed: now.Sub(b.start), Left: max(0, b.soft.Sub(now))})
+}
+
+// sizeText writes a byte count for people: 512 bytes, 64 KiB, 1.5 MiB.
+func sizeText(n int) string {
+	switch {
+	case n < 1<<10:
+		return strconv.Itoa(n) + " bytes"
+	case n < 1<<20:
+		return trimFloat(float64(n)/(1<<10)) + " KiB"
+	}
+	return trimFloat(float64(n)/(1<<20)) + " MiB"
+}
+
+// trimFloat keeps at most one decimal: 1.5, 64.
+func trimFloat(f float64) string {
+	return strconv.FormatFloat(math.Round(f*10)/10, 'f', -1, 64)
+}
+
+// responseBytes is what a response adds to a result, before encoding.
+func responseBytes(r *Response) int {
+	n := 64 + len(r.Body) + len(r.Reason) + len(r.Situation)
+	for k, v := range r.Headers {
+		n += len(k) + len(v)
+	}
+	if s := r.Sent; s != nil {
+		n += len(s.Method) + len(s.Path) + len(s.Body)
+		for k, v := range s.Headers {
+			n += len(k) + len(v)
+		}
+	}
+	for _, t := range r.Trace {
+		n += len(t.Step) + len(t.Detail) + len(t.Cite) + len(t.URL)
+	}
+	for _, f := range r.Lint {
+		n += len(f.Level) + len(f.Message) + len(f.Cite) + len(f.URL)
+	}
+	return n
+}
+
+// raceBytes is what a race result adds to a result, before encoding.
+func raceBytes(rr *RaceResult) int {
+	n := 64 + len(rr.Note) + len(rr.Orders)
+	for _, o := range rr.Outcomes {
+		n += 16 * len(o.Statuses)
+		for _, s := range o.Situations {
+			n += len(s)
+		}
+		for _, e := range o.Example {
+			n += len(e)
+		}
+		for k, v := range o.Final {
+			n += len(k) + len(v)
+		}
+		n += len(o.LostUpdate)
+	}
+	return n
+}

@@ -1,0 +1,186 @@
+package simulator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// doubling captures a 16-byte value and sends it back doubled n times.
+func doubling(n int) string {
+	var b strings.Builder
+	b.WriteString("POST /vs\n{\"id\": \"v\", \"v\": \"xxxxxxxxxxxxxxxx\"}\nlet a = body v\n\n")
+	for i := range n {
+		fmt.Fprintf(&b, "PUT /vs/v\n{\"v\": \"{{a}}{{a}}\", \"n\": %d}\nlet a = body v\n\n", i)
+	}
+	return b.String()
+}
+
+// creates is a race of n POSTs without ids.
+func creates(n int) string {
+	var b strings.Builder
+	b.WriteString("race {\n")
+	for i := range n {
+		fmt.Fprintf(&b, "  POST /q\n  {\"n\": %d}\n\n", i)
+	}
+	return b.String() + "}\n"
+}
+
+func TestBudgetLimits(t *testing.T) {
+	t.Parallel()
+	policies := func(n int) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = fmt.Sprintf(`{"id": "p%d"}`, i)
+		}
+		return out
+	}
+	tests := []struct {
+		name     string
+		src      string
+		opts     Options
+		limit    string
+		max      int64
+		line     int // 0: no line to blame
+		contains string
+	}{
+		{"value doubled", doubling(12), Options{Policies: []string{"strict"}, MaxValueBytes: 4096}, LimitValueBytes, 4096, 33,
+			"the body after {{name}} substitution would be 4 113 bytes, over the limit of 4 KiB for one value"},
+		{"value in a race", doubling(6) + "race {\n  PUT /vs/v\n  {\"v\": \"{{a}}{{a}}\"}\n\n  GET /vs\n}\n", Options{Policies: []string{"strict"}, MaxValueBytes: 1500},
+			LimitValueBytes, 1500, 29, "substitution would be"},
+		{"result", doubling(6) + strings.Repeat("GET /vs/v\n\n", 50), Options{Policies: []string{"strict", "idempotent"}, MaxResultBytes: 100000},
+			LimitResultBytes, 100000, 0, "the result passed the limit of 97.7 KiB (48.8 KiB for each of 2 columns) at this step"},
+		{"columns", "GET /a\n", Options{PolicyJSON: policies(5), MaxColumns: 4}, LimitColumns, 4, 0,
+			"the run would have 5 columns (policies × isolations), over the limit of 4"},
+		{"columns with isolations", "GET /a\n", Options{Policies: []string{"strict", "idempotent", "conditional"}, Isolation: []string{"atomic", "check-then-act"}, MaxColumns: 5},
+			LimitColumns, 5, 0, "6 columns"},
+		{"declared policies", "@policy a\n{}\n\n@policy b\n{}\n\n@policy c\n{}\n\nGET /a\n", Options{Policies: []string{"strict"}, MaxColumns: 2},
+			LimitColumns, 2, 7, "over the limit of 2"},
+		{"race too large to explore", "GET /a\n\n" + creates(12), Options{Policies: []string{"strict"}, CompleteRaces: true, MaxStates: 1000},
+			LimitStates, 1000, 3, "the race explores at least 4 095 states under strict, over the limit of 1 000 per race and column"},
+		{"races too large together", creates(5) + "\n" + creates(5), Options{Policies: []string{"strict", "idempotent"}, CompleteRaces: true, MaxTotalStates: 100},
+			LimitTotalStates, 100, 19, "at least 124 states over all columns"},
+		{"race stopped by its bound", creates(7), Options{Policies: []string{"strict"}, CompleteRaces: true, MaxStates: 200},
+			LimitStates, 200, 1, "explored only in part under strict: the bound of 200 states was reached"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := Run(tc.src, tc.opts)
+			var le *LimitError
+			if !errors.As(err, &le) {
+				t.Fatalf("error %v, want a *LimitError", err)
+			}
+			if le.Limit != tc.limit || le.Max != tc.max {
+				t.Errorf("limit %s %d, want %s %d", le.Limit, le.Max, tc.limit, tc.max)
+			}
+			if !strings.Contains(err.Error(), tc.contains) {
+				t.Errorf("error %q lacks %q", err, tc.contains)
+			}
+			var se *Error
+			switch {
+			case tc.line == 0 && tc.limit != LimitResultBytes && errors.As(err, &se):
+				t.Errorf("error %v blames line %d; nothing in the text is to blame", err, se.Line)
+			case tc.line > 0 && (!errors.As(err, &se) || se.Line != tc.line):
+				t.Errorf("error %v, want it at line %d", err, tc.line)
+			}
+		})
+	}
+}
+
+func TestBudgetDeadline(t *testing.T) {
+	t.Parallel()
+	t.Run("a race at the deadline is partial", func(t *testing.T) {
+		t.Parallel()
+		res, err := Run(creates(9)+"\nGET /q\n", Options{Policies: []string{"strict"}, Timeout: 200 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rr := res.Steps[0].Results["strict"].Race
+		if rr.Complete || !strings.Contains(rr.Note, "the run's deadline of 200ms passed") {
+			t.Errorf("complete %v, note %q; want a partial race stopped by the deadline", rr.Complete, rr.Note)
+		}
+		if res.Steps[1].Results["strict"].Status != 200 {
+			t.Errorf("the step after the race was not answered: %+v", res.Steps[1].Results["strict"])
+		}
+	})
+	t.Run("a host that needs complete races gets an error", func(t *testing.T) {
+		t.Parallel()
+		_, err := Run(creates(9), Options{Policies: []string{"strict"}, Timeout: 50 * time.Millisecond, CompleteRaces: true})
+		var le *LimitError
+		if !errors.As(err, &le) || le.Limit != LimitDeadline || le.Max != 50 {
+			t.Errorf("error %v, want the deadline of 50 ms", err)
+		}
+	})
+	t.Run("a cancelled context stops the run", func(t *testing.T) {
+		t.Parallel()
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		_, err := RunContext(ctx, "GET /a\n\nGET /b\n", Options{})
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("error %v, want context.Canceled", err)
+		}
+	})
+	t.Run("a context deadline is the run's deadline", func(t *testing.T) {
+		t.Parallel()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
+		defer cancel()
+		<-ctx.Done()
+		_, err := RunContext(ctx, "GET /a\n", Options{})
+		var le *LimitError
+		if !errors.As(err, &le) || le.Limit != LimitDeadline {
+			t.Errorf("error %v, want the deadline", err)
+		}
+	})
+}
+
+func TestProgress(t *testing.T) {
+	t.Parallel()
+	var last Progress
+	calls := 0
+	_, err := Run(creates(8), Options{Policies: []string{"strict", "idempotent"}, Timeout: 400 * time.Millisecond,
+		Progress: func(p Progress) { last, calls = p, calls+1 }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls == 0 || last.Columns != 2 || last.States == 0 || last.Left > 400*time.Millisecond {
+		t.Errorf("%d calls, last %+v; want progress of 2 columns with states", calls, last)
+	}
+}
+
+func TestSubstitutionMatchesTemplate(t *testing.T) {
+	t.Parallel()
+	vars := map[string]string{"a": "1", "bb": "xyz"}
+	for _, s := range []string{"", "plain", "{{a}}", "x{{ a }}y{{bb}}z", "{{a}}{{missing}}{{", "}}{{a", "{{a}}}}", "{{{{a}}}}"} {
+		tmpl := compileTemplate(s)
+		got := tmpl.expand(vars, tmpl.size(vars))
+		if len(got) != tmpl.size(vars) {
+			t.Errorf("%q: size %d, expanded %d bytes", s, tmpl.size(vars), len(got))
+		}
+		want := s
+		for k, v := range map[string]string{"{{a}}": "1", "{{ a }}": "1", "{{bb}}": "xyz", "{{missing}}": ""} {
+			want = strings.ReplaceAll(want, k, v)
+		}
+		if s == "{{{{a}}}}" {
+			want = "}}" // the name of the first reference is "{{a"
+		}
+		if got != want {
+			t.Errorf("%q expands to %q, want %q", s, got, want)
+		}
+	}
+}
+
+func TestCheckVarsColumns(t *testing.T) {
+	t.Parallel()
+	// The column of a reference after thousands of others, and after
+	// multi-byte text, is counted in runes from the start of the line.
+	src := "POST /a\nlet a = status\n\nPOST /b\n{\"é\": \"" + strings.Repeat("{{a}}", 3000) + "{{b}}\"}\n"
+	_, err := Run(src, Options{})
+	var se *Error
+	if !errors.As(err, &se) || se.Line != 5 || se.Col != 8+5*3000 {
+		t.Errorf("error %v, want {{b}} at 5:%d", err, 8+5*3000)
+	}
+}
