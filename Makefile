@@ -86,7 +86,7 @@ clean:
 
 # --- Cloudflare Worker -------------------------------------------------------
 # The Worker is the same package main built for GOOS=js; wrangler (pinned in
-# package-lock.json) bundles build/worker.mjs with build/app.wasm and serves
+# package-lock.json) bundles worker/worker.mjs with build/app.wasm and serves
 # web/ as static assets. WRANGLER_ENV keeps local runs offline and inside the
 # repository: no telemetry, no Request.cf download, logs under build/.
 WRANGLER_ENV := WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false \
@@ -96,13 +96,13 @@ DEV_PORT  ?= 8787
 
 .PHONY: worker dev deploy test-worker bench-worker
 
-## worker: build/worker.mjs, build/app.wasm and the JS glue, plus the browser module (wrangler's build command)
-# workers-assets-gen (version pinned by go.mod) empties its output directory,
-# so it writes to a scratch directory instead of wiping the rest of build/.
+## worker: build/app.wasm and Go's wasm_exec.js for worker/worker.mjs, plus the browser module (wrangler's build command)
+# The glue is the repository's own (worker/worker.mjs: one Go instance per
+# isolate), so syumai/workers' asset generator is not used; wasm_exec.js
+# comes from the toolchain that builds app.wasm, so the two always match.
 worker: wasm
-	rm -rf build/.worker-gen && mkdir -p build
-	$(GO) run github.com/syumai/workers/cmd/workers-assets-gen -mode=go -o build/.worker-gen
-	cp build/.worker-gen/* build/ && rm -rf build/.worker-gen
+	@mkdir -p build
+	cp "$(GOROOT)/lib/wasm/wasm_exec.js" build/wasm_exec.js
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -o build/app.wasm .
 
 ## dev: the Worker under local workerd on http://127.0.0.1:$(DEV_PORT), rebuilt on changes (no account needed)
