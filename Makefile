@@ -23,10 +23,23 @@ WASM_BUILD := GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w'
 
 .PHONY: wasm size test-browser bench-web
 
-## wasm: the engine for the browser (web/httpplay.wasm) and Go's JS support file
+## wasm: the engine for the browser (web/httpplay.wasm, with .gz and .br copies) and Go's JS support file
+# The module is built into build/ and copied to web/ only when it changed,
+# so that its compressed copies (brotli -q 11 takes about 10 s) are made
+# again only for a new module. brotli is Debian's (the reference encoder,
+# no Go dependency for a build step); without it there is no .br copy and
+# the server sends gzip, so `make run` still needs only Go.
 wasm:
-	$(WASM_BUILD) -o web/httpplay.wasm ./wasm
+	@mkdir -p build
+	$(WASM_BUILD) -o build/httpplay.wasm ./wasm
+	@cmp -s build/httpplay.wasm web/httpplay.wasm || cp build/httpplay.wasm web/httpplay.wasm
 	cp "$(GOROOT)/lib/wasm/wasm_exec.js" web/wasm_exec.js
+	@[ web/httpplay.wasm.gz -nt web/httpplay.wasm ] || \
+	  { echo "gzip -9 web/httpplay.wasm"; gzip -9 -n -c web/httpplay.wasm > build/httpplay.wasm.gz.tmp && mv build/httpplay.wasm.gz.tmp web/httpplay.wasm.gz; }
+	@if command -v brotli >/dev/null 2>&1; then \
+	  [ web/httpplay.wasm.br -nt web/httpplay.wasm ] || \
+	  { echo "brotli -q 11 web/httpplay.wasm"; brotli -q 11 -c web/httpplay.wasm > build/httpplay.wasm.br.tmp && mv build/httpplay.wasm.br.tmp web/httpplay.wasm.br; }; \
+	else rm -f web/httpplay.wasm.br; echo "note: no brotli command (apt-get install brotli): web/httpplay.wasm has a gzip copy only"; fi
 
 ## size: gzip size of web/httpplay.wasm next to a hello world built the same way (budget: 2x)
 # The hello world is built from a file in build/, which ./... patterns skip.
@@ -42,15 +55,47 @@ size: wasm
 
 ## test-browser: the playground in headless Chromium (playwright-core) against the native server,
 ## and the page's pure modules in Node (they are ES modules in a package without "type")
-test-browser: wasm
+test-browser: $(NODE_DEPS) chromium wasm
 	node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON --test --test-concurrency=1 tests/browser/
 
 ## bench-web: time to the first matrix and to a re-run after an edit, in headless Chromium
-bench-web: wasm
+bench-web: $(NODE_DEPS) chromium wasm
 	node tests/browser/bench.mjs
 
-## test: everything CI checks
-test: lint test-go test-wasm fuzz test-browser test-worker
+## test: everything CI checks; what it needs from npm and Debian is checked first
+test: deps lint test-go test-wasm fuzz test-browser test-worker
+
+# --- What the tests need beyond Go --------------------------------------------
+# npm ci runs when node_modules is missing or older than package-lock.json
+# (npm writes node_modules/.package-lock.json as it installs). Chromium comes
+# from Debian; in CI (CI set) as root it is installed, elsewhere make says
+# how to install it and stops before anything long runs.
+CHROMIUM ?= /usr/bin/chromium
+NODE_DEPS := node_modules/.package-lock.json
+
+.PHONY: deps chromium
+
+## deps: the npm packages (pinned in package-lock.json) and Chromium for the browser tests
+deps: $(NODE_DEPS) chromium
+
+$(NODE_DEPS): package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "make: npm is missing: install Node.js 20 and npm (Debian: apt-get install nodejs npm)"; exit 1; }
+	npm ci --no-audit --no-fund
+	@touch $@
+
+chromium:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	  if [ "$$(id -u)" = 0 ] && [ -n "$$CI" ]; then \
+	    echo "installing Chromium (CI, as root)"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium; \
+	  else \
+	    echo "make: the browser tests need Chromium at $(CHROMIUM), which is missing."; \
+	    echo "  Debian/Ubuntu: sudo apt-get install --no-install-recommends chromium"; \
+	    echo "  or point CHROMIUM=/path/to/chromium at another build"; \
+	    exit 1; \
+	  fi; \
+	fi
 
 ## lint: formatting, vet and staticcheck
 lint: $(STATICCHECK)
@@ -82,7 +127,7 @@ bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
 
 clean:
-	rm -rf build web/httpplay.wasm web/wasm_exec.js test-artifacts
+	rm -rf build web/httpplay.wasm web/httpplay.wasm.br web/httpplay.wasm.gz web/wasm_exec.js test-artifacts
 
 # --- Cloudflare Worker -------------------------------------------------------
 # The Worker is the same package main built for GOOS=js; wrangler (pinned in
@@ -106,17 +151,17 @@ worker: wasm
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -o build/app.wasm .
 
 ## dev: the Worker under local workerd on http://127.0.0.1:$(DEV_PORT), rebuilt on changes (no account needed)
-dev:
+dev: $(NODE_DEPS)
 	$(WRANGLER_ENV) $(WRANGLER) dev --env "" --ip 127.0.0.1 --port $(DEV_PORT)
 
 ## deploy: build and upload the Worker and web/ to Cloudflare (needs `wrangler login` or CLOUDFLARE_API_TOKEN)
-deploy:
+deploy: $(NODE_DEPS)
 	WRANGLER_SEND_METRICS=false $(WRANGLER) deploy --env ""
 
 ## test-worker: the built Worker under wrangler dev, compared with the native server
-test-worker:
+test-worker: $(NODE_DEPS)
 	node --test --test-concurrency=1 tests/worker/
 
 ## bench-worker: Worker module gzip size next to the browser's; /api/run p50/p99 on workerd and natively
-bench-worker:
+bench-worker: $(NODE_DEPS)
 	node tests/worker/bench.mjs
