@@ -41,17 +41,30 @@ wasm:
 	  { echo "brotli -q 11 web/httpplay.wasm"; brotli -q 11 -c web/httpplay.wasm > build/httpplay.wasm.br.tmp && mv build/httpplay.wasm.br.tmp web/httpplay.wasm.br; }; \
 	else rm -f web/httpplay.wasm.br; echo "note: no brotli command (apt-get install brotli): web/httpplay.wasm has a gzip copy only"; fi
 
-## size: gzip size of web/httpplay.wasm next to a hello world built the same way (budget: 2x)
-# The hello world is built from a file in build/, which ./... patterns skip.
+## size: gzip and brotli size of web/httpplay.wasm next to a hello world built the same way (budget: 2x),
+## and what gjson and encoding/json each add to a hello world
+# The programs are built from files in build/, which ./... patterns skip;
+# each one uses its package, so the linker cannot leave it out.
+SIZE_PROGRAMS := hello os gjson json
 size: wasm
-	@mkdir -p build/_hello
-	@printf 'package main\n\nfunc main() { println("hello, world") }\n' > build/_hello/main.go
-	@$(WASM_BUILD) -o build/hello.wasm build/_hello/main.go
-	@ours=$$(gzip -c web/httpplay.wasm | wc -c); hello=$$(gzip -c build/hello.wasm | wc -c); \
-	  awk -v o=$$ours -v h=$$hello 'BEGIN { \
-	    printf "web/httpplay.wasm  %5d KB gzip\n", o / 1024; \
-	    printf "hello world        %5d KB gzip\n", h / 1024; \
-	    printf "ratio              %5.2fx (budget 2x: %d KB)\n", o / h, 2 * h / 1024 }'
+	@mkdir -p build/_size/hello build/_size/os build/_size/gjson build/_size/json
+	@printf 'package main\n\nfunc main() { println("hello, world") }\n' > build/_size/hello/main.go
+	@printf 'package main\n\nimport "os"\n\nfunc main() { println(os.Args[0]) }\n' > build/_size/os/main.go
+	@printf 'package main\n\nimport (\n\t"os"\n\n\t"github.com/tidwall/gjson"\n)\n\nfunc main() { println(gjson.Get(os.Args[0], "a.b").String()) }\n' > build/_size/gjson/main.go
+	@printf 'package main\n\nimport (\n\t"encoding/json"\n\t"os"\n)\n\nfunc main() {\n\tvar v any\n\t_ = json.Unmarshal([]byte(os.Args[0]), &v)\n\tb, _ := json.Marshal(v)\n\tprintln(string(b))\n}\n' > build/_size/json/main.go
+	@for p in $(SIZE_PROGRAMS); do $(WASM_BUILD) -o build/_size/$$p.wasm ./build/_size/$$p || exit 1; done
+	@br() { if command -v brotli >/dev/null 2>&1; then brotli -q 11 -c "$$1" | wc -c; else echo 0; fi; }; \
+	  gz() { gzip -9 -n -c "$$1" | wc -c; }; \
+	  o=$$(gz web/httpplay.wasm); ob=$$(br web/httpplay.wasm); h=$$(gz build/_size/hello.wasm); hb=$$(br build/_size/hello.wasm); \
+	  s=$$(gz build/_size/os.wasm); sb=$$(br build/_size/os.wasm); g=$$(gz build/_size/gjson.wasm); gb=$$(br build/_size/gjson.wasm); j=$$(gz build/_size/json.wasm); jb=$$(br build/_size/json.wasm); \
+	  awk -v o=$$o -v ob=$$ob -v h=$$h -v hb=$$hb -v s=$$s -v sb=$$sb -v g=$$g -v gb=$$gb -v j=$$j -v jb=$$jb -v raw=$$(wc -c < web/httpplay.wasm) 'BEGIN { \
+	    printf "                           gzip -9     brotli -q 11\n"; \
+	    printf "web/httpplay.wasm      %8d KB  %8d KB   (%d KB uncompressed)\n", o / 1024, ob / 1024, raw / 1024; \
+	    printf "hello world            %8d KB  %8d KB\n", h / 1024, hb / 1024; \
+	    printf "ratio                  %8.2fx  %8.2fx   (budget 2x: %d KB gzip)\n", o / h, (hb ? ob / hb : 0), 2 * h / 1024; \
+	    printf "gjson adds             %8d KB  %8d KB   (gjson.Get, over a hello world that reads os.Args)\n", (g - s) / 1024, (gb - sb) / 1024; \
+	    printf "encoding/json adds     %8d KB  %8d KB   (Unmarshal and Marshal, over the same)\n", (j - s) / 1024, (jb - sb) / 1024; \
+	    if (!ob) print "(no brotli command: brotli sizes are 0)" }'
 
 ## test-browser: the playground in headless Chromium (playwright-core) against the native server,
 ## and the page's pure modules in Node (they are ES modules in a package without "type")
