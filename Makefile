@@ -23,39 +23,97 @@ WASM_BUILD := GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w'
 
 .PHONY: wasm size test-browser bench-web
 
-## wasm: the engine for the browser (web/httpplay.wasm) and Go's JS support file
+## wasm: the engine for the browser (web/httpplay.wasm, with .gz and .br copies) and Go's JS support file
+# The module is built into build/ and copied to web/ only when it changed,
+# so that its compressed copies (brotli -q 11 takes about 10 s) are made
+# again only for a new module. brotli is Debian's (the reference encoder,
+# no Go dependency for a build step); without it there is no .br copy and
+# the server sends gzip, so `make run` still needs only Go.
 wasm:
-	$(WASM_BUILD) -o web/httpplay.wasm ./wasm
+	@mkdir -p build
+	$(WASM_BUILD) -o build/httpplay.wasm ./wasm
+	@cmp -s build/httpplay.wasm web/httpplay.wasm || cp build/httpplay.wasm web/httpplay.wasm
 	cp "$(GOROOT)/lib/wasm/wasm_exec.js" web/wasm_exec.js
+	@[ web/httpplay.wasm.gz -nt web/httpplay.wasm ] || \
+	  { echo "gzip -9 web/httpplay.wasm"; gzip -9 -n -c web/httpplay.wasm > build/httpplay.wasm.gz.tmp && mv build/httpplay.wasm.gz.tmp web/httpplay.wasm.gz; }
+	@if command -v brotli >/dev/null 2>&1; then \
+	  [ web/httpplay.wasm.br -nt web/httpplay.wasm ] || \
+	  { echo "brotli -q 11 web/httpplay.wasm"; brotli -q 11 -c web/httpplay.wasm > build/httpplay.wasm.br.tmp && mv build/httpplay.wasm.br.tmp web/httpplay.wasm.br; }; \
+	else rm -f web/httpplay.wasm.br; echo "note: no brotli command (apt-get install brotli): web/httpplay.wasm has a gzip copy only"; fi
 
-## size: gzip size of web/httpplay.wasm next to a hello world built the same way (budget: 2x)
-# The hello world is built from a file in build/, which ./... patterns skip.
+## size: gzip and brotli size of web/httpplay.wasm next to a hello world built the same way (budget: 2x),
+## and what gjson and encoding/json each add to a hello world
+# The programs are built from files in build/, which ./... patterns skip;
+# each one uses its package, so the linker cannot leave it out.
+SIZE_PROGRAMS := hello os gjson json
 size: wasm
-	@mkdir -p build/_hello
-	@printf 'package main\n\nfunc main() { println("hello, world") }\n' > build/_hello/main.go
-	@$(WASM_BUILD) -o build/hello.wasm build/_hello/main.go
-	@ours=$$(gzip -c web/httpplay.wasm | wc -c); hello=$$(gzip -c build/hello.wasm | wc -c); \
-	  awk -v o=$$ours -v h=$$hello 'BEGIN { \
-	    printf "web/httpplay.wasm  %5d KB gzip\n", o / 1024; \
-	    printf "hello world        %5d KB gzip\n", h / 1024; \
-	    printf "ratio              %5.2fx (budget 2x: %d KB)\n", o / h, 2 * h / 1024 }'
+	@mkdir -p build/_size/hello build/_size/os build/_size/gjson build/_size/json
+	@printf 'package main\n\nfunc main() { println("hello, world") }\n' > build/_size/hello/main.go
+	@printf 'package main\n\nimport "os"\n\nfunc main() { println(os.Args[0]) }\n' > build/_size/os/main.go
+	@printf 'package main\n\nimport (\n\t"os"\n\n\t"github.com/tidwall/gjson"\n)\n\nfunc main() { println(gjson.Get(os.Args[0], "a.b").String()) }\n' > build/_size/gjson/main.go
+	@printf 'package main\n\nimport (\n\t"encoding/json"\n\t"os"\n)\n\nfunc main() {\n\tvar v any\n\t_ = json.Unmarshal([]byte(os.Args[0]), &v)\n\tb, _ := json.Marshal(v)\n\tprintln(string(b))\n}\n' > build/_size/json/main.go
+	@for p in $(SIZE_PROGRAMS); do $(WASM_BUILD) -o build/_size/$$p.wasm ./build/_size/$$p || exit 1; done
+	@br() { if command -v brotli >/dev/null 2>&1; then brotli -q 11 -c "$$1" | wc -c; else echo 0; fi; }; \
+	  gz() { gzip -9 -n -c "$$1" | wc -c; }; \
+	  o=$$(gz web/httpplay.wasm); ob=$$(br web/httpplay.wasm); h=$$(gz build/_size/hello.wasm); hb=$$(br build/_size/hello.wasm); \
+	  s=$$(gz build/_size/os.wasm); sb=$$(br build/_size/os.wasm); g=$$(gz build/_size/gjson.wasm); gb=$$(br build/_size/gjson.wasm); j=$$(gz build/_size/json.wasm); jb=$$(br build/_size/json.wasm); \
+	  awk -v o=$$o -v ob=$$ob -v h=$$h -v hb=$$hb -v s=$$s -v sb=$$sb -v g=$$g -v gb=$$gb -v j=$$j -v jb=$$jb -v raw=$$(wc -c < web/httpplay.wasm) 'BEGIN { \
+	    printf "                           gzip -9     brotli -q 11\n"; \
+	    printf "web/httpplay.wasm      %8d KB  %8d KB   (%d KB uncompressed)\n", o / 1024, ob / 1024, raw / 1024; \
+	    printf "hello world            %8d KB  %8d KB\n", h / 1024, hb / 1024; \
+	    printf "ratio                  %8.2fx  %8.2fx   (budget 2x: %d KB gzip)\n", o / h, (hb ? ob / hb : 0), 2 * h / 1024; \
+	    printf "gjson adds             %8d KB  %8d KB   (gjson.Get, over a hello world that reads os.Args)\n", (g - s) / 1024, (gb - sb) / 1024; \
+	    printf "encoding/json adds     %8d KB  %8d KB   (Unmarshal and Marshal, over the same)\n", (j - s) / 1024, (jb - sb) / 1024; \
+	    if (!ob) print "(no brotli command: brotli sizes are 0)" }'
 
 ## test-browser: the playground in headless Chromium (playwright-core) against the native server,
 ## and the page's pure modules in Node (they are ES modules in a package without "type")
-test-browser: wasm
+test-browser: $(NODE_DEPS) chromium wasm
 	node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON --test --test-concurrency=1 tests/browser/
 
 ## bench-web: time to the first matrix and to a re-run after an edit, in headless Chromium
-bench-web: wasm
+bench-web: $(NODE_DEPS) chromium wasm
 	node tests/browser/bench.mjs
 
-## test: everything CI checks
-test: lint test-go test-wasm fuzz test-browser test-worker test-docs
+## test: everything CI checks; what it needs from npm and Debian is checked first
+test: deps lint test-go test-wasm fuzz test-browser test-worker test-docs
 
 ## test-docs: the README's and SYNTAX.md's httpplay blocks are what this build renders (httpplay render -w fixes them)
 .PHONY: test-docs
 test-docs:
 	$(GO) run . render --check README.md SYNTAX.md
+
+# --- What the tests need beyond Go --------------------------------------------
+# npm ci runs when node_modules is missing or older than package-lock.json
+# (npm writes node_modules/.package-lock.json as it installs). Chromium comes
+# from Debian; in CI (CI set) as root it is installed, elsewhere make says
+# how to install it and stops before anything long runs.
+CHROMIUM ?= /usr/bin/chromium
+NODE_DEPS := node_modules/.package-lock.json
+
+.PHONY: deps chromium
+
+## deps: the npm packages (pinned in package-lock.json) and Chromium for the browser tests
+deps: $(NODE_DEPS) chromium
+
+$(NODE_DEPS): package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "make: npm is missing: install Node.js 20 and npm (Debian: apt-get install nodejs npm)"; exit 1; }
+	npm ci --no-audit --no-fund
+	@touch $@
+
+chromium:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	  if [ "$$(id -u)" = 0 ] && [ -n "$$CI" ]; then \
+	    echo "installing Chromium (CI, as root)"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium; \
+	  else \
+	    echo "make: the browser tests need Chromium at $(CHROMIUM), which is missing."; \
+	    echo "  Debian/Ubuntu: sudo apt-get install --no-install-recommends chromium"; \
+	    echo "  or point CHROMIUM=/path/to/chromium at another build"; \
+	    exit 1; \
+	  fi; \
+	fi
 
 ## lint: formatting, vet and staticcheck
 lint: $(STATICCHECK)
@@ -87,11 +145,11 @@ bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
 
 clean:
-	rm -rf build web/httpplay.wasm web/wasm_exec.js test-artifacts
+	rm -rf build web/httpplay.wasm web/httpplay.wasm.br web/httpplay.wasm.gz web/wasm_exec.js test-artifacts
 
 # --- Cloudflare Worker -------------------------------------------------------
 # The Worker is the same package main built for GOOS=js; wrangler (pinned in
-# package-lock.json) bundles build/worker.mjs with build/app.wasm and serves
+# package-lock.json) bundles worker/worker.mjs with build/app.wasm and serves
 # web/ as static assets. WRANGLER_ENV keeps local runs offline and inside the
 # repository: no telemetry, no Request.cf download, logs under build/.
 WRANGLER_ENV := WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false \
@@ -101,27 +159,27 @@ DEV_PORT  ?= 8787
 
 .PHONY: worker dev deploy test-worker bench-worker
 
-## worker: build/worker.mjs, build/app.wasm and the JS glue, plus the browser module (wrangler's build command)
-# workers-assets-gen (version pinned by go.mod) empties its output directory,
-# so it writes to a scratch directory instead of wiping the rest of build/.
+## worker: build/app.wasm and Go's wasm_exec.js for worker/worker.mjs, plus the browser module (wrangler's build command)
+# The glue is the repository's own (worker/worker.mjs: one Go instance per
+# isolate), so syumai/workers' asset generator is not used; wasm_exec.js
+# comes from the toolchain that builds app.wasm, so the two always match.
 worker: wasm
-	rm -rf build/.worker-gen && mkdir -p build
-	$(GO) run github.com/syumai/workers/cmd/workers-assets-gen -mode=go -o build/.worker-gen
-	cp build/.worker-gen/* build/ && rm -rf build/.worker-gen
+	@mkdir -p build
+	cp "$(GOROOT)/lib/wasm/wasm_exec.js" build/wasm_exec.js
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -o build/app.wasm .
 
 ## dev: the Worker under local workerd on http://127.0.0.1:$(DEV_PORT), rebuilt on changes (no account needed)
-dev:
+dev: $(NODE_DEPS)
 	$(WRANGLER_ENV) $(WRANGLER) dev --env "" --ip 127.0.0.1 --port $(DEV_PORT)
 
 ## deploy: build and upload the Worker and web/ to Cloudflare (needs `wrangler login` or CLOUDFLARE_API_TOKEN)
-deploy:
+deploy: $(NODE_DEPS)
 	WRANGLER_SEND_METRICS=false $(WRANGLER) deploy --env ""
 
 ## test-worker: the built Worker under wrangler dev, compared with the native server
-test-worker:
+test-worker: $(NODE_DEPS)
 	node --test --test-concurrency=1 tests/worker/
 
 ## bench-worker: Worker module gzip size next to the browser's; /api/run p50/p99 on workerd and natively
-bench-worker:
+bench-worker: $(NODE_DEPS)
 	node tests/worker/bench.mjs

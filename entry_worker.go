@@ -9,15 +9,13 @@ import "github.com/syumai/workers"
 // /api/* (and paths matching no file) to the worker, so the handler gets no
 // static handler.
 //
-// It does not use workers.Serve, which ends the program once the response
-// body has been copied out. For an answer computed without waiting on
-// JavaScript (every GET here) that copy finishes while the runtime is still
-// inside the Promise constructor that started the request, and the exit
-// there breaks the call ("Cannot read properties of undefined (reading
-// 'exports')"). The runtime starts a fresh instance per request anyway, so
-// this one simply stays parked until it is collected.
+// The instance is long-lived: worker/worker.mjs starts it once per isolate
+// and calls the handleRequest that syumai/workers installs for every request,
+// so main only registers the handler, reports ready and stays parked. The
+// handler keeps no state between requests (every run gets its own worlds),
+// which is what lets requests share the instance, concurrently too.
 func entry() int {
-	workers.ServeNonBlock(withStreamBody(newHandler(nil)))
+	workers.ServeNonBlock(withRawResponse(withStreamBody(newHandler(nil))))
 	workers.Ready()
 	select {}
 }

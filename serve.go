@@ -2,18 +2,29 @@ package main
 
 import (
 	"context"
+	"embed"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 	"time"
 )
+
+// embeddedWeb is the playground as it was in web/ when the binary was
+// built, so that `httpplay serve` works from any directory. Build output
+// such as httpplay.wasm is in it only if `make wasm` ran before the build
+// (make run and make test-browser do); a `go install` from the module
+// proxy has none, and the page then runs scenarios through /api/run.
+// Names starting with "." or "_" (host configuration) are left out.
+//
+//go:embed web
+var embeddedWeb embed.FS
 
 // defaultPort is where `httpplay serve` listens when neither --addr nor the
 // PORT environment variable says otherwise.
@@ -40,7 +51,7 @@ func serveMain(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fl.PrintDefaults()
 	}
 	addr := fl.String("addr", defaultAddr(os.Getenv), "address to listen on (default port: $PORT, else "+defaultPort+")")
-	dir := fl.String("web", "web", "directory holding the playground's files")
+	dir := fl.String("web", "", "serve the playground's files from this directory instead of the copy built in")
 	if err := fl.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -56,12 +67,23 @@ func serveMain(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "httpplay serve: --addr %q is not HOST:PORT: %v\n", *addr, err)
 		return 2
 	}
-	if _, err := os.Stat(filepath.Join(*dir, "index.html")); err != nil {
-		fmt.Fprintf(stderr, "httpplay serve: %s has no index.html (use --web DIR)\n", *dir)
+	files, where, err := playgroundFiles(*dir)
+	if err != nil {
+		fmt.Fprintf(stderr, "httpplay serve: --web %s: %v\n", *dir, err)
 		return 1
 	}
-	if _, err := os.Stat(filepath.Join(*dir, "httpplay.wasm")); err != nil {
-		fmt.Fprintf(stderr, "httpplay serve: warning: %s has no httpplay.wasm yet; run `make wasm`\n", *dir)
+	static, err := staticFiles(*dir, files)
+	if err != nil {
+		fmt.Fprintf(stderr, "httpplay serve: --web %s: %v\n", *dir, err)
+		return 1
+	}
+	// The API needs no files, so it starts whatever the playground lacks;
+	// what is missing is said once, with what the page does about it.
+	if !hasFile(files, "index.html") {
+		fmt.Fprintf(stderr, "httpplay serve: warning: %s has no index.html: only the API is served\n", where)
+	} else if !hasFile(files, "httpplay.wasm") {
+		fmt.Fprintf(stderr, "httpplay serve: note: %s has no httpplay.wasm (`make wasm` builds it): "+
+			"the page runs scenarios through this server's /api/run\n", where)
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -69,11 +91,45 @@ func serveMain(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return 1
 	}
 	fmt.Fprintf(stdout, "httpplay playground: %s\n", displayURL(ln.Addr()))
-	if err := serve(ctx, ln, newHandler(staticHandler(*dir))); err != nil {
+	if err := serve(ctx, ln, withStaticHeaders(newHandler(static))); err != nil {
 		fmt.Fprintf(stderr, "httpplay serve: %v\n", err)
 		return 1
 	}
 	return 0
+}
+
+// playgroundFiles returns the playground's files: the directory dir, or
+// the copy built into the binary when dir is "", and how to name them in a
+// message.
+func playgroundFiles(dir string) (fs.FS, string, error) {
+	if dir == "" {
+		sub, err := fs.Sub(embeddedWeb, "web")
+		return sub, "the built-in copy of web/", err
+	}
+	info, err := os.Stat(dir)
+	if err != nil {
+		return nil, "", err
+	}
+	if !info.IsDir() {
+		return nil, "", errors.New("not a directory")
+	}
+	return os.DirFS(dir), dir, nil
+}
+
+// staticFiles is the static handler for files: served from the directory
+// dir when one was given (read on every request, and confined to it),
+// else from files as they are.
+func staticFiles(dir string, files fs.FS) (http.Handler, error) {
+	if dir == "" {
+		return staticFS(files), nil
+	}
+	return staticHandler(dir)
+}
+
+// hasFile reports whether fsys holds the regular file name.
+func hasFile(fsys fs.FS, name string) bool {
+	info, err := fs.Stat(fsys, name)
+	return err == nil && info.Mode().IsRegular()
 }
 
 // defaultAddr is the loopback address on $PORT, or on defaultPort.

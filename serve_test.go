@@ -6,6 +6,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -30,15 +32,26 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-func TestServeMainServesUntilCancelled(t *testing.T) {
-	t.Parallel()
-	dir := writeWeb(t, testWeb)
+// startServe runs serveMain with args on a free port and returns the base
+// URL, the server's stderr and a function that stops it and returns its
+// exit status.
+func startServe(t *testing.T, args ...string) (base string, stderr *syncBuffer, stop func() int) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var stdout, stderr syncBuffer
+	var stdout syncBuffer
+	stderr = &syncBuffer{}
 	exit := make(chan int, 1)
-	go func() { exit <- serveMain(ctx, []string{"--addr", "127.0.0.1:0", "--web", dir}, &stdout, &stderr) }()
-
+	go func() { exit <- serveMain(ctx, append([]string{"--addr", "127.0.0.1:0"}, args...), &stdout, stderr) }()
+	stop = func() int {
+		cancel()
+		select {
+		case code := <-exit:
+			return code
+		case <-time.After(2 * shutdownGrace):
+			t.Fatal("server did not shut down")
+			return -1
+		}
+	}
 	var url string
 	for deadline := time.Now().Add(10 * time.Second); url == "" && time.Now().Before(deadline); {
 		if _, after, ok := strings.Cut(stdout.String(), "httpplay playground: "); ok && strings.HasSuffix(after, "\n") {
@@ -47,30 +60,132 @@ func TestServeMainServesUntilCancelled(t *testing.T) {
 		}
 		select {
 		case code := <-exit:
+			cancel()
 			t.Fatalf("serveMain exited with %d before serving; stderr: %s", code, stderr.String())
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
 	if !strings.HasPrefix(url, "http://localhost:") {
+		stop()
 		t.Fatalf("printed URL %q, want http://localhost:PORT/", url)
 	}
-	res, err := http.Get(strings.Replace(url, "localhost", "127.0.0.1", 1) + "httpplay.wasm")
+	return strings.TrimSuffix(strings.Replace(url, "localhost", "127.0.0.1", 1), "/"), stderr, stop
+}
+
+// get fetches url and returns the response with its body read.
+func get(t *testing.T, url string, header ...string) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest("GET", url, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	body, _ := io.ReadAll(res.Body)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	// The transport's own gzip handling would hide what the server sent.
+	tr := &http.Transport{DisableCompression: true}
+	defer tr.CloseIdleConnections()
+	res, err := tr.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(res.Body)
 	res.Body.Close()
-	if res.StatusCode != 200 || res.Header.Get("Content-Type") != "application/wasm" || string(body) != testWeb["httpplay.wasm"] {
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, string(body)
+}
+
+func TestServeMainServesUntilCancelled(t *testing.T) {
+	t.Parallel()
+	base, stderr, stop := startServe(t, "--web", writeWeb(t, testWeb))
+	res, body := get(t, base+"/httpplay.wasm")
+	if res.StatusCode != 200 || res.Header.Get("Content-Type") != "application/wasm" || body != testWeb["httpplay.wasm"] {
 		t.Errorf("GET httpplay.wasm: %d %q %q", res.StatusCode, res.Header.Get("Content-Type"), body)
 	}
-	cancel()
-	select {
-	case code := <-exit:
-		if code != 0 {
-			t.Errorf("exit status after shutdown = %d, want 0; stderr: %s", code, stderr.String())
+	if code := stop(); code != 0 {
+		t.Errorf("exit status after shutdown = %d, want 0; stderr: %s", code, stderr.String())
+	}
+}
+
+// TestServeMainBuiltIn serves the copy of web/ built into the test binary,
+// from another working directory than the repository's.
+func TestServeMainBuiltIn(t *testing.T) {
+	t.Parallel()
+	base, stderr, stop := startServe(t)
+	defer stop()
+	index, err := os.ReadFile(filepath.Join("web", "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := map[string]struct {
+		status int
+		body   string
+	}{
+		"/":           {status: 200, body: string(index)},
+		"/embed":      {status: 200},
+		"/api/health": {status: 200},
+		"/_headers":   {status: 404},
+	}
+	for path, tt := range tests {
+		res, body := get(t, base+path)
+		if res.StatusCode != tt.status || tt.body != "" && body != tt.body {
+			t.Errorf("GET %s: %d, %d bytes; want %d", path, res.StatusCode, len(body), tt.status)
 		}
-	case <-time.After(2 * shutdownGrace):
-		t.Fatal("server did not shut down")
+	}
+	if _, err := os.Stat(filepath.Join("web", "httpplay.wasm")); err != nil && !strings.Contains(stderr.String(), "/api/run") {
+		t.Errorf("no httpplay.wasm, but stderr says nothing of the API fallback: %q", stderr.String())
+	}
+}
+
+// TestServeMainAPIWithoutPlayground checks that the API starts even where
+// the playground's files are missing, and that the server says so.
+func TestServeMainAPIWithoutPlayground(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct {
+		files  map[string]string
+		stderr string
+		index  int
+	}{
+		"empty directory": {files: map[string]string{}, stderr: "has no index.html: only the API is served", index: 404},
+		"no wasm":         {files: map[string]string{"index.html": "<!doctype html>"}, stderr: "runs scenarios through this server's /api/run", index: 200},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			base, stderr, stop := startServe(t, "--web", writeWeb(t, tt.files))
+			defer stop()
+			if res, body := get(t, base+"/api/health"); res.StatusCode != 200 || !strings.Contains(body, `"ok"`) {
+				t.Errorf("GET /api/health: %d %q", res.StatusCode, body)
+			}
+			if res, _ := get(t, base+"/"); res.StatusCode != tt.index {
+				t.Errorf("GET /: %d, want %d", res.StatusCode, tt.index)
+			}
+			if !strings.Contains(stderr.String(), tt.stderr) {
+				t.Errorf("stderr %q, want %q", stderr.String(), tt.stderr)
+			}
+		})
+	}
+}
+
+// TestServeCompresses checks the negotiation end to end, over a real
+// connection: the module goes out as brotli to a browser.
+func TestServeCompresses(t *testing.T) {
+	t.Parallel()
+	dir, wasm, br, _, _ := compressedWeb(t)
+	base, _, stop := startServe(t, "--web", dir)
+	defer stop()
+	res, body := get(t, base+"/httpplay.wasm", "Accept-Encoding", "gzip, deflate, br, zstd")
+	if res.Header.Get("Content-Encoding") != "br" || body != br || res.Header.Get("Vary") != "Accept-Encoding" {
+		t.Errorf("GET httpplay.wasm accepting br: %q, Vary %q, %d bytes", res.Header.Get("Content-Encoding"), res.Header.Get("Vary"), len(body))
+	}
+	if res.ContentLength != int64(len(br)) {
+		t.Errorf("Content-Length %d, want %d", res.ContentLength, len(br))
+	}
+	res, body = get(t, base+"/httpplay.wasm")
+	if res.Header.Get("Content-Encoding") != "" || body != wasm {
+		t.Errorf("GET httpplay.wasm without Accept-Encoding: %q, %d bytes", res.Header.Get("Content-Encoding"), len(body))
 	}
 }
 
@@ -92,7 +207,8 @@ func TestServeMainRejects(t *testing.T) {
 		"unknown flag":          {args: []string{"--nope"}, code: 2, stderr: "flag provided but not defined"},
 		"extra argument":        {args: []string{"--web", dir, "extra"}, code: 2, stderr: `unexpected argument "extra"`},
 		"address not host:port": {args: []string{"--web", dir, "--addr", "bogus"}, code: 2, stderr: `--addr "bogus" is not HOST:PORT`},
-		"no playground":         {args: []string{"--web", t.TempDir()}, code: 1, stderr: "has no index.html"},
+		"no such directory":     {args: []string{"--web", filepath.Join(dir, "nope")}, code: 1, stderr: "no such file or directory"},
+		"not a directory":       {args: []string{"--web", filepath.Join(dir, "index.html")}, code: 1, stderr: "not a directory"},
 		"address in use":        {args: []string{"--web", dir, "--addr", busy.Addr().String()}, code: 1, stderr: "address already in use"},
 		"help is not error":     {args: []string{"-h"}, code: 0, stderr: "usage: httpplay serve"},
 	}

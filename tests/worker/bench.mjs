@@ -1,59 +1,111 @@
 // Worker budgets (`make bench-worker`): the gzip size of the Worker's
-// module next to the browser's, and the latency of POST /api/run for the
-// default preset on workerd (wrangler dev) and on the native server, p50 and
-// p99 over sequential requests from one client on loopback. Numbers are
-// printed, never asserted: they depend on the machine.
+// module next to the browser's; the time of the first API request to a
+// fresh isolate (which starts the Go instance); and the latency of
+// GET /api/health, POST /api/run for the default preset and POST /api/run
+// for concurrent-edit under every policy, on workerd (wrangler dev) and on
+// the native server, p50 and p99 over sequential requests from one client
+// on loopback. Numbers are printed, never asserted: they depend on the
+// machine.
+//
+// With BASELINE=DIR (another checkout, e.g. of the main branch, with
+// node_modules or a link to this one's) its Worker is built with its own
+// `make worker` and measured in the same run, request for request
+// interleaved with this one's.
 
+import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { ROOT, build, startNative, startWorker } from './harness.mjs';
 
 const N = Number(process.env.BENCH_N || 300);
+const STARTS = Number(process.env.BENCH_STARTS || 3);
 const WARMUP = 20;
-const BUDGET = 2.5e6; // bytes of gzip; Cloudflare's free plan allows 3 MiB compressed
+const run = promisify(execFile);
 
 async function gzipSize(file) {
-  return gzipSync(await readFile(join(ROOT, file))).length;
-}
-
-/** timeRuns sends WARMUP+N sequential requests and returns N durations in ms. */
-async function timeRuns(base, body) {
-  const times = [];
-  for (let i = 0; i < WARMUP + N; i++) {
-    const t0 = process.hrtime.bigint();
-    const res = await fetch(base + '/api/run', { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body });
-    await res.arrayBuffer();
-    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    if (res.status !== 200) throw new Error(`${base}: status ${res.status}`);
-    if (i >= WARMUP) times.push(ms);
-  }
-  return times.sort((a, b) => a - b);
+  return gzipSync(await readFile(file)).length;
 }
 
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 
-await build();
-const worker = await gzipSize('build/app.wasm');
-const browser = await gzipSize('web/httpplay.wasm');
-const kb = (n) => `${(n / 1e6).toFixed(2)} MB`;
-console.log(`build/app.wasm (Worker)     ${kb(worker)} gzip  (budget ${kb(BUDGET)}${worker > BUDGET ? ': OVER BUDGET' : ''})`);
-console.log(`web/httpplay.wasm (browser) ${kb(browser)} gzip`);
+/** timed sends one request and returns its duration in ms. */
+async function timed(base, { path, init }) {
+  const t0 = process.hrtime.bigint();
+  const res = await fetch(base + path, init);
+  await res.arrayBuffer();
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (res.status !== 200) throw new Error(`${base}${path}: status ${res.status}`);
+  return ms;
+}
 
-// Started together; whichever started is stopped even if the other failed.
-const started = await Promise.allSettled([startNative(), startWorker()]);
+const baseline = process.env.BASELINE ? resolve(process.env.BASELINE) : null;
+await build();
+if (baseline) await run('make', ['--no-print-directory', '-C', baseline, 'worker'], { maxBuffer: 16 << 20 });
+
+const kb = (n) => `${(n / 1e6).toFixed(2)} MB`;
+console.log(`build/app.wasm (Worker)     ${kb(await gzipSize(join(ROOT, 'build/app.wasm')))} gzip`);
+if (baseline) console.log(`  baseline                  ${kb(await gzipSize(join(baseline, 'build/app.wasm')))} gzip`);
+console.log(`web/httpplay.wasm (browser) ${kb(await gzipSize(join(ROOT, 'web/httpplay.wasm')))} gzip`);
+
+const checkouts = baseline ? [['baseline', baseline], ['this', ROOT]] : [['this', ROOT]];
+
+// The first API request after a fresh start: wrangler dev is polled on a
+// static file until it answers, so the request below meets an isolate that
+// has not run any Go yet.
+console.log(`\nfirst GET /api/health on a fresh wrangler dev (isolate start and Go start), ${STARTS} starts:`);
+for (const [name, root] of checkouts) {
+  const firsts = [];
+  for (let i = 0; i < STARTS; i++) {
+    const w = await startWorker({ root, readyPath: '/favicon.svg' });
+    try {
+      firsts.push(await timed(w.base, { path: '/api/health', init: {} }));
+    } finally {
+      await w.stop();
+    }
+  }
+  firsts.sort((a, b) => a - b);
+  console.log(`workerd ${name.padEnd(9)} median ${pct(firsts, 50).toFixed(1)} ms  (${firsts.map((t) => t.toFixed(1)).join(', ')})`);
+}
+
+const started = await Promise.allSettled([startNative(), ...checkouts.map(([, root]) => startWorker({ root }))]);
 const servers = started.filter((s) => s.status === 'fulfilled').map((s) => s.value);
 try {
   const failed = started.find((s) => s.status === 'rejected');
   if (failed) throw failed.reason;
-  // follow-twice is simulator.DefaultPreset, the scenario the page opens with.
-  const preset = JSON.parse(await (await fetch(servers[0].base + '/api/presets')).text())
-    .find((p) => p.name === 'follow-twice');
-  if (!preset) throw new Error('no preset follow-twice');
-  console.log(`\nPOST /api/run, default preset, ${N} sequential requests after ${WARMUP} warm-up:`);
-  for (const [name, srv] of [['native ', servers[0]], ['workerd', servers[1]]]) {
-    const t = await timeRuns(srv.base, preset.text);
-    console.log(`${name}  p50 ${pct(t, 50).toFixed(2)} ms  p99 ${pct(t, 99).toFixed(2)} ms  (min ${t[0].toFixed(2)}, max ${t[t.length - 1].toFixed(2)})`);
+  const targets = [['native', servers[0]], ...checkouts.map(([name], i) => [`workerd ${name}`, servers[i + 1]])];
+  const presets = JSON.parse(await (await fetch(servers[0].base + '/api/presets')).text());
+  const text = (name) => {
+    const p = presets.find((x) => x.name === name);
+    if (!p) throw new Error(`no preset ${name}`);
+    return p.text;
+  };
+  const requests = {
+    'GET /api/health': { path: '/api/health', init: {} },
+    // follow-twice is simulator.DefaultPreset, the scenario the page opens with.
+    'POST /api/run, default preset': {
+      path: '/api/run', init: { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: text('follow-twice') },
+    },
+    'POST /api/run, concurrent-edit, all policies': {
+      path: '/api/run?policies=all', init: { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: text('concurrent-edit') },
+    },
+  };
+  console.log(`\n${N} sequential requests each after ${WARMUP} warm-up, the targets taking turns:`);
+  for (const [what, req] of Object.entries(requests)) {
+    const times = targets.map(() => []);
+    for (let i = 0; i < WARMUP + N; i++) {
+      for (let k = 0; k < targets.length; k++) {
+        const ms = await timed(targets[k][1].base, req);
+        if (i >= WARMUP) times[k].push(ms);
+      }
+    }
+    console.log(what);
+    for (let k = 0; k < targets.length; k++) {
+      const t = times[k].sort((a, b) => a - b);
+      console.log(`  ${targets[k][0].padEnd(17)} p50 ${pct(t, 50).toFixed(2).padStart(6)} ms  p99 ${pct(t, 99).toFixed(2).padStart(6)} ms` +
+        `  (min ${t[0].toFixed(2)}, max ${t[t.length - 1].toFixed(2)})`);
+    }
   }
 } finally {
   await Promise.all(servers.map((s) => s.stop()));

@@ -45,8 +45,8 @@ export async function build() {
  * and every child it started (wrangler runs workerd), and waits until GET
  * /api/health on base answers 200.
  */
-async function start(name, command, args, env, base, timeoutMs) {
-  const child = spawn(command, args, { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+async function start(name, command, args, env, base, timeoutMs, { cwd = ROOT, readyPath = '/api/health' } = {}) {
+  const child = spawn(command, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d) => { output += d; });
   child.stderr.on('data', (d) => { output += d; });
@@ -77,13 +77,13 @@ async function start(name, command, args, env, base, timeoutMs) {
       throw new Error(`${name} exited with ${child.exitCode} before it answered:\n${output}`);
     }
     try {
-      const res = await fetch(base + '/api/health', { signal: AbortSignal.timeout(2000) });
+      const res = await fetch(base + readyPath, { signal: AbortSignal.timeout(2000) });
       await res.arrayBuffer();
       if (res.status === 200) return proc;
     } catch { /* not listening yet */ }
     if (Date.now() > deadline) {
       await proc.stop();
-      throw new Error(`${name} did not answer GET /api/health within ${timeoutMs / 1000} s:\n${output}`);
+      throw new Error(`${name} did not answer GET ${readyPath} within ${timeoutMs / 1000} s:\n${output}`);
     }
     await new Promise((ok) => setTimeout(ok, 250));
   }
@@ -93,15 +93,19 @@ async function start(name, command, args, env, base, timeoutMs) {
  * startWorker runs the built Worker under `wrangler dev` on a free port.
  * It uses the e2e environment of wrangler.toml, which has no build
  * command, so the worker under test is the one build() made and edits
- * made meanwhile cannot rebuild it.
+ * made meanwhile cannot rebuild it. root is the checkout whose worker
+ * runs (the benchmark also runs a baseline's); readyPath is the path
+ * polled until the server answers: a static file, unlike the API, starts
+ * no Go instance, so the first API request afterwards meets a fresh one.
  */
-export async function startWorker() {
+export async function startWorker({ root = ROOT, readyPath = '/api/health' } = {}) {
   const port = await freePort();
   const wrangler = join(ROOT, 'node_modules', '.bin', 'wrangler');
+  const env = { ...wranglerEnv, XDG_CONFIG_HOME: join(root, 'build', 'wrangler-config'), WRANGLER_LOG_PATH: join(root, 'build', 'wrangler-logs') };
   return start('wrangler dev', wrangler,
     ['dev', '--env', 'e2e', '--ip', '127.0.0.1', '--port', String(port), '--show-interactive-dev-session=false',
       '--log-level', 'warn'],
-    wranglerEnv, `http://127.0.0.1:${port}`, 90000);
+    env, `http://127.0.0.1:${port}`, 90000, { cwd: root, readyPath });
 }
 
 /** startNative runs `httpplay serve` (playground and API) on a free port. */

@@ -103,6 +103,53 @@ describe('API answers are byte-identical', () => {
   });
 });
 
+describe('one long-lived Go instance', () => {
+  // worker/worker.mjs logs one line per Go instance it starts. Everything
+  // above and below runs in one isolate under wrangler dev, so a glue that
+  // went back to an instance per request would log one per request.
+  const started = () => (worker.output().match(/httpplay: Go instance started/g) ?? []).length;
+
+  test('serves request after request, streamed uploads included', async () => {
+    // wrangler passes the worker's console on with some delay.
+    for (let waited = 0; started() === 0 && waited < 10000; waited += 100) {
+      await new Promise((ok) => setTimeout(ok, 100));
+    }
+    const before = started();
+    assert.ok(before >= 1, `no instance start logged:\n${worker.output().slice(-2000)}`);
+    for (let i = 0; i < 20; i++) {
+      const upload = i % 2 ? 'GET /users\n' : '#'.repeat(70 * 1024);
+      const res = await request(worker.base, '/api/run', { method: 'POST', headers: text, body: upload });
+      assert.equal(res.status, i % 2 ? 200 : 413, `request ${i}: ${res.body}`);
+      const head = await request(worker.base, '/api/presets/follow-twice', { method: 'HEAD' });
+      assert.equal(head.status, 200, `HEAD ${i}`);
+      assert.ok(Number(head.headers.get('content-length')) > 0, `HEAD ${i}: Content-Length ${head.headers.get('content-length')}`);
+    }
+    await new Promise((ok) => setTimeout(ok, 1000));
+    assert.equal(started(), before, 'the worker started another Go instance');
+  });
+
+  test('concurrent requests see only their own scenario', async () => {
+    const presets = JSON.parse((await request(native.base, '/api/presets')).body);
+    // Each scenario names its own resource, so an answer that saw another
+    // request's world would show a different path or a different status.
+    const own = (i) => `# Request ${i}\nPOST /r${i}\n{"id": "x${i}"}\n\nPOST /r${i}\n{"id": "x${i}"}\n\nDELETE /r${i}/x${i}\n`;
+    const inits = [];
+    for (let i = 0; i < 24; i++) {
+      inits.push(i % 3 === 0
+        ? ['/api/run', { method: 'POST', headers: text, body: presets[i % presets.length].text }]
+        : ['/api/run', { method: 'POST', headers: text, body: own(i) }]);
+    }
+    const [w, n] = await Promise.all([
+      Promise.all(inits.map(([path, init]) => request(worker.base, path, init))),
+      Promise.all(inits.map(([path, init]) => request(native.base, path, init))),
+    ]);
+    for (let i = 0; i < inits.length; i++) {
+      assert.equal(w[i].status, 200, `request ${i}: ${w[i].body}`);
+      assertSameAnswer({ w: w[i], n: n[i] }, `concurrent request ${i}`);
+    }
+  });
+});
+
 describe('limits and errors behave the same', () => {
   const steps = (n) => 'GET /users\n\n'.repeat(n);
   const race = (n) => `race {\n${Array.from({ length: n }, (_, i) => `  POST /q\n  {"n": ${i}}\n`).join('\n')}}\n`;

@@ -181,7 +181,7 @@ function run() {
   els.matrix.dataset.runs = String(state.runs);
   els.matrix.dataset.runMs = ms.toFixed(2);
   els.matrix.dataset.state = outcome.kind;
-  if (outcome.kind === 'ok') showStatus('ok', `${outcome.text} · ${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`);
+  if (outcome.kind === 'ok') showStatus('ok', `${outcome.text} · ${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms${state.engine.note ?? ''}`);
   else showStatus('error', outcome.text, outcome.pos);
   if (state.runs === 1 && outcome.kind === 'ok') performance.mark('httpplay:first-matrix');
 }

@@ -26,7 +26,8 @@ let loading = null;
  * resolves to an Engine. url is relative to the page.
  */
 export function loadEngine(url = 'httpplay.wasm') {
-  loading ??= start(url);
+  // Without the module (a build without `make wasm`) the server may run scenarios.
+  loading ??= start(url).catch((err) => import('./engine-api.js').then((api) => api.loadApiEngine(err)));
   return loading;
 }
 

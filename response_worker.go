@@ -1,0 +1,75 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"bytes"
+	"net/http"
+	"syscall/js"
+)
+
+// rawBodyWriter is the one method of syumai/workers' response writer that
+// withRawResponse needs: it takes the response body as a JavaScript value,
+// used as is for the Response.
+type rawBodyWriter interface {
+	WriteRawJSBody(body js.Value)
+}
+
+// withRawResponse buffers each answer in Go and hands it to the runtime as
+// one Uint8Array, so that syumai/workers never streams a response body.
+// Its streamed path closes a package-level channel when a body has been
+// read to the end, and closing it a second time panics: with one instance
+// serving request after request, the second streamed answer would kill the
+// instance. The API's answers are small (a result is at most a few hundred
+// KiB) and complete before they are sent, so buffering costs one copy and
+// no latency.
+func withRawResponse(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		raw, ok := w.(rawBodyWriter)
+		if !ok {
+			// Without the raw path the instance would die at the second
+			// streamed answer; failing loudly at once is the safer error.
+			http.Error(w, "500 the Workers response writer has no WriteRawJSBody", http.StatusInternalServerError)
+			return
+		}
+		buf := &bufferedResponse{header: w.Header(), status: http.StatusOK}
+		next.ServeHTTP(buf, r)
+		w.WriteHeader(buf.status)
+		if r.Method == http.MethodHead || buf.body.Len() == 0 {
+			// No body at all, rather than an empty one, keeps the
+			// Content-Length a HEAD answer declares for its GET.
+			raw.WriteRawJSBody(js.Null())
+			return
+		}
+		body := js.Global().Get("Uint8Array").New(buf.body.Len())
+		js.CopyBytesToJS(body, buf.body.Bytes())
+		raw.WriteRawJSBody(body)
+	})
+}
+
+// bufferedResponse is the http.ResponseWriter the API writes into on the
+// Worker. Its header map is the runtime writer's own, so headers need no
+// copy.
+type bufferedResponse struct {
+	header      http.Header
+	status      int
+	wroteHeader bool
+	body        bytes.Buffer
+}
+
+func (b *bufferedResponse) Header() http.Header { return b.header }
+
+// WriteHeader records the first status, as net/http does; later calls are
+// ignored.
+func (b *bufferedResponse) WriteHeader(status int) {
+	if b.wroteHeader {
+		return
+	}
+	b.wroteHeader = true
+	b.status = status
+}
+
+func (b *bufferedResponse) Write(p []byte) (int, error) {
+	b.wroteHeader = true
+	return b.body.Write(p)
+}

@@ -1,0 +1,104 @@
+// The engine's stand-in for a copy of the playground without httpplay.wasm,
+// such as the one built into a `go install`ed httpplay (the module proxy
+// has no build output): the same Engine methods, answered by the server
+// that sent the page, through its JSON API. engine.js loads this module
+// only when the WebAssembly engine could not start.
+
+import { ScenarioError } from './engine.js';
+
+/**
+ * loadApiEngine resolves to an ApiEngine when the page's own server
+ * answers the API, and otherwise rejects with cause, why the WebAssembly
+ * engine did not start: on a static host that lacks the module, that is
+ * the error to show.
+ */
+export async function loadApiEngine(cause) {
+  let health;
+  try {
+    health = await fetch('api/health', { headers: { Accept: 'application/json' } });
+  } catch {
+    throw cause;
+  }
+  if (!health.ok || !(health.headers.get('Content-Type') || '').startsWith('application/json')) throw cause;
+  const [policies, presets] = await Promise.all([getJSON('api/policies'), getJSON('api/presets')]);
+  return new ApiEngine(policies, presets);
+}
+
+async function getJSON(url) {
+  const res = await fetch(url, { headers: { Accept: 'application/json' } });
+  if (!res.ok) throw new Error(`${url}: ${res.status} ${res.statusText}`);
+  return res.json();
+}
+
+/**
+ * ApiEngine runs scenarios on the server, with the methods of Engine.
+ * run stays synchronous, as the page expects of every engine, so it uses a
+ * synchronous request; the server is the one that sent the page, usually
+ * on the same machine, and answers in a few milliseconds.
+ */
+export class ApiEngine {
+  /** note is what the page adds to its status line after a run. */
+  note = ' · run by the server: this copy of the playground has no WebAssembly engine';
+
+  #policies;
+  #presets;
+
+  constructor(policies, presets) {
+    this.#policies = policies;
+    this.#presets = presets;
+  }
+
+  /**
+   * run simulates text under options ({policies: [...]}) with POST
+   * api/run and returns {json, result} as Engine.run does. The API has its
+   * own bounds (1000 race states per column), so a large race is an error
+   * here where the WebAssembly engine shows it as partial.
+   */
+  run(text, options = {}) {
+    const { policies, policyJSON, isolation } = options;
+    if (isolation !== undefined) throw new Error('isolation levels need the WebAssembly engine');
+    const body = { scenario: String(text) };
+    if (policies !== undefined) body.policies = policies;
+    if (policyJSON !== undefined) body.policy = policyJSON;
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', 'api/run', false);
+    xhr.setRequestHeader('Content-Type', 'application/json');
+    try {
+      xhr.send(JSON.stringify(body));
+    } catch (err) {
+      throw new Error(`the server did not answer: ${err.message}`);
+    }
+    if (xhr.status === 200) return { json: xhr.responseText, result: JSON.parse(xhr.responseText) };
+    throw problemError(xhr);
+  }
+
+  /** policies lists the built-in policies, as the server sent them. */
+  policies() {
+    return this.#policies;
+  }
+
+  /** presets lists the ready-made scenarios, as the server sent them. */
+  presets() {
+    return this.#presets;
+  }
+}
+
+// problemError turns an API problem (RFC 9457) into the error Engine.run
+// would have thrown: a ScenarioError with the position when the scenario
+// is to blame.
+function problemError(xhr) {
+  let problem = null;
+  try {
+    problem = JSON.parse(xhr.responseText);
+  } catch { /* not a problem document */ }
+  if (!problem || typeof problem !== 'object') return new Error(`the server answered ${xhr.status} ${xhr.statusText}`);
+  const detail = String(problem.detail ?? problem.title ?? xhr.status);
+  const line = Number(problem.line) || 0;
+  const column = Number(problem.column) || 0;
+  if (line > 0) {
+    // The API's detail starts with the position, which the page shows itself.
+    const bare = detail.replace(/^line \d+, column \d+: /, '');
+    return new ScenarioError(detail, { line, column, detail: bare });
+  }
+  return new Error(detail);
+}
