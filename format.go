@@ -210,43 +210,8 @@ func alignRows(rows [][]string, colours [][]string) string {
 	return b.String()
 }
 
-// markdownMatrix renders the matrix as a Markdown table for documentation.
+// markdownMatrix renders the matrix as a Markdown table for documentation,
+// the same table the playground copies.
 func markdownMatrix(res *simulator.Result) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "**%s**\n\n", mdEscape(res.Title))
-	mdHeader(&b, "| Line | Request |", "|---:|---|", res.Policies)
-	for _, st := range res.Steps {
-		label := "`" + strings.ReplaceAll(stepLabel(st), "`", "'") + "`"
-		if disagree(st, res.Policies) {
-			label += " ≠"
-		}
-		fmt.Fprintf(&b, "| %d | %s |", st.Line, label)
-		for _, p := range res.Policies {
-			fmt.Fprintf(&b, " %s |", mdEscape(cell(st.Results[p])))
-		}
-		b.WriteByte('\n')
-	}
-	if props := propertyTable(res); len(props) > 0 {
-		b.WriteByte('\n')
-		mdHeader(&b, "| Property |", "|---|", res.Policies)
-		for _, row := range props {
-			b.WriteString("| " + strings.Join(row, " | ") + " |\n")
-		}
-	}
-	b.WriteString("\n≠ marks requests the policies answer differently.\n")
-	return b.String()
-}
-
-// mdHeader writes a table's header row and alignment row: the leading
-// columns given, then one column per policy.
-func mdHeader(b *strings.Builder, lead, align string, policies []string) {
-	b.WriteString(lead)
-	for _, p := range policies {
-		b.WriteString(" " + p + " |")
-	}
-	b.WriteString("\n" + align + strings.Repeat("---|", len(policies)) + "\n")
-}
-
-func mdEscape(s string) string {
-	return strings.NewReplacer("|", `\|`, "*", `\*`, "_", `\_`, "<", "&lt;", ">", "&gt;").Replace(s)
+	return res.Markdown()
 }

@@ -191,6 +191,7 @@ func play(sc *scenario, cols []column, maxStates, maxTotal int) *Result {
 		}
 		res.Properties[c.id] = props[ci]
 	}
+	res.annotate(sc, cols)
 	return res
 }
 
