@@ -1,5 +1,8 @@
 // The embed view: a read-only, compact matrix for documentation iframes.
-// It reads the same fragment as the playground and links back to it.
+// It reads the same fragment as the playground and links back to it, plus
+// two options of its own: theme=light|dark|auto (auto follows the reader's
+// system; a docs page with one look should say which) and compact (status
+// codes only, no situations).
 
 import { $, h } from './dom.js';
 import { loadEngine, ScenarioError } from './engine.js';
@@ -13,8 +16,21 @@ const open = $('open-playground');
 
 // The fragment is copied verbatim into the playground link only after it
 // decoded cleanly, so the link never carries something the page rejected.
+/** embedOptions reads theme and compact from a fragment such as "#z=…&theme=light&compact". */
+export function embedOptions(hash) {
+  const params = new URLSearchParams(String(hash || '').replace(/^#/, ''));
+  const theme = params.get('theme');
+  return {
+    theme: ['light', 'dark'].includes(theme) ? theme : 'auto',
+    compact: params.has('compact') && params.get('compact') !== '0',
+  };
+}
+
 async function main() {
   const enginePromise = loadEngine();
+  const options = embedOptions(location.hash);
+  if (options.theme !== 'auto') document.documentElement.dataset.theme = options.theme;
+  document.documentElement.classList.toggle('embed-compact', options.compact);
   let link;
   try {
     link = await decodeState(location.hash);
@@ -34,7 +50,7 @@ async function main() {
     const { result } = engine.run(text, policies.length ? { policies } : {});
     title.textContent = result.title || 'Untitled scenario';
     document.title = `${result.title || 'Scenario'} · httpplay`;
-    matrix.replaceChildren(renderMatrix(result, { catalog, compact: true, interactive: false }));
+    matrix.replaceChildren(renderMatrix(result, { catalog, compact: true, situations: !options.compact, interactive: false }));
     matrix.dataset.state = 'ok';
     open.href = new URL(`./${location.hash}`, location.href).href;
     performance.mark('httpplay:first-matrix');
