@@ -19,7 +19,7 @@ export function renderDetails(container, result, sel, catalog) {
     h('p', {}, h('span', { class: 'policy-id' }, col.id), ' · ',
       col.url ? externalLink(col.url, col.name) : h('span', { class: 'policy-name' }, col.name),
       col.custom ? ' · custom policy from the scenario' : null,
-      col.isolation ? ` · ${col.isolation} isolation` : null),
+      col.showIsolation ? ` · ${col.isolation} isolation` : null),
     col.summary ? h('p', { class: 'policy-summary' }, col.summary) : null);
 
   if (String(sel.row).startsWith('prop:')) {

@@ -7,7 +7,7 @@
 import { $, h } from './dom.js';
 import { loadEngine, ScenarioError } from './engine.js';
 import { renderMatrix } from './matrix.js';
-import { decodeState } from './permalink.js';
+import { decodeState, embedOptions } from './permalink.js';
 
 const title = $('embed-title');
 const matrix = $('embed-matrix');
@@ -16,16 +16,6 @@ const open = $('open-playground');
 
 // The fragment is copied verbatim into the playground link only after it
 // decoded cleanly, so the link never carries something the page rejected.
-/** embedOptions reads theme and compact from a fragment such as "#z=…&theme=light&compact". */
-export function embedOptions(hash) {
-  const params = new URLSearchParams(String(hash || '').replace(/^#/, ''));
-  const theme = params.get('theme');
-  return {
-    theme: ['light', 'dark'].includes(theme) ? theme : 'auto',
-    compact: params.has('compact') && params.get('compact') !== '0',
-  };
-}
-
 async function main() {
   const enginePromise = loadEngine();
   const options = embedOptions(location.hash);

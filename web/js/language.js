@@ -253,8 +253,8 @@ export function warnings(text, result = null) {
   });
   for (const step of result?.steps || []) {
     const empty = new Map();
-    for (const [col, r] of Object.entries(step.results || {})) {
-      for (const name of r.unfilled || []) empty.set(name, [...(empty.get(name) || []), col]);
+    for (const col of result.policies || Object.keys(step.results || {})) {
+      for (const name of step.results?.[col]?.unfilled || []) empty.set(name, [...(empty.get(name) || []), col]);
     }
     for (const [name, cols] of empty) {
       const reqs = step.race || (step.request ? [step.request] : []);

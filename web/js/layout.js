@@ -26,11 +26,8 @@ export class Layout {
     this.#narrow = matchMedia(NARROW);
     this.#saved = load();
     this.#apply();
-    this.#drag(editorSplit, (e) => this.#setEditor(e.clientX - this.#ws.getBoundingClientRect().left));
-    this.#drag(detailsSplit, (e) => {
-      const r = this.#results.getBoundingClientRect();
-      this.#setMatrix((e.clientY - r.top) / r.height);
-    });
+    this.#drag(editorSplit, () => this.#editorWidth(), (start, dx) => this.#setEditor(start + dx));
+    this.#drag(detailsSplit, () => this.#matrixHeight(), (start, dx, dy) => this.#setMatrix((start + dy) / this.#results.getBoundingClientRect().height));
     editorSplit.addEventListener('keydown', (e) => {
       const d = { ArrowLeft: -32, ArrowRight: 32 }[e.key];
       if (d === undefined) return;
@@ -85,6 +82,10 @@ export class Layout {
     return this.#ws.querySelector('.editor-pane').getBoundingClientRect().width;
   }
 
+  #matrixHeight() {
+    return this.#results.querySelector('.results-pane').getBoundingClientRect().height;
+  }
+
   #setEditor(px) {
     const total = this.#ws.getBoundingClientRect().width;
     const w = Math.round(Math.max(MIN_EDITOR, Math.min(px, total - MIN_RESULTS)));
@@ -110,14 +111,17 @@ export class Layout {
     this.#detailsSplit.setAttribute('aria-valuenow', String(Math.round((this.#saved.matrix ?? 0.55) * 100)));
   }
 
-  // drag follows a pointer on a splitter and saves the result on release.
-  #drag(el, move) {
+  // drag follows a pointer on a splitter, moving the pane edge by as much
+  // as the pointer moved, and saves the result on release.
+  #drag(el, size, move) {
     el.addEventListener('pointerdown', (e) => {
       if (e.button !== 0) return;
       e.preventDefault();
       el.setPointerCapture(e.pointerId);
       el.classList.add('dragging');
-      const onMove = (ev) => move(ev);
+      const start = size();
+      const [x0, y0] = [e.clientX, e.clientY];
+      const onMove = (ev) => move(start, ev.clientX - x0, ev.clientY - y0);
       const onUp = () => {
         el.classList.remove('dragging');
         el.removeEventListener('pointermove', onMove);
