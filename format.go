@@ -277,31 +277,16 @@ func raceNotes(res *simulator.Result) []string {
 	return notes
 }
 
-// markdownMatrix renders the matrix as a Markdown table for documentation.
+// markdownMatrix renders the matrix as a Markdown table for documentation,
+// the same table the playground copies.
 func markdownMatrix(res *simulator.Result) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "**%s**\n\n", mdEscape(res.Title))
-	mdHeader(&b, "| Line | Request |", "|---:|---|", res.Policies)
-	for _, st := range res.Steps {
-		label := "`" + strings.ReplaceAll(termSafe(stepLabel(st)), "`", "'") + "`"
-		if disagree(st, res.Policies) {
-			label += " ≠"
-		}
-		fmt.Fprintf(&b, "| %d | %s |", st.Line, label)
-		for _, p := range res.Policies {
-			fmt.Fprintf(&b, " %s |", mdEscape(cell(st.Results[p])))
-		}
-		b.WriteByte('\n')
+	// The table may reach a terminal: control characters in titles and
+	// paths are shown as escapes, line by line.
+	lines := strings.Split(res.Markdown(), "\n")
+	for i, l := range lines {
+		lines[i] = termSafe(l)
 	}
-	if props := propertyTable(res); len(props) > 0 {
-		b.WriteByte('\n')
-		mdHeader(&b, "| Property |", "|---|", res.Policies)
-		for _, row := range props {
-			b.WriteString("| " + strings.Join(row, " | ") + " |\n")
-		}
-	}
-	b.WriteString("\n≠ marks requests the policies answer differently.\n")
-	return b.String()
+	return strings.Join(lines, "\n")
 }
 
 // mdHeader writes a table's header row and alignment row: the leading

@@ -57,8 +57,10 @@ type Options struct {
 // Result is the outcome of one scenario under every selected policy: the
 // JSON contract shared by the CLI, the WebAssembly module and the API.
 type Result struct {
-	Title      string                `json:"title"`
-	Policies   []string              `json:"policies"`
+	Title    string   `json:"title"`
+	Policies []string `json:"policies"`
+	// Columns describes each entry of Policies, in the same order.
+	Columns    []Column              `json:"columns"`
 	Steps      []Step                `json:"steps"`
 	Properties map[string]Properties `json:"properties,omitempty"`
 }
@@ -92,6 +94,8 @@ type Step struct {
 	Request *Request            `json:"request,omitempty"`
 	Race    []RaceRequest       `json:"race,omitempty"`
 	Results map[string]Response `json:"results"`
+	// Differs is set when the columns answer the step differently.
+	Differs bool `json:"differs,omitempty"`
 }
 
 // Request is a request as written in the scenario.
@@ -117,12 +121,25 @@ type Response struct {
 	Situation string            `json:"situation"`
 	Trace     []TraceEntry      `json:"trace"`
 	Lint      []Finding         `json:"lint"`
+	// Unfilled names the {{name}} values the request used that were
+	// empty, because the capture found nothing or nothing was captured.
+	Unfilled []string `json:"unfilled,omitempty"`
+	// RaceSent is, for a race step whose requests use {{name}}, each
+	// request after substitution, in the order of Step.Race.
+	RaceSent []RaceRequest `json:"-"`
 }
 
 // MarshalJSON writes a race step's result in place of a response.
 func (r Response) MarshalJSON() ([]byte, error) {
 	if r.Race != nil {
-		return json.Marshal(r.Race)
+		if r.RaceSent == nil && r.Unfilled == nil {
+			return json.Marshal(r.Race)
+		}
+		return json.Marshal(struct {
+			*RaceResult
+			Sent     []RaceRequest `json:"sent,omitempty"`
+			Unfilled []string      `json:"unfilled,omitempty"`
+		}{r.Race, r.RaceSent, r.Unfilled})
 	}
 	type plain Response
 	return json.Marshal(plain(r))

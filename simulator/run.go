@@ -341,6 +341,7 @@ func play(file string, sc *scenario, cols []column, maxStates, maxTotal int, b *
 		}
 		res.Properties[c.id] = props[ci]
 	}
+	res.annotate(sc, cols)
 	return res, nil
 }
 

@@ -49,6 +49,14 @@ func register(name string, onExit func()) (release func()) {
 		}
 		return string(out)
 	})
+	// markdown is run's result as the Markdown table the CLI prints.
+	bind("markdown", func(args []js.Value) any {
+		res, err := runResult(stringArg(args, 0), stringArg(args, 1))
+		if err != nil {
+			return jsError(err)
+		}
+		return res.Markdown()
+	})
 	bind("policies", func([]js.Value) any { return marshal(simulator.Policies()) })
 	bind("presets", func([]js.Value) any { return marshal(simulator.Presets()) })
 	exited := false
@@ -138,15 +146,20 @@ func withPageDefaults(opts simulator.Options) simulator.Options {
 // runJSON runs a scenario with options given as JSON and returns the
 // canonical result bytes, the same the CLI prints with --format json.
 func runJSON(src, optionsJSON string) ([]byte, error) {
-	opts, err := parseOptions(optionsJSON)
-	if err != nil {
-		return nil, err
-	}
-	res, err := simulator.Run(src, withPageDefaults(opts))
+	res, err := runResult(src, optionsJSON)
 	if err != nil {
 		return nil, err
 	}
 	return res.JSON(), nil
+}
+
+// runResult runs a scenario with options given as JSON.
+func runResult(src, optionsJSON string) (*simulator.Result, error) {
+	opts, err := parseOptions(optionsJSON)
+	if err != nil {
+		return nil, err
+	}
+	return simulator.Run(src, withPageDefaults(opts))
 }
 
 // parseOptions reads the options object:

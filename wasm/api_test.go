@@ -106,6 +106,9 @@ func TestRunMatchesEngine(t *testing.T) {
 			if want := string(res.JSON()); got.String() != want {
 				t.Errorf("run output differs from Result.JSON:\n got %s\nwant %s", got.String(), want)
 			}
+			if md := api.Call("markdown", preset.Text, tt.options); md.Type() != js.TypeString || md.String() != res.Markdown() {
+				t.Errorf("markdown output differs from Result.Markdown:\n got %s\nwant %s", md.Call("toString").String(), res.Markdown())
+			}
 		})
 	}
 }

@@ -1,13 +1,15 @@
 // Unit tests of the page's pure modules (exports, permalinks, matrix
-// helpers) in Node: the browser tests cover them end to end, these pin the
+// helpers, the editor's language support) in Node: the browser tests cover them end to end, these pin the
 // escaping and the limits case by case.
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import { embedSnippet, shellQuote, toCurl, toMarkdown } from '../../web/js/export.js';
-import { decodeState, encodeState, LinkError } from '../../web/js/permalink.js';
-import { differs, propertyValue, raceSummary, stepLabel } from '../../web/js/matrix.js';
+import { embedSnippet, shellQuote, toCurl } from '../../web/js/export.js';
+import { decodeState, embedOptions, encodeState, LinkError } from '../../web/js/permalink.js';
+import { columns, differs, propertyValue, raceSummary, stepLabel } from '../../web/js/matrix.js';
+import { captureNames, classify, completions, stepRanges, warnings } from '../../web/js/language.js';
+import * as catalog from '../../web/js/catalog.js';
 
 const request = (method, path, extra = {}) => ({ method, path, ...extra });
 const response = (status, reason) => ({ status, reason, headers: {}, body: '', situation: 's', trace: [], lint: [] });
@@ -60,32 +62,6 @@ describe('export', () => {
     ].join('\n'));
   });
 
-  test('toMarkdown escapes table syntax and markup', () => {
-    const result = {
-      title: '<b>A | B</b>',
-      policies: ['strict', 'x|y'],
-      steps: [
-        { line: 3, request: request('GET', '/a|b'), results: { strict: response(200, 'OK'), 'x|y': response(404, 'Not Found') } },
-        {
-          line: 5,
-          race: [request('PUT', '/d', { client: 'a' }), request('PUT', '/d', { client: 'b' })],
-          results: { strict: { outcomes: [{ statuses: [200, 412], orders: 1 }, { statuses: [412, 200], orders: 1 }] }, 'x|y': { outcomes: [] } },
-        },
-      ],
-      properties: { strict: { retry_safe: { value: false } }, 'x|y': { retry_safe: { value: null } } },
-    };
-    assert.equal(toMarkdown(result), [
-      '**\\<b\\>A | B\\</b\\>**',
-      '',
-      '| Line | Request | strict | x\\|y |',
-      '| ---: | --- | --- | --- |',
-      '| 3 | GET /a\\|b | 200 OK | 404 Not Found |',
-      '| 5 | race: a: PUT /d; b: PUT /d | 200 412 ×1<br>412 200 ×1 |  |',
-      '|  | *Safe to retry* | no | n/a |',
-      '',
-    ].join('\n'));
-  });
-
   test('embedSnippet escapes the attributes and sizes the frame', () => {
     const got = embedSnippet('https://h.example/embed.html#z=a"b', '"><script>alert(1)</script>', 3, 2);
     assert.equal(got, '<iframe src="https://h.example/embed.html#z=a&quot;b" title="httpplay: &quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;" ' +
@@ -133,18 +109,23 @@ describe('permalink', () => {
 });
 
 describe('matrix helpers', () => {
-  test('differs compares statuses, and race outcome sets regardless of order', () => {
-    const same = { request: request('GET', '/'), results: { a: response(200, 'OK'), b: response(200, 'OK') } };
-    const split = { request: request('GET', '/'), results: { a: response(200, 'OK'), b: response(404, 'Not Found') } };
+  test('differs and columns come from the engine\'s result', () => {
+    assert.equal(differs({ differs: true }), true);
+    assert.equal(differs({}), false, 'the engine leaves differs out where the columns agree');
+    const result = {
+      policies: ['strict', 'mine@check-then-act'],
+      columns: [
+        { id: 'strict', policy: 'strict', isolation: 'atomic', name: 'Strict', summary: 'S', guideline: false, custom: false },
+        { id: 'mine@check-then-act', policy: 'mine', isolation: 'check-then-act', name: 'Mine', summary: 'My own.', guideline: false, custom: true },
+      ],
+    };
+    const cols = columns(result, catalog.policies);
+    assert.deepEqual(cols.map((c) => [c.id, c.base, c.kind, c.isolation, c.showIsolation, c.name, c.summary]), [
+      ['strict', 'strict', 'core', 'atomic', true, 'Strict', 'S'],
+      ['mine@check-then-act', 'mine', 'custom', 'check-then-act', true, 'Mine', 'My own.'],
+    ]);
     const o = (statuses, orders = 1) => ({ statuses, orders });
-    const raceSame = { race: [], results: { a: { outcomes: [o([200, 412]), o([412, 200])] }, b: { outcomes: [o([412, 200]), o([200, 412])] } } };
-    const raceSplit = { race: [], results: { a: { outcomes: [o([200, 412])] }, b: { outcomes: [o([200, 200])] } } };
-    assert.equal(differs(same, ['a', 'b']), false);
-    assert.equal(differs(split, ['a', 'b']), true);
-    assert.equal(differs(split, ['a']), false);
-    assert.equal(differs(raceSame, ['a', 'b']), false);
-    assert.equal(differs(raceSplit, ['a', 'b']), true);
-    assert.deepEqual(raceSummary(raceSame.results.a), ['200 412 ×1', '412 200 ×1']);
+    assert.deepEqual(raceSummary({ outcomes: [o([200, 412]), o([412, 200])] }), ['200 412 ×1', '412 200 ×1']);
     assert.equal(stepLabel({ race: [request('PUT', '/d', { client: 'ann' }), request('PUT', '/d', { client: 'bob' })] }), 'race: ann: PUT /d ‖ bob: PUT /d');
   });
 
@@ -159,6 +140,70 @@ describe('matrix helpers', () => {
       ['retry_safe', undefined, { text: 'n/a', tone: 'none' }],
     ];
     for (const [key, prop, want] of cases) assert.deepEqual(propertyValue(key, prop), want, `${key} ${JSON.stringify(prop)}`);
+  });
+});
+
+describe('language', () => {
+  const kinds = (text) => classify(text).map((l) => l.kind);
+
+  test('classify follows the grammar line by line, and the segments are the line', () => {
+    const text = [
+      '# Title', '@unique /users email', '@policy mine', '{"base": "strict",', ' "rules": {}}', '',
+      'POST /users', 'Content-Type: application/json', '{"email": "a@b"}', 'let id = header Location', '',
+      'GET {{id}}', '', 'race {', '  client a {', '    PUT /x', '    If-Match: {{id}}', '  }', '', '  DELETE /x', '}', 'PSOT /x',
+    ].join('\n');
+    assert.deepEqual(kinds(text), [
+      'comment', 'declaration', 'declaration', 'policy-json', 'policy-json', 'blank',
+      'request', 'header', 'body', 'let', 'blank',
+      'request', 'blank', 'block', 'block', 'request', 'header', 'block', 'blank', 'request', 'block', 'request',
+    ]);
+    for (const [i, l] of classify(text).entries()) assert.equal(l.segments.map(([, t]) => t).join(''), text.split('\n')[i], `line ${i + 1}`);
+    const get = classify(text)[11].segments;
+    assert.deepEqual(get, [['tok-method', 'GET'], ['', ' '], ['tok-capture', '{{id}}']]);
+    assert.ok(classify(text)[21].segments[0][0].includes('tok-unknown'), 'an unsimulated method is marked');
+    // A "}" inside a body's JSON does not close the block.
+    assert.deepEqual(kinds('race {\n  PUT /a\n  {"a": {\n  }\n  }\n}'), ['block', 'request', 'body', 'body', 'body', 'block']);
+  });
+
+  test('completions offer methods, declarations, headers and defined captures', () => {
+    const labels = (c) => c?.items.map((i) => i.label);
+    assert.deepEqual(labels(completions('PO', 2)), ['POST']);
+    assert.deepEqual(labels(completions('@u', 2)), ['@unique']);
+    assert.equal(completions('GET /a\n\n@u', 11), null, 'no declarations after the first request');
+    assert.deepEqual(labels(completions('GET /a\nIf-N', 11)), ['If-None-Match']);
+    const text = 'POST /a\nlet loc = header Location\nlet tag = header ETag\n\nGET {{l';
+    assert.deepEqual(labels(completions(text, text.length)), ['{{loc}}']);
+    assert.equal(completions(text, text.length).items[0].insert, 'loc}}', 'the typed prefix is replaced');
+    assert.deepEqual(captureNames(text), ['loc', 'tag']);
+    assert.equal(completions('GET /a b', 8), null, 'nothing in the middle of a path');
+  });
+
+  test('warnings: methods nobody simulates, and captures that came back empty', () => {
+    assert.deepEqual(warnings('# t\nPSOT /a\n').map((w) => [w.line, w.column, w.message]), [
+      [2, 1, 'No policy simulates PSOT: every column answers it as method-not-allowed. Did you mean POST?'],
+    ]);
+    assert.deepEqual(warnings('GET /a\n'), []);
+    const result = { steps: [{ line: 3, request: request('GET', '/docs/{{none}}'), results: { strict: { unfilled: ['none'] }, idem: { unfilled: ['none'] } } }] };
+    const w = warnings('POST /a\nlet none = header X\nGET /docs/{{none}}\n', result);
+    assert.deepEqual(w.map((x) => [x.line, x.column, x.length]), [[3, 11, 8]]);
+    assert.match(w[0].message, /\{\{none\}\} is empty under strict, idem: its capture found nothing, so the path was sent without it/);
+  });
+
+  test('stepRanges maps each row to its lines, trailing blanks and comments left out', () => {
+    const text = '# t\nPOST /a\nContent-Type: application/json\n{}\n\n# next\nGET /a\n\n';
+    assert.deepEqual(stepRanges(text, { steps: [{ line: 2 }, { line: 7 }] }), [{ row: 0, from: 2, to: 4 }, { row: 1, from: 7, to: 7 }]);
+  });
+
+  test('embedOptions reads theme and compact', () => {
+    assert.deepEqual(embedOptions('#z=abc&theme=light&compact'), { theme: 'light', compact: true });
+    assert.deepEqual(embedOptions('#preset=x&theme=dark'), { theme: 'dark', compact: false });
+    assert.deepEqual(embedOptions('#theme=<script>&compact=0'), { theme: 'auto', compact: false });
+  });
+
+  test('the catalog the page starts with lists presets and policies', () => {
+    assert.ok(catalog.presets.length > 10 && catalog.presets.every((p) => p.name && p.title && p.text));
+    assert.ok(catalog.policies.some((p) => p.id === 'strict' && p.default));
+    assert.ok(catalog.presets.some((p) => p.name === catalog.defaultPreset));
   });
 });
 

@@ -9,7 +9,7 @@ import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import {
-  ARTIFACTS, buildBinary, cli, fragmentFor, launchBrowser, startServer, waitForRun, watchPage,
+  ARTIFACTS, ROOT, buildBinary, cli, fragmentFor, launchBrowser, startServer, waitForRun, watchPage,
 } from './harness.mjs';
 
 let server;
@@ -28,11 +28,19 @@ after(async () => {
   await server?.stop();
 });
 
-/** open loads the playground (with an optional fragment) and waits for its first run. */
-async function open(fragment = '', { width = 1280, scheme = 'light' } = {}) {
+/**
+ * open loads the playground (with an optional fragment) and waits for its
+ * first run. The draft and layout an earlier test left in this browser's
+ * storage are forgotten first, unless keepStorage says otherwise.
+ */
+async function open(fragment = '', { width = 1280, height = 900, scheme = 'light', keepStorage = false } = {}) {
   const page = await browser.context.newPage();
-  await page.setViewportSize({ width, height: 900 });
+  await page.setViewportSize({ width, height });
   await page.emulateMedia({ colorScheme: scheme });
+  if (!keepStorage) {
+    await page.goto(`${server.url}favicon.svg`);
+    await page.evaluate(() => localStorage.clear());
+  }
   const seen = watchPage(page, server.url.replace(/\/$/, ''));
   await page.goto(server.url + (fragment ? `#${fragment}` : ''));
   await waitForRun(page);
@@ -153,7 +161,7 @@ describe('editing', () => {
     assert.match(await page.locator('#editor-status').innerText(), /Line 3, column 5: the path must start with "\/"/);
     assert.deepEqual(await page.$$eval('#gutter .ln.error', (els) => els.map((e) => e.textContent)), ['3']);
     assert.equal(await page.locator('#scenario').getAttribute('aria-invalid'), 'true');
-    assert.ok(await page.locator('#error-mark').isVisible(), 'the error line is marked');
+    assert.ok(await page.locator('#highlight .mark-error').isVisible(), 'the error is marked in place');
     assert.equal(await page.locator('#matrix table').innerText(), before, 'the last good matrix stays');
     assert.ok(await page.locator('#matrix-note').isVisible(), 'the matrix says it is the last good one');
 
@@ -246,8 +254,10 @@ describe('sharing', () => {
     await page.waitForFunction(() => location.hash.startsWith('#z='));
     assert.equal(await copied('copy-link'), page.url());
     const md = await copied('copy-markdown');
-    assert.match(md, /^\*\*Follow twice, then unfollow twice\*\*\n\n\| Line \| Request \| strict \|/);
-    assert.match(md, /\| 18 \| POST \/users\/alice\/following \| 409 Conflict \| 200 OK \|/);
+    // The engine's table, byte for byte what the CLI prints.
+    const policies = await page.$$eval('.chip[aria-pressed="true"]', (bs) => bs.map((b) => b.dataset.policy));
+    assert.equal(md, await cli('run', '--format', 'markdown', '--policies', policies.join(','), `preset:follow-twice`));
+    assert.match(md, /\| 18 \| `POST \/users\/alice\/following` ≠ \| 409 Conflict \| 200 OK \|/);
     const curl = await copied('copy-curl');
     assert.ok(curl.includes([
       '# line 14',
@@ -403,9 +413,8 @@ describe('untrusted input', () => {
 });
 
 describe('offline and layout', () => {
-  test('offline after load with no request, light and dark, 1280 and 360 px, screenshots', async () => {
-    await mkdir(ARTIFACTS, { recursive: true });
-    for (const [width, scheme] of [[1280, 'light'], [1280, 'dark'], [360, 'light'], [360, 'dark']]) {
+  test('offline after load with no request, light and dark', async () => {
+    for (const [width, scheme] of [[1280, 'light'], [1280, 'dark']]) {
       const { page, seen } = await open('', { width, scheme });
       await page.waitForFunction(() => document.documentElement.dataset.ready === 'true');
       const loaded = seen.requests.length;
@@ -433,12 +442,466 @@ describe('offline and layout', () => {
       assert.equal(seen.requests.length, loaded, `${width} ${scheme}: no network request after load: ${seen.requests.slice(loaded)}`);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       assert.equal(overflow, 0, `${width} ${scheme}: nothing overflows the page horizontally`);
-      await page.locator('#matrix td.cell[data-row="1"][data-col="strict"]').click();
-      await page.waitForFunction(() => !document.getElementById('toast').classList.contains('show'));
-      await page.screenshot({ path: join(ARTIFACTS, `playground-${width}-${scheme}.png`), fullPage: true, animations: 'disabled' });
-      if (width === 1280 && scheme === 'light') await page.screenshot({ path: join(ARTIFACTS, 'playground.png'), fullPage: true, animations: 'disabled' });
       assertClean(seen);
       await page.close();
+    }
+  });
+});
+
+// measure reports, for the page in its current state, what the layout
+// tests assert: characters visible per editor line, where the panes are,
+// and whether anything overflows the page sideways.
+async function measure(page) {
+  return page.evaluate(() => {
+    const box = (el) => {
+      if (!el) return null;
+      const r = el.getBoundingClientRect();
+      return { top: r.top, bottom: r.bottom, left: r.left, right: r.right, width: r.width, height: r.height };
+    };
+    const ta = document.getElementById('scenario');
+    const probe = document.createElement('span');
+    probe.className = 'hl-probe';
+    probe.textContent = 'x'.repeat(100);
+    document.getElementById('highlight').append(probe);
+    const cw = probe.getBoundingClientRect().width / 100;
+    probe.remove();
+    const cs = getComputedStyle(ta);
+    const visible = (el) => el && el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+    return {
+      vw: innerWidth,
+      vh: innerHeight,
+      chars: Math.floor((ta.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight)) / cw),
+      editor: visible(ta) ? box(ta) : null,
+      matrix: visible(document.querySelector('#matrix table')) ? box(document.getElementById('matrix')) : null,
+      details: visible(document.getElementById('details-pane')) ? box(document.getElementById('details-pane')) : null,
+      heading: box(document.getElementById('details-heading')),
+      overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    };
+  });
+}
+
+function inside(b, m, what, minHeight = 40) {
+  assert.ok(b, `${what} is shown`);
+  assert.ok(b.top >= 0 && b.left >= 0 && b.bottom <= m.vh + 0.5 && b.right <= m.vw + 0.5 && b.height >= minHeight,
+    `${what} lies inside the ${m.vw}×${m.vh} viewport: ${JSON.stringify(b)}`);
+}
+
+describe('layout', () => {
+  const sizes = [[1280, 800], [1440, 900], [1920, 1080], [390, 844]];
+  test('editor, matrix and details on one screen; tabs on phones; light and dark; screenshots', async () => {
+    await mkdir(ARTIFACTS, { recursive: true });
+    for (const [width, height] of sizes) {
+      for (const scheme of ['light', 'dark']) {
+        const name = `${width}x${height} ${scheme}`;
+        const { page, seen } = await open('', { width, height, scheme });
+        await page.waitForFunction(() => document.documentElement.dataset.ready === 'true');
+        const phone = width < 900;
+        let m = await measure(page);
+        assert.equal(m.overflow, 0, `${name}: nothing overflows the page horizontally`);
+        inside(m.matrix, m, `${name}: the matrix`);
+        if (phone) {
+          assert.equal(await page.locator('#tab-matrix').getAttribute('aria-selected'), 'true', `${name}: the matrix is the first tab`);
+          assert.ok(await page.locator('#matrix td.cell').first().evaluate((td) => td.getBoundingClientRect().bottom <= innerHeight), `${name}: cells on the first screen`);
+          const chip = await page.locator('.chip').first().boundingBox();
+          assert.ok(chip.height >= 44, `${name}: chips are touch-sized (${chip.height} px)`);
+          assert.equal(await page.locator('#editor-hint').isVisible(), false, `${name}: no keyboard hints on a phone`);
+          await page.locator('#matrix td.cell[data-row="1"][data-col="strict"]').click();
+          assert.equal(await page.locator('#tab-details').getAttribute('aria-selected'), 'true', `${name}: a cell opens its details`);
+          m = await measure(page);
+          inside(m.details, m, `${name}: the details`);
+          inside(m.heading, m, `${name}: the details heading`, 10);
+          await page.locator('#tab-editor').click();
+          m = await measure(page);
+          inside(m.editor, m, `${name}: the editor`);
+          assert.ok(m.chars >= 40, `${name}: ${m.chars} characters per line in the editor`);
+          await page.locator('#tab-matrix').click();
+        } else {
+          inside(m.editor, m, `${name}: the editor`);
+          inside(m.details, m, `${name}: the details`);
+          assert.ok(m.chars >= 60, `${name}: ${m.chars} characters per editor line, want at least 60`);
+          assert.ok(m.matrix.left >= m.editor.right, `${name}: matrix beside the editor`);
+          assert.ok(m.details.top >= m.matrix.bottom, `${name}: details below the matrix`);
+          // The last row's cell, once selected, still has its details in view.
+          const last = page.locator('#matrix tr.request-row').last().locator('td.cell').last();
+          await last.click();
+          m = await measure(page);
+          inside(m.details, m, `${name}: details after selecting the last cell`);
+          inside(m.heading, m, `${name}: the details heading after selecting the last cell`, 10);
+          assert.ok(await last.evaluate((td) => {
+            const r = td.getBoundingClientRect();
+            const w = document.getElementById('matrix').getBoundingClientRect();
+            return r.top >= w.top - 1 && r.bottom <= w.bottom + 1;
+          }), `${name}: the selected cell is scrolled into the matrix's view`);
+          // Column headers stay put while the matrix scrolls.
+          const stuck = await page.evaluate(() => {
+            const wrap = document.getElementById('matrix');
+            wrap.scrollTop = wrap.scrollHeight;
+            const th = wrap.querySelector('thead th[data-col]');
+            return Math.abs(th.getBoundingClientRect().top - wrap.getBoundingClientRect().top);
+          });
+          assert.ok(stuck <= 2, `${name}: column headers stay visible while the matrix scrolls (${stuck} px off)`);
+          await page.evaluate(() => { document.getElementById('matrix').scrollTop = 0; });
+          await page.locator('#matrix td.cell[data-row="1"][data-col="strict"]').click();
+        }
+        await page.waitForFunction(() => !document.getElementById('toast').classList.contains('show'));
+        await page.screenshot({ path: join(ARTIFACTS, `playground-${width}x${height}-${scheme}.png`), animations: 'disabled' });
+        if (width === 1280 && scheme === 'light') {
+          await page.screenshot({ path: join(ROOT, 'docs', 'playground.png'), animations: 'disabled' });
+        }
+        assertClean(seen);
+        await page.close();
+      }
+    }
+  });
+
+  test('the splitters resize the panes by pointer and keyboard, and the browser remembers', async () => {
+    const { page, seen } = await open('', { width: 1440, height: 900 });
+    const editorWidth = () => page.locator('#editor-pane').evaluate((el) => el.getBoundingClientRect().width);
+    const matrixHeight = () => page.locator('#matrix-region').evaluate((el) => el.getBoundingClientRect().height);
+    const w0 = await editorWidth();
+    const split = await page.locator('#split-editor').boundingBox();
+    await page.mouse.move(split.x + split.width / 2, split.y + split.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(split.x + split.width / 2 - 150, split.y + split.height / 2, { steps: 5 });
+    await page.mouse.up();
+    const w1 = await editorWidth();
+    assert.ok(Math.abs(w0 - 150 - w1) <= 4, `dragging 150 px left narrows the editor: ${w0} → ${w1}`);
+    const h0 = await matrixHeight();
+    await page.locator('#split-details').focus();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    const h1 = await matrixHeight();
+    assert.ok(h1 > h0 + 20, `the keyboard makes the matrix taller: ${h0} → ${h1}`);
+    await page.reload();
+    await waitForRun(page);
+    assert.ok(Math.abs(await editorWidth() - w1) <= 2, 'the editor width survives a reload');
+    assert.ok(Math.abs(await matrixHeight() - h1) <= 2, 'the matrix height survives a reload');
+    assertClean(seen);
+    await page.close();
+  });
+});
+
+describe('nothing lost', () => {
+  test('edit, pick a preset, Back restores the edit; Undo too; reload and a new visit keep the draft', async () => {
+    const { page, seen } = await open();
+    const mine = '# Mine\nDELETE /things/1\n';
+    await edit(page, mine);
+    await page.waitForFunction(() => location.hash.startsWith('#z='));
+    let n = await runs(page);
+    await page.selectOption('#preset', 'delete-twice');
+    await waitForRun(page, ++n);
+    const preset = presets.find((p) => p.name === 'delete-twice');
+    assert.equal(await page.locator('#scenario').inputValue(), preset.text);
+    await page.waitForFunction(() => document.getElementById('toast-action').textContent === 'Undo');
+    await page.waitForFunction((t) => history.length >= 3 && document.getElementById('scenario').value === t, preset.text);
+
+    await page.goBack();
+    await page.waitForFunction((t) => document.getElementById('scenario').value === t, mine);
+    assert.equal(await page.locator('#matrix-title').textContent(), 'Mine', 'Back runs the restored text');
+    await page.goForward();
+    await page.waitForFunction((t) => document.getElementById('scenario').value === t, preset.text);
+    await page.goBack();
+    await page.waitForFunction((t) => document.getElementById('scenario').value === t, mine);
+
+    // The toast's Undo takes a preset back in one step.
+    n = await runs(page);
+    await page.selectOption('#preset', 'follow-twice');
+    await waitForRun(page, ++n);
+    await page.locator('#toast-action').click();
+    await page.waitForFunction((t) => document.getElementById('scenario').value === t, mine);
+
+    // A change of policies is a step of its own.
+    const before = await page.$$eval('.chip[aria-pressed="true"]', (bs) => bs.map((b) => b.dataset.policy));
+    n = await runs(page);
+    await page.locator('.chip[data-policy="zalando"]').click();
+    await waitForRun(page, ++n);
+    await page.goBack();
+    await page.waitForFunction((want) => JSON.stringify([...document.querySelectorAll('.chip[aria-pressed="true"]')].map((b) => b.dataset.policy)) === want, JSON.stringify(before));
+
+    await page.reload();
+    await waitForRun(page);
+    assert.equal(await page.locator('#scenario').inputValue(), mine, 'a reload keeps the text');
+    // A visit without a link finds the draft, kept in this browser only.
+    const other = await browser.context.newPage();
+    await other.goto(server.url);
+    await waitForRun(other);
+    assert.equal(await other.locator('#scenario').inputValue(), mine, 'the draft survives into a new visit');
+    assert.equal(await other.evaluate(() => JSON.parse(localStorage.getItem('httpplay:draft')).text), mine);
+    assert.ok(seen.requests.every((u) => !u.includes('Mine') && !u.includes('things')), 'the draft is never sent');
+    assertClean(seen);
+    await Promise.all([page.close(), other.close()]);
+  });
+});
+
+describe('editor', () => {
+  test('highlighting, completion, warnings, and Go to error scrolls sideways', async () => {
+    const { page, seen } = await open();
+    const kinds = await page.$$eval('#highlight .hl-line', (ls) => ls.slice(0, 16).map((l) => l.className));
+    assert.ok(kinds.includes('hl-line k-declaration') && kinds.includes('hl-line k-request') && kinds.includes('hl-line k-header') && kinds.includes('hl-line k-body'));
+    for (const cls of ['tok-comment', 'tok-decl', 'tok-method', 'tok-path', 'tok-header', 'tok-key', 'tok-string']) {
+      assert.ok(await page.locator(`#highlight .${cls}`).count() > 0, `highlights ${cls}`);
+    }
+    // The layer shows the same text as the textarea, line for line.
+    const same = await page.evaluate(() => [...document.querySelectorAll('#highlight .hl-line')].map((l) => l.textContent.replace(/\u200b/g, '')).join('\n') === document.getElementById('scenario').value);
+    assert.ok(same, 'the highlighted layer matches the text');
+
+    await edit(page, '# Completion\nPOST /notes\nContent-Type: application/json\n{}\nlet loc = header Location\n');
+    const ta = page.locator('#scenario');
+    await ta.press('Control+End');
+    await ta.pressSequentially('\nPA', { delay: 0 });
+    await page.locator('#completion li', { hasText: 'PATCH' }).waitFor();
+    await ta.press('Tab');
+    await ta.pressSequentially('{{l', { delay: 0 });
+    await page.locator('#completion li', { hasText: '{{loc}}' }).waitFor();
+    await ta.press('Enter');
+    assert.ok((await ta.inputValue()).endsWith('\nPATCH /{{loc}}'), await ta.inputValue());
+    await ta.press('Control+z');
+    assert.ok((await ta.inputValue()).endsWith('\nPATCH /{{l'), 'one Ctrl+Z takes a completion back');
+
+    await edit(page, '# Typo\nPSOT /users\n');
+    assert.equal(await page.locator('#matrix').getAttribute('data-state'), 'ok', 'a warning is not an error');
+    assert.match(await page.locator('#editor-warnings').innerText(), /PSOT.*Did you mean POST\?/);
+    assert.deepEqual(await page.$$eval('#gutter .ln.warn', (e) => e.map((x) => x.textContent)), ['2']);
+    assert.equal(await page.locator('#highlight .mark-warn').count(), 1);
+
+    const long = `# Far right\nPOST /a\nContent-Type: application/json\n{}\nlet ${'x'.repeat(90)} = cookie y\n`;
+    await edit(page, long);
+    const status = await page.locator('#editor-status').innerText();
+    const col = Number(/column (\d+)/.exec(status)[1]);
+    assert.ok(col > 90, status);
+    await page.getByRole('button', { name: 'Go to error' }).click();
+    const view = await ta.evaluate((el, c) => {
+      const probe = document.createElement('span');
+      probe.className = 'hl-probe';
+      probe.textContent = 'x'.repeat(100);
+      document.getElementById('highlight').append(probe);
+      const cw = probe.getBoundingClientRect().width / 100;
+      probe.remove();
+      const x = parseFloat(getComputedStyle(el).paddingLeft) + (c - 1) * cw - el.scrollLeft;
+      return { x, width: el.clientWidth, scrollLeft: el.scrollLeft };
+    }, col);
+    assert.ok(view.scrollLeft > 0 && view.x >= 0 && view.x <= view.width, `the error column is scrolled into view: ${JSON.stringify(view)}`);
+    const mark = await page.locator('#highlight .mark-error').boundingBox();
+    const box = await ta.boundingBox();
+    assert.ok(mark.x >= box.x && mark.x <= box.x + box.width, 'the error mark is where the caret is');
+    await ta.hover({ position: { x: 40, y: 10 + 4 * 20 + 5 } });
+    assert.match(await ta.getAttribute('title'), /cookie/, 'hovering the error line shows the message');
+    assertClean(seen);
+    await page.close();
+  });
+
+  test('every example of the syntax reference runs, and Try it loads one as a history step', async () => {
+    const { page, seen } = await open();
+    await page.locator('#syntax-button').click();
+    assert.ok(await page.locator('#syntax-panel').evaluate((d) => d.open));
+    const examples = await page.$$eval('#syntax-panel pre.example', (ps) => ps.map((p) => p.textContent));
+    assert.ok(examples.length >= 5, 'requests, declarations, captures, races and policies');
+    for (const text of examples) {
+      const out = await page.evaluate((t) => {
+        const r = globalThis.httpplay.run(t, '{}');
+        return typeof r === 'string' ? JSON.parse(r) : { error: String(r.message) };
+      }, text);
+      assert.equal(out.error, undefined, `example runs: ${text.split('\n')[0]}: ${out.error}`);
+      assert.ok(out.steps.length > 0);
+    }
+    const before = await page.locator('#scenario').inputValue();
+    const n = await runs(page);
+    await page.locator('[data-try="race"]').click();
+    await waitForRun(page, n + 1);
+    assert.equal(await page.locator('#scenario').inputValue(), examples[3]);
+    assert.equal(await page.locator('#matrix tr.race-row').count(), 1);
+    await page.goBack();
+    await page.waitForFunction((t) => document.getElementById('scenario').value === t, before);
+    assertClean(seen);
+    await page.close();
+  });
+});
+
+describe('explain', () => {
+  const captures = `# Captures and a race
+PUT /docs/1
+Content-Type: application/json
+{"a": 1}
+let v1 = header ETag
+let nope = header X-Nothing
+
+GET /docs/{{nope}}
+
+race {
+  client ann {
+    PUT /docs/1
+    If-Match: {{v1}}
+    Content-Type: application/json
+    {"a": 2}
+  }
+
+  client bob {
+    PUT /docs/1
+    If-Match: {{v1}}
+    Content-Type: application/json
+    {"a": 3}
+  }
+}
+`;
+
+  test('rows and editor lines point at each other', async () => {
+    const { page, seen } = await open(fragmentFor({ text: captures, policies: ['strict', 'idempotent'] }));
+    await page.locator('#matrix tbody tr[data-row="1"] th').hover();
+    assert.equal(await page.locator('#linked-band').getAttribute('data-from'), '8');
+    assert.equal(await page.locator('#linked-band').getAttribute('data-to'), '8');
+    assert.ok(await page.locator('#linked-band').isVisible());
+    await page.locator('#matrix tbody tr[data-row="2"] th').hover();
+    assert.deepEqual([await page.locator('#linked-band').getAttribute('data-from'), await page.locator('#linked-band').getAttribute('data-to')], ['10', '24']);
+    assert.deepEqual(await page.$$eval('#gutter .ln.linked', (e) => e.map((x) => Number(x.textContent))), Array.from({ length: 15 }, (_, i) => 10 + i));
+    // The other way round: the caret on line 3 marks the first row.
+    await page.locator('#scenario').click();
+    await page.locator('#scenario').evaluate((ta) => ta.setSelectionRange(ta.value.indexOf('Content-Type'), ta.value.indexOf('Content-Type')));
+    await page.locator('#scenario').press('ArrowRight');
+    assert.deepEqual(await page.$$eval('#matrix tr.linked', (trs) => trs.map((tr) => tr.dataset.row)), ['0']);
+    assertClean(seen);
+    await page.close();
+  });
+
+  test('race details show each request as sent, and an empty capture is marked', async () => {
+    const { page, seen } = await open(fragmentFor({ text: captures, policies: ['strict', 'idempotent'] }));
+    assert.match(await page.locator('#matrix tr[data-row="1"] .unfilled-tag').innerText(), /\{\{nope\}\} empty in 2 columns/);
+    assert.equal(await page.locator('#matrix tr[data-row="1"] .unfilled-flag').count(), 2);
+    assert.match(await page.locator('#editor-warnings').innerText(), /\{\{nope\}\} is empty under strict, idempotent/);
+    await page.locator('#matrix td.cell[data-row="1"][data-col="strict"]').click();
+    assert.match(await page.locator('#details .unfilled-note').innerText(), /\{\{nope\}\} was empty/);
+    assert.match(await page.locator('#details').innerText(), /GET \/docs\/ HTTP\/1\.1/);
+    await page.locator('#matrix td.cell[data-row="0"][data-col="strict"]').click();
+    assert.match(await page.locator('#details').innerText(), /nope = "" \(header X-Nothing is absent from this response\)/, 'the trace says the capture found nothing');
+
+    await page.locator('#matrix td.cell[data-row="2"][data-col="strict"]').click();
+    const details = await page.locator('#details').innerText();
+    assert.match(details, /concurrent requests, as sent/i);
+    assert.ok(!details.includes('{{v1}}'), 'captures are substituted');
+    assert.match(details, /If-Match: "v1"/);
+    const outcomes = await page.locator('#details .outcome-details > li').count();
+    assert.ok(outcomes >= 1);
+    const rows = await page.$$eval('#details table.race-requests tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((c) => c.innerText.trim())));
+    assert.equal(rows.length, 2 * outcomes, 'each raced request, in each outcome');
+    for (const r of rows) {
+      assert.match(r[1], /^PUT \/docs\/1 If-Match: "v1"$/);
+      assert.match(r[2], /^\d{3}$/);
+    }
+    assertClean(seen);
+    await page.close();
+  });
+
+  test('compare two columns side by side, differences highlighted', async () => {
+    const { page, seen } = await open();
+    const result = JSON.parse(await cli('run', '--format', 'json', 'preset:follow-twice'));
+    await page.locator('#compare-button').click();
+    await page.selectOption('#compare-a', 'strict');
+    await page.selectOption('#compare-b', 'idempotent');
+    const want = result.steps.map((s) => s.results.strict.status !== s.results.idempotent.status);
+    const got = await page.$$eval('#details .compare-step', (ss) => ss.map((s) => s.classList.contains('differs')));
+    assert.deepEqual(got, want);
+    assert.equal(await page.locator('#details .compare-step[data-row="1"] .start-line.diff').count(), 2, 'the differing status lines are highlighted');
+    assert.equal(await page.locator('#details .compare-step[data-row="0"] .diff').count(), 0, 'nothing is highlighted where the columns agree');
+    assert.match(await page.locator('#details-heading').innerText(), /strict and idempotent/);
+    assert.match(await page.locator('#details .compare-step[data-row="1"]').innerText(), /409 Conflict[\s\S]*200 OK/);
+    const m = await measure(page);
+    inside(m.details, m, 'the compare view');
+    // Custom policies show their name and summary in the header and details.
+    const head = page.locator('#matrix thead th[data-col="asker-401"]');
+    const policy = /@policy asker-401\n(\{[\s\S]*?\}\}\})/.exec(presets.find((p) => p.name === 'follow-twice').text);
+    const custom = JSON.parse(policy[1]);
+    assert.equal(await head.getAttribute('title'), `${custom.name}: ${custom.summary}`);
+    assert.equal(await head.locator('.col-name').innerText(), custom.name);
+    await page.locator('#matrix td.cell[data-row="1"][data-col="asker-401"]').click();
+    assert.equal(await page.locator('#compare-bar').isVisible(), false, 'selecting a cell leaves the compare view');
+    assert.equal(await page.locator('#details .policy-summary').innerText(), custom.summary);
+    assertClean(seen);
+    await page.close();
+  });
+});
+
+describe('loading', () => {
+  test('editor, presets and Share work before the engine is ready; the matrix says it is loading', async () => {
+    const page = await browser.context.newPage();
+    await page.goto(`${server.url}favicon.svg`);
+    await page.evaluate(() => localStorage.clear());
+    await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url.replace(/\/$/, '') });
+    const seen = watchPage(page, server.url.replace(/\/$/, ''));
+    let release;
+    const held = new Promise((ok) => { release = ok; });
+    await page.route('**/httpplay.wasm', async (route) => {
+      await held;
+      await route.continue();
+    });
+    try {
+      await page.goto(server.url);
+      await page.waitForFunction(() => document.getElementById('scenario').value.length > 0);
+      assert.equal(await page.locator('#matrix').getAttribute('data-state'), 'loading');
+      assert.match(await page.locator('#matrix').innerText(), /Loading the simulator/);
+      assert.ok(await page.locator('#preset option').count() > 10, 'the presets are there');
+      assert.ok(await page.locator('.chip[data-policy]').count() > 10, 'the chips are there');
+      await page.selectOption('#preset', 'delete-twice');
+      assert.equal(await page.locator('#scenario').inputValue(), presets.find((p) => p.name === 'delete-twice').text);
+      await page.locator('#share-button').click();
+      await page.locator('#share-menu button[data-action="copy-link"]').click();
+      await page.waitForFunction(() => document.getElementById('toast').textContent === 'Link copied to the clipboard.');
+      const link = await page.evaluate(() => navigator.clipboard.readText());
+      assert.match(link, /#z=[\w-]+$/);
+      assert.equal(await page.locator('#matrix').getAttribute('data-state'), 'loading');
+    } finally {
+      release();
+    }
+    await waitForRun(page);
+    assert.equal(await page.locator('#matrix').getAttribute('data-state'), 'ok');
+    assert.equal(await page.locator('#matrix-title').textContent(), 'DELETE the same resource twice');
+    await page.unrouteAll({ behavior: 'wait' });
+    assertClean(seen);
+    await page.close();
+  });
+});
+
+describe('embed', () => {
+  test('a 600×400 frame on a light page: four columns without sideways scrolling, theme and isolation kept, lint opens', async () => {
+    const text = '# Two isolations\n@isolation atomic check-then-act\n@policy gone401\n{"base": "strict", "name": "401 when gone", "rules": {"previously-deleted": {"status": 401}}}\n\n' +
+      'PUT /a/1\nContent-Type: application/json\n{}\n\nDELETE /a/1\n\nDELETE /a/1\n\nrace {\n  PUT /a/1\n  Content-Type: application/json\n  {"x": 1}\n\n  DELETE /a/1\n}\n';
+    const frag = fragmentFor({ text, policies: ['strict'] });
+    const docs = createServer((req, res) => {
+      res.setHeader('Content-Type', 'text/html; charset=utf-8');
+      res.end(`<!doctype html><meta name="color-scheme" content="light"><title>docs</title><body style="background:#fff">
+        <iframe name="light" width="600" height="400" src="${server.url}embed.html#${frag}&theme=light"></iframe>
+        <iframe name="dark" width="600" height="400" src="${server.url}embed.html#${frag}&theme=dark&compact"></iframe>
+        <iframe name="auto" width="600" height="400" src="${server.url}embed.html#${frag}"></iframe>`);
+    });
+    await new Promise((ok) => docs.listen(0, '127.0.0.1', ok));
+    const page = await browser.context.newPage();
+    await page.emulateMedia({ colorScheme: 'dark' });
+    try {
+      await page.goto(`http://127.0.0.1:${docs.address().port}/`);
+      const bg = (f) => f.evaluate(() => getComputedStyle(document.body).backgroundColor);
+      for (const name of ['light', 'dark', 'auto']) {
+        const f = page.frame({ name });
+        await f.waitForFunction(() => document.getElementById('embed-matrix')?.dataset.state === 'ok');
+        assert.equal(await f.locator('#embed-matrix thead th[data-col]').count(), 4, `${name}: four columns`);
+        const over = await f.evaluate(() => ({
+          page: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+          matrix: document.getElementById('embed-matrix').scrollWidth - document.getElementById('embed-matrix').clientWidth,
+        }));
+        assert.deepEqual(over, { page: 0, matrix: 0 }, `${name}: no horizontal scrolling in a 600 px frame`);
+        const kinds = await f.$$eval('#embed-matrix thead .col-kind', (ks) => ks.filter((k) => k.getClientRects().length).map((k) => k.textContent));
+        assert.deepEqual(kinds, ['atomic', 'check-then-act', 'atomic', 'check-then-act'], `${name}: isolation labels are shown`);
+      }
+      assert.equal(await bg(page.frame({ name: 'light' })), 'rgb(255, 255, 255)', 'theme=light wins over a dark system');
+      assert.notEqual(await bg(page.frame({ name: 'dark' })), 'rgb(255, 255, 255)', 'theme=dark is dark');
+      assert.notEqual(await bg(page.frame({ name: 'auto' })), 'rgb(255, 255, 255)', 'auto follows the (dark) system');
+      assert.equal(await page.frame({ name: 'dark' }).locator('#embed-matrix .situation').count(), 0, 'compact leaves the situations out');
+      assert.ok(await page.frame({ name: 'light' }).locator('#embed-matrix .situation').count() > 0);
+      const lint = page.frame({ name: 'light' }).locator('#embed-matrix details.lint-open').first();
+      assert.equal(await lint.locator('ul li').first().isVisible(), false);
+      await lint.locator('summary').click();
+      assert.match(await lint.locator('ul li').first().innerText(), /WWW-Authenticate/, 'a lint count opens its findings');
+      await page.screenshot({ path: join(ARTIFACTS, 'embed-frames.png'), fullPage: true });
+    } finally {
+      await page.close();
+      await new Promise((ok) => docs.close(ok));
     }
   });
 });

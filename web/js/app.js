@@ -1,12 +1,20 @@
-// The playground page: editor, presets, policy chips, matrix, details and
-// the share menu, wired to the engine. State that matters (the scenario and
-// the chosen policies) lives in the URL fragment; nothing is sent anywhere.
+// The playground page: editor, presets, policy chips, matrix, details,
+// compare view and the share menu, wired to the engine. State that matters
+// (the scenario and the chosen policies) lives in the URL fragment, with a
+// history entry for every change that replaces the editor's text, and the
+// draft in this browser's localStorage; nothing is sent anywhere.
+//
+// The editor, the presets and the chips come from catalog.js and work at
+// once; only the matrix waits for the engine (startEngine).
 
 import { $, h } from './dom.js';
 import { Editor } from './editor.js';
 import { loadEngine, ScenarioError } from './engine.js';
-import { renderMatrix } from './matrix.js';
-import { renderDetails, describeCell } from './details.js';
+import { renderMatrix, columns } from './matrix.js';
+import { renderDetails, renderCompare, describeCell } from './details.js';
+import { warnings, stepRanges } from './language.js';
+import { presets as PRESETS, policies as CATALOG, defaultPreset } from './catalog.js';
+import { Layout } from './layout.js';
 
 // Sharing code is loaded when first needed, keeping it off the path to the
 // first matrix.
@@ -14,61 +22,93 @@ const permalink = () => import('./permalink.js');
 const exporters = () => import('./export.js');
 
 const AUTO_RUN_DELAY = 300;
-
-const enginePromise = loadEngine();
+const DRAFT_KEY = 'httpplay:draft';
 
 const els = {
   preset: $('preset'),
   presetDescription: $('preset-description'),
   presetMore: $('preset-more'),
   status: $('editor-status'),
+  warnings: $('editor-warnings'),
   chipsCore: $('chips-core'),
   chipsGuidelines: $('chips-guidelines'),
   matrix: $('matrix'),
   matrixTitle: $('matrix-title'),
   matrixNote: $('matrix-note'),
   details: $('details'),
+  detailsPane: $('details-pane'),
+  compareButton: $('compare-button'),
+  compareBar: $('compare-bar'),
+  compareA: $('compare-a'),
+  compareB: $('compare-b'),
   notice: $('notice'),
   toast: $('toast'),
+  toastText: $('toast-text'),
+  toastAction: $('toast-action'),
   shareMenu: $('share-menu'),
   helpDialog: $('help-dialog'),
   copyDialog: $('copy-dialog'),
   copyText: $('copy-text'),
   copyTitle: $('copy-title'),
+  syntaxPanel: $('syntax-panel'),
+  syntaxButton: $('syntax-button'),
 };
 
-const editor = new Editor({ textarea: $('scenario'), gutter: $('gutter'), mark: $('error-mark'), caret: $('error-caret') });
+const editor = new Editor({ textarea: $('scenario'), gutter: $('gutter'), layer: $('highlight'), list: $('completion'), band: $('linked-band') });
+const layout = new Layout({
+  workspace: $('workspace'), editorSplit: $('split-editor'), detailsSplit: $('split-details'),
+  tabs: [...document.querySelectorAll('.tabs [role="tab"]')],
+});
 
 const state = {
   engine: null,
-  catalog: [],
-  presets: [],
+  catalog: CATALOG,
+  presets: PRESETS,
   policies: [],
   result: null,
+  resultText: null,
   selection: null,
+  compare: null,
   runs: 0,
   timer: 0,
   writtenHash: null,
+  hoverRow: null,
 };
 
+/**
+ * startEngine loads the engine that runs scenarios. It is the one place
+ * that decides where the engine comes from; everything else waits for the
+ * promise it returns.
+ */
+function startEngine() {
+  return loadEngine();
+}
+
+const enginePromise = startEngine();
+
 main().catch((err) => {
-  showStatus('error', `The engine could not start: ${err.message}`);
-  els.matrix.replaceChildren(h('p', { class: 'empty-note' }, 'The simulator did not load. Reload the page to try again.'));
+  showStatus('error', `The page could not start: ${err.message}`);
 });
 
 async function main() {
-  const linkPromise = readLink(location.hash);
-  state.engine = await enginePromise;
-  state.catalog = state.engine.policies();
-  state.presets = state.engine.presets();
   fillPresets();
   fillChips();
-  await applyLink(await linkPromise);
   wireEvents();
-  // Fetch the sharing code now, so that nothing is loaded after this point
-  // and sharing works offline; data-ready tells tests the page is complete.
-  await Promise.all([permalink(), exporters()]);
-  document.documentElement.dataset.ready = 'true';
+  await applyLink(await readLink(location.hash), { initial: true });
+  enginePromise.then((engine) => {
+    state.engine = engine;
+    run();
+  }, (err) => {
+    showStatus('error', `The engine could not start: ${err.message}`);
+    els.matrix.dataset.state = 'failed';
+    els.matrix.replaceChildren(h('p', { class: 'empty-note' }, 'The simulator did not load. Reload the page to try again; your draft is kept.'));
+  }).then(async () => {
+    // Fetch the sharing code now, so that nothing is loaded after this
+    // point and sharing works offline; data-ready tells tests the page is
+    // complete.
+    await Promise.all([permalink(), exporters()]);
+    document.documentElement.dataset.ready = 'true';
+  });
 }
 
 // readLink decodes the fragment, turning a bad link into a notice instead
@@ -83,10 +123,15 @@ async function readLink(hash) {
   }
 }
 
-async function applyLink(link) {
+// applyLink shows the state a link (or, on a first visit without one, the
+// saved draft) describes. It never adds a history entry: it is how the
+// page follows one.
+async function applyLink(link, { initial = false } = {}) {
   hideNotice();
+  state.writtenHash = location.hash;
   const defaults = state.catalog.filter((p) => p.default).map((p) => p.id);
   let text = null;
+  let policies = null;
   if (link?.error) showNotice(`This link could not be opened (${link.error}). Showing the default scenario instead.`);
   if (link?.preset) {
     const p = state.presets.find((x) => x.name === link.preset);
@@ -95,18 +140,49 @@ async function applyLink(link) {
   } else if (link && typeof link.text === 'string') {
     text = link.text;
   }
-  let policies = defaults;
   if (link?.policies) {
     const known = new Set(state.catalog.map((p) => p.id));
     const chosen = link.policies.filter((id) => known.has(id));
     if (chosen.length !== link.policies.length) showNotice('This link names policies this version does not know; they were left out.');
     if (chosen.length > 0) policies = chosen;
   }
-  setPolicies(policies);
-  editor.value = text ?? (state.presets[0]?.text || '');
-  state.writtenHash = location.hash;
+  if (initial && !link) {
+    const draft = readDraft();
+    if (draft) {
+      text = draft.text;
+      policies = draft.policies;
+    }
+  }
+  setPolicies(policies || defaults);
+  const fallback = state.presets.find((p) => p.name === defaultPreset) || state.presets[0];
+  editor.value = text ?? (fallback?.text || '');
+  state.selection = null;
+  state.resultText = null;
   syncPresetPicker();
-  run();
+  run({ link: false });
+  if (initial && !link) writeLink('replace');
+}
+
+function readDraft() {
+  try {
+    const d = JSON.parse(localStorage.getItem(DRAFT_KEY) || 'null');
+    if (d && d.v === 1 && typeof d.text === 'string') {
+      const known = new Set(state.catalog.map((p) => p.id));
+      const policies = Array.isArray(d.policies) ? d.policies.filter((id) => known.has(id)) : [];
+      return { text: d.text, policies: policies.length ? policies : null };
+    }
+  } catch {
+    // A profile without storage, or a damaged entry: no draft.
+  }
+  return null;
+}
+
+function saveDraft() {
+  try {
+    localStorage.setItem(DRAFT_KEY, JSON.stringify({ v: 1, text: editor.value, policies: state.policies }));
+  } catch {
+    // Storage full or disabled: the URL still holds the scenario.
+  }
 }
 
 function fillPresets() {
@@ -134,7 +210,7 @@ function syncPresetPicker() {
 
 function fillChips() {
   const chip = (p) => h('button', {
-    type: 'button', class: 'chip', 'aria-pressed': 'false', title: p.summary, dataset: { policy: p.id },
+    type: 'button', class: 'chip', 'aria-pressed': 'false', title: `${p.name}: ${p.summary}`, dataset: { policy: p.id },
   }, h('span', { class: 'chip-check', 'aria-hidden': 'true' }), p.id);
   els.chipsCore.replaceChildren(...state.catalog.filter((p) => !p.guideline).map(chip));
   els.chipsGuidelines.replaceChildren(...state.catalog.filter((p) => p.guideline).map(chip));
@@ -148,34 +224,61 @@ function setPolicies(ids) {
   }
 }
 
+/**
+ * replaceText puts new text (and policies) in the editor as one step of
+ * the browser's history: Back shows what was there before.
+ */
+async function replaceText(text, { policies = state.policies, undoLabel = null } = {}) {
+  const before = editor.value;
+  const edited = before.trim() !== '' && !state.presets.some((p) => p.text === before);
+  // The entry being left must hold the text being replaced.
+  await writeLink('replace');
+  editor.value = text;
+  setPolicies(policies);
+  state.selection = null;
+  syncPresetPicker();
+  run({ link: false });
+  await writeLink('push');
+  saveDraft();
+  if (undoLabel && edited) toast(`${undoLabel} replaced your scenario.`, { action: 'Undo', onAction: () => history.back(), ms: 8000 });
+}
+
 /** run simulates the editor's text now and shows the result or the error. */
-function run() {
+function run({ link = true } = {}) {
   clearTimeout(state.timer);
-  if (!state.engine) return;
+  if (!state.engine) {
+    els.matrix.dataset.state = 'loading';
+    showStatus('loading', 'Loading the simulator… You can edit and share already.');
+    editor.showWarnings(warnings(editor.value));
+    return;
+  }
   const t0 = performance.now();
   let outcome;
+  const text = editor.value;
   try {
-    const { result } = state.engine.run(editor.value, { policies: state.policies });
+    const { result } = state.engine.run(text, { policies: state.policies });
+    state.resultText = text;
     showResult(result);
     editor.showError(null);
+    editor.showWarnings(warnings(text, result));
     const rows = result.steps.length;
     const cols = result.policies.length;
-    // With two isolation levels every policy has two columns.
-    const noun = result.policies.some((id) => id.includes('@')) ? ['column', 'columns'] : ['policy', 'policies'];
+    const noun = new Set(columns(result).map((c) => c.isolation)).size > 1 ? ['column', 'columns'] : ['policy', 'policies'];
     outcome = { kind: 'ok', text: `${rows} step${rows === 1 ? '' : 's'} × ${cols} ${noun[cols === 1 ? 0 : 1]}` };
     els.matrix.classList.remove('stale');
     els.matrixNote.hidden = true;
-    writeLink();
   } catch (err) {
     if (!(err instanceof ScenarioError) && !(err instanceof Error)) throw err;
     const pos = err instanceof ScenarioError && err.line > 0 ? err : null;
-    editor.showError(pos);
+    editor.showError(pos ? { line: pos.line, column: pos.column, message: err.detail } : null);
+    editor.showWarnings(warnings(text));
     outcome = { kind: 'error', text: pos ? `Line ${pos.line}, column ${pos.column}: ${err.detail}` : err.message, pos };
     if (state.result) {
       els.matrix.classList.add('stale');
       els.matrixNote.hidden = false;
     }
   }
+  if (link) writeLink('replace');
   const ms = performance.now() - t0;
   state.runs += 1;
   els.matrix.dataset.runs = String(state.runs);
@@ -183,7 +286,16 @@ function run() {
   els.matrix.dataset.state = outcome.kind;
   if (outcome.kind === 'ok') showStatus('ok', `${outcome.text} · ${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms${state.engine.note ?? ''}`);
   else showStatus('error', outcome.text, outcome.pos);
+  showWarningList();
   if (state.runs === 1 && outcome.kind === 'ok') performance.mark('httpplay:first-matrix');
+}
+
+function showWarningList() {
+  const list = warnings(editor.value, state.resultText === editor.value ? state.result : null);
+  els.warnings.hidden = list.length === 0;
+  els.warnings.replaceChildren(...list.map((w) => h('li', {},
+    h('button', { type: 'button', class: 'link-button', dataset: { line: String(w.line), column: String(w.column) } }, `Line ${w.line}`),
+    h('span', {}, ` ${w.message}`))));
 }
 
 function showResult(result) {
@@ -193,7 +305,10 @@ function showResult(result) {
   const sel = keepSelection(result, state.selection);
   state.selection = sel;
   els.matrix.replaceChildren(renderMatrix(result, { catalog: state.catalog, selected: sel }));
-  renderDetails(els.details, result, sel, state.catalog);
+  fillCompare(result);
+  if (state.compare) showCompare();
+  else renderDetails(els.details, result, sel, state.catalog);
+  linkRow(sel && !String(sel.row).startsWith('prop:') ? Number(sel.row) : null, { reveal: false });
 }
 
 // keepSelection keeps the selected cell across runs when it still exists;
@@ -206,13 +321,14 @@ function keepSelection(result, sel) {
     if (String(sel.row).startsWith('prop:') ? result.properties?.[sel.col]?.[String(sel.row).slice(5)] : steps[Number(sel.row)]) return sel;
   }
   if (cols.length === 0 || steps.length === 0) return null;
-  const split = steps.findIndex((s) => new Set(cols.map((c) => JSON.stringify(s.results?.[c]?.status ?? s.results?.[c]?.outcomes?.map((o) => o.statuses)))).size > 1);
+  const split = steps.findIndex((s) => s.differs);
   return { row: String(Math.max(0, split)), col: cols[0] };
 }
 
-function select(sel, { focus = false } = {}) {
+function select(sel, { focus = false, fromUser = false } = {}) {
   if (!sel) return;
   state.selection = sel;
+  if (state.compare) closeCompare();
   const table = els.matrix.querySelector('table');
   if (!table) return;
   for (const td of table.querySelectorAll('td.cell.selected')) {
@@ -225,10 +341,15 @@ function select(sel, { focus = false } = {}) {
     td.classList.add('selected');
     td.setAttribute('aria-selected', 'true');
     td.tabIndex = 0;
-    if (focus) td.focus();
+    if (focus) td.focus({ preventScroll: true });
+    td.scrollIntoView({ block: 'nearest', inline: 'nearest' });
   }
   renderDetails(els.details, state.result, sel, state.catalog);
-  els.details.setAttribute('aria-label', describeCell(state.result, sel) || 'Details');
+  els.detailsPane.setAttribute('aria-label', describeCell(state.result, sel) || 'Details');
+  // The details of the new cell start at their top, in view.
+  els.detailsPane.scrollTop = 0;
+  if (fromUser) layout.showDetails();
+  if (!String(sel.row).startsWith('prop:')) linkRow(Number(sel.row), { reveal: true });
 }
 
 function findCell(table, sel) {
@@ -262,11 +383,62 @@ function moveSelection(key) {
   return true;
 }
 
+// linkRow ties a matrix row to its lines in the editor: the row is marked
+// and the lines are banded (and, when asked, scrolled into view).
+function linkRow(row, { reveal = false } = {}) {
+  for (const tr of els.matrix.querySelectorAll('tr.linked')) tr.classList.remove('linked');
+  const ranges = state.resultText === editor.value ? stepRanges(editor.value, state.result) : [];
+  const range = row === null ? null : ranges[row];
+  if (!range) {
+    editor.link(null);
+    return;
+  }
+  els.matrix.querySelector(`tbody tr[data-row="${row}"]`)?.classList.add('linked');
+  editor.link(range);
+  if (reveal) editor.reveal(range.from, range.to);
+}
+
+function fillCompare(result) {
+  const cols = result.policies || [];
+  for (const [sel, fallback] of [[els.compareA, 0], [els.compareB, 1]]) {
+    const keep = sel.value;
+    sel.replaceChildren(...cols.map((id) => h('option', { value: id }, id)));
+    sel.value = cols.includes(keep) ? keep : cols[Math.min(fallback, cols.length - 1)] || '';
+  }
+  if (state.compare) state.compare = { a: els.compareA.value, b: els.compareB.value };
+}
+
+function showCompare() {
+  if (!state.result) return;
+  state.compare = { a: els.compareA.value, b: els.compareB.value };
+  els.compareBar.hidden = false;
+  els.compareButton.setAttribute('aria-pressed', 'true');
+  renderCompare(els.details, state.result, state.compare.a, state.compare.b, state.catalog);
+  els.detailsPane.setAttribute('aria-label', `Compare ${state.compare.a} and ${state.compare.b}`);
+  els.detailsPane.scrollTop = 0;
+}
+
+function closeCompare() {
+  state.compare = null;
+  els.compareBar.hidden = true;
+  els.compareButton.setAttribute('aria-pressed', 'false');
+  if (state.result) renderDetails(els.details, state.result, state.selection, state.catalog);
+}
+
 function wireEvents() {
   editor.onInput(() => {
     clearTimeout(state.timer);
-    state.timer = setTimeout(run, AUTO_RUN_DELAY);
+    state.timer = setTimeout(() => {
+      run();
+      saveDraft();
+    }, AUTO_RUN_DELAY);
     syncPresetPicker();
+  });
+  editor.onCaret((line) => {
+    if (state.resultText !== editor.value || !document.activeElement?.matches('#scenario')) return;
+    const hit = stepRanges(editor.value, state.result).find((r) => line >= r.from && line <= r.to);
+    linkRow(hit ? hit.row : null);
+    if (hit) els.matrix.querySelector(`tbody tr[data-row="${hit.row}"]`)?.scrollIntoView({ block: 'nearest' });
   });
 
   els.presetMore.addEventListener('click', () => {
@@ -277,11 +449,7 @@ function wireEvents() {
 
   els.preset.addEventListener('change', () => {
     const p = state.presets.find((x) => x.name === els.preset.value);
-    if (!p) return;
-    editor.value = p.text;
-    state.selection = null;
-    syncPresetPicker();
-    run();
+    if (p) replaceText(p.text, { undoLabel: `The preset “${p.title}”` });
   });
 
   const onChip = (event) => {
@@ -293,33 +461,70 @@ function wireEvents() {
       toast('At least one policy stays selected.');
       return;
     }
-    setPolicies(next);
-    run();
+    changePolicies(next);
   };
   els.chipsCore.addEventListener('click', onChip);
   els.chipsGuidelines.addEventListener('click', onChip);
-  $('chips-default').addEventListener('click', () => {
-    setPolicies(state.catalog.filter((p) => p.default).map((p) => p.id));
-    run();
-  });
-  $('chips-all').addEventListener('click', () => {
-    setPolicies(state.catalog.map((p) => p.id));
-    run();
-  });
+  $('chips-default').addEventListener('click', () => changePolicies(state.catalog.filter((p) => p.default).map((p) => p.id)));
+  $('chips-all').addEventListener('click', () => changePolicies(state.catalog.map((p) => p.id)));
 
   els.matrix.addEventListener('click', (event) => {
     const td = event.target.closest('td.cell');
-    if (td) select({ row: td.dataset.row, col: td.dataset.col }, { focus: true });
+    if (td) select({ row: td.dataset.row, col: td.dataset.col }, { focus: true, fromUser: true });
   });
   els.matrix.addEventListener('keydown', (event) => {
     if (event.target.closest('td.cell') && !event.altKey && !event.ctrlKey && !event.metaKey && moveSelection(event.key)) {
       event.preventDefault();
     }
   });
+  // Hovering a row bands its request in the editor; leaving the matrix
+  // goes back to the selected row.
+  els.matrix.addEventListener('mouseover', (event) => {
+    const tr = event.target.closest('tbody tr[data-row]');
+    const row = tr && !tr.dataset.row.startsWith('prop:') ? Number(tr.dataset.row) : null;
+    if (row === state.hoverRow) return;
+    state.hoverRow = row;
+    if (row !== null) linkRow(row);
+  });
+  els.matrix.addEventListener('mouseleave', () => {
+    state.hoverRow = null;
+    const sel = state.selection;
+    linkRow(sel && !String(sel.row).startsWith('prop:') ? Number(sel.row) : null);
+  });
 
-  els.status.addEventListener('click', (event) => {
+  els.compareButton.addEventListener('click', () => {
+    if (state.compare) closeCompare();
+    else {
+      showCompare();
+      layout.showDetails();
+    }
+  });
+  els.compareA.addEventListener('change', showCompare);
+  els.compareB.addEventListener('change', showCompare);
+  $('compare-close').addEventListener('click', closeCompare);
+
+  const goTo = (event) => {
     const b = event.target.closest('button[data-line]');
-    if (b) editor.goTo(Number(b.dataset.line), Number(b.dataset.column));
+    if (!b) return;
+    layout.showEditor();
+    editor.goTo(Number(b.dataset.line), Number(b.dataset.column));
+  };
+  els.status.addEventListener('click', goTo);
+  els.warnings.addEventListener('click', goTo);
+
+  els.syntaxButton.addEventListener('click', () => {
+    els.syntaxPanel.open = !els.syntaxPanel.open;
+    if (els.syntaxPanel.open) {
+      layout.showEditor();
+      els.syntaxPanel.scrollIntoView({ block: 'nearest' });
+    }
+  });
+  els.syntaxPanel.addEventListener('toggle', () => els.syntaxButton.setAttribute('aria-expanded', String(els.syntaxPanel.open)));
+  els.syntaxPanel.addEventListener('click', (event) => {
+    const b = event.target.closest('button[data-try]');
+    if (!b) return;
+    const pre = els.syntaxPanel.querySelector(`[data-example="${b.dataset.try}"] pre.example`);
+    if (pre) replaceText(pre.textContent, { undoLabel: 'The example' });
   });
 
   // The share menu follows the menu pattern: focus moves into it when it
@@ -345,6 +550,11 @@ function wireEvents() {
   for (const b of document.querySelectorAll('dialog [data-close]')) {
     b.addEventListener('click', () => b.closest('dialog').close());
   }
+  els.toastAction.addEventListener('click', () => {
+    const fn = toastAction;
+    hideToast();
+    fn?.();
+  });
 
   document.addEventListener('keydown', (event) => {
     if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
@@ -359,52 +569,79 @@ function wireEvents() {
     }
     if (event.key === 'Escape' && event.target.id === 'scenario' && !event.isComposing) {
       const cell = els.matrix.querySelector('td.cell[tabindex="0"]');
-      if (cell) cell.focus();
+      if (cell) {
+        layout.showMatrix();
+        cell.focus();
+      }
     }
   });
 
-  window.addEventListener('hashchange', async () => {
+  // Back and Forward, and fragments typed or pasted into the address bar.
+  const follow = async () => {
     if (location.hash === state.writtenHash) return;
-    state.selection = null;
+    state.writtenHash = location.hash;
+    hideToast();
     await applyLink(await readLink(location.hash));
-  });
+    saveDraft();
+  };
+  window.addEventListener('popstate', follow);
+  window.addEventListener('hashchange', follow);
 }
 
-async function currentFragment() {
+// changePolicies switches the columns as a history entry of its own.
+async function changePolicies(ids) {
+  await writeLink('replace');
+  setPolicies(ids);
+  run({ link: false });
+  await writeLink('push');
+  saveDraft();
+}
+
+async function fragmentOf(snapshot) {
   const { encodeState } = await permalink();
-  return encodeState({ text: editor.value, policies: state.policies });
+  return encodeState(snapshot);
 }
 
-// writeLink mirrors the view in the address bar without adding history
-// entries, so the URL is always a permalink to what is on screen.
-let linkSeq = 0;
-async function writeLink() {
-  const seq = ++linkSeq;
-  const frag = await currentFragment();
-  if (seq !== linkSeq) return;
-  const hash = `#${frag}`;
-  if (hash !== location.hash) history.replaceState(null, '', hash);
-  state.writtenHash = location.hash;
+// writeLink mirrors the view in the address bar: replacing the current
+// entry while typing, pushing a new one when the text is replaced. Writes
+// happen in the order they were asked for, each with the state of the
+// moment it was asked.
+let linkChain = Promise.resolve();
+function writeLink(mode) {
+  const snapshot = { text: editor.value, policies: [...state.policies] };
+  linkChain = linkChain.then(async () => {
+    const hash = `#${await fragmentOf(snapshot)}`;
+    if (mode === 'push' && hash !== location.hash) history.pushState(null, '', hash);
+    else if (hash !== location.hash) history.replaceState(null, '', hash);
+    state.writtenHash = location.hash;
+  }).catch(() => {});
+  return linkChain;
 }
 
 async function share(action) {
-  if (!state.result) return;
-  const frag = await currentFragment();
-  const { embedSnippet, toCurl, toMarkdown } = await exporters();
+  const frag = await fragmentOf({ text: editor.value, policies: state.policies });
   const page = new URL(location.href);
   page.hash = frag;
+  if (action === 'copy-link') return copy(page.href, 'Link');
+  // The other exports need the engine; a click before it is ready waits.
+  if (!state.engine) toast('Waiting for the simulator…');
+  const engine = await enginePromise;
+  const { embedSnippet, toCurl } = await exporters();
   switch (action) {
-    case 'copy-link':
-      return copy(page.href, 'Link');
     case 'copy-markdown':
-      return copy(toMarkdown(state.result), 'Matrix as Markdown');
+      try {
+        return copy(engine.markdown(editor.value, { policies: state.policies }), 'Matrix as Markdown');
+      } catch (err) {
+        return toast(`The scenario has an error: ${err.detail || err.message}`);
+      }
     case 'copy-curl':
+      if (!state.result) return toast('Nothing to copy yet: the scenario has an error.');
       return copy(toCurl(state.result), 'Scenario as curl');
     case 'copy-embed': {
       const embed = new URL('embed.html', location.href);
       embed.hash = frag;
       const props = els.matrix.querySelectorAll('tr.property-row').length;
-      return copy(embedSnippet(embed.href, state.result.title, state.result.steps.length, props), 'Embed snippet');
+      return copy(embedSnippet(embed.href, state.result?.title, state.result?.steps.length || 1, props), 'Embed snippet');
     }
   }
 }
@@ -425,7 +662,7 @@ async function copy(text, what) {
 
 function showStatus(kind, text, pos = null) {
   els.status.className = `editor-status ${kind}`;
-  const icon = h('span', { class: 'status-icon', 'aria-hidden': 'true' }, kind === 'ok' ? '✓' : '✕');
+  const icon = h('span', { class: 'status-icon', 'aria-hidden': 'true' }, kind === 'ok' ? '✓' : kind === 'loading' ? '…' : '✕');
   const parts = [icon, h('span', { class: 'status-text' }, text)];
   if (pos) parts.push(h('button', { type: 'button', class: 'link-button', dataset: { line: String(pos.line), column: String(pos.column) } }, 'Go to error'));
   els.status.replaceChildren(...parts);
@@ -441,9 +678,22 @@ function hideNotice() {
 }
 
 let toastTimer = 0;
-function toast(text) {
-  els.toast.textContent = text;
+let toastAction = null;
+function toast(text, { action = null, onAction = null, ms = 2400 } = {}) {
+  els.toastText.textContent = text;
+  toastAction = onAction;
+  els.toastAction.hidden = !action;
+  els.toastAction.textContent = action || '';
+  els.toast.classList.toggle('actionable', Boolean(action));
   els.toast.classList.add('show');
   clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => els.toast.classList.remove('show'), 2400);
+  toastTimer = setTimeout(hideToast, ms);
+}
+
+function hideToast() {
+  clearTimeout(toastTimer);
+  toastAction = null;
+  els.toast.classList.remove('show', 'actionable');
+  els.toastAction.hidden = true;
+  els.toastAction.textContent = '';
 }

@@ -3,7 +3,7 @@
 // for a race, every outcome; for a property, its explanation.
 
 import { h, externalLink, statusClass } from './dom.js';
-import { column, propertyLabel, propertyValue, requestLine } from './matrix.js';
+import { column, columns, propertyLabel, propertyValue, requestLine } from './matrix.js';
 
 /** renderDetails fills container for the cell sel = {row, col} of result. */
 export function renderDetails(container, result, sel, catalog) {
@@ -12,13 +12,15 @@ export function renderDetails(container, result, sel, catalog) {
     container.append(h('p', { class: 'empty-note' }, 'Select a cell of the matrix to see the full exchange and why each policy answers as it does.'));
     return;
   }
-  const col = column(sel.col, catalog);
+  const col = column(sel.col, catalog, result);
   const head = h('header', { class: 'details-head' });
   container.append(head);
-  const policyLine = h('p', { class: 'policy-line' },
-    h('span', { class: 'policy-id' }, col.id), ' · ',
-    col.info ? externalLink(col.info.url, col.info.name) : h('span', {}, 'custom policy from the scenario'),
-    col.variant ? ` · ${col.variant}` : null);
+  const policyLine = h('div', { class: 'policy-line' },
+    h('p', {}, h('span', { class: 'policy-id' }, col.id), ' · ',
+      col.url ? externalLink(col.url, col.name) : h('span', { class: 'policy-name' }, col.name),
+      col.custom ? ' · custom policy from the scenario' : null,
+      col.showIsolation ? ` · ${col.isolation} isolation` : null),
+    col.summary ? h('p', { class: 'policy-summary' }, col.summary) : null);
 
   if (String(sel.row).startsWith('prop:')) {
     const key = String(sel.row).slice(5);
@@ -51,6 +53,7 @@ export function renderDetails(container, result, sel, catalog) {
   const reqSec = section(`Request · line ${step.line}`);
   reqSec.append(httpBlock(`${req.method} ${req.path} HTTP/1.1`, req.headers, req.body));
   if (r.sent) reqSec.append(h('p', { class: 'muted' }, 'As sent, after {{…}} values captured from earlier responses were filled in.'));
+  if (r.unfilled?.length) reqSec.append(unfilledNote(r.unfilled));
   container.append(reqSec);
 
   const resSec = section('Response');
@@ -68,11 +71,17 @@ export function renderDetails(container, result, sel, catalog) {
 function renderRace(container, head, policyLine, step, r) {
   const outcomes = r.outcomes || [];
   head.append(h('h2', { id: 'details-heading' }, `Race: ${outcomes.length} outcome${outcomes.length === 1 ? '' : 's'}`), policyLine);
-  const reqSec = section(`Concurrent requests · line ${step.line}`);
-  for (const req of step.race || []) {
-    reqSec.append(h('p', { class: 'race-req' }, req.client ? h('strong', {}, `${req.client}`) : null));
+  // The requests as this column sent them: {{name}} filled in with what
+  // it captured before the race (a name a client captures inside the race
+  // depends on the order, so it stays a placeholder).
+  const sent = r.sent || step.race || [];
+  const reqSec = section(`Concurrent requests${r.sent ? ', as sent' : ''} · line ${step.line}`);
+  sent.forEach((req, i) => {
+    reqSec.append(h('p', { class: 'race-req' }, h('strong', {}, `${i + 1}. ${req.client || 'client'}`)));
     reqSec.append(httpBlock(`${req.method} ${req.path} HTTP/1.1`, req.headers, req.body));
-  }
+  });
+  if (r.sent) reqSec.append(h('p', { class: 'muted' }, 'As sent, after {{…}} values captured from earlier responses were filled in.'));
+  if (r.unfilled?.length) reqSec.append(unfilledNote(r.unfilled));
   container.append(reqSec);
   const facts = [];
   if (r.isolation) facts.push(`isolation ${r.isolation}`);
@@ -88,6 +97,17 @@ function renderRace(container, head, policyLine, step, r) {
       (o.statuses || []).map((s, i) => [h('span', { class: `status-badge ${statusClass(s)}` }, String(s)),
         o.situations?.[i] ? h('span', { class: 'muted' }, ` ${o.situations[i]} `) : ' ']),
       h('span', { class: 'orders' }, `in ${o.orders} order${o.orders === 1 ? '' : 's'}`)));
+    // Each raced request with what it got in this outcome.
+    const rows = h('tbody');
+    sent.forEach((req, i) => rows.append(h('tr', {},
+      h('td', {}, req.client || ''),
+      h('td', {}, h('code', { class: 'sent-line' }, `${req.method} ${req.path}`),
+        req.headers?.['If-Match'] ? h('code', { class: 'sent-header' }, ` If-Match: ${req.headers['If-Match']}`) : null),
+      h('td', {}, h('span', { class: `status-badge ${statusClass(o.statuses?.[i])}` }, String(o.statuses?.[i] ?? '—'))),
+      h('td', { class: 'muted' }, o.situations?.[i] || ''))));
+    li.append(h('table', { class: 'race-requests' },
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Client'), h('th', { scope: 'col' }, 'Sent'), h('th', { scope: 'col' }, 'Status'), h('th', { scope: 'col' }, 'Situation'))),
+      rows));
     if (o.example?.length) {
       li.append(h('p', { class: 'muted' }, 'For example:'), h('ol', { class: 'example-order' }, o.example.map((e) => h('li', {}, h('code', {}, e)))));
     }
@@ -98,6 +118,83 @@ function renderRace(container, head, policyLine, step, r) {
   }
   outSec.append(list);
   container.append(outSec);
+}
+
+function unfilledNote(names) {
+  const list = names.map((n) => `{{${n}}}`).join(', ');
+  return h('p', { class: 'unfilled-note' }, h('span', { 'aria-hidden': 'true' }, '∅ '),
+    `${list} was empty in this column: the capture found nothing (see the capture in the trace of the request that set it), so the request was sent without it.`);
+}
+
+/**
+ * renderCompare fills container with the responses of columns a and b to
+ * every step side by side, the parts that differ highlighted.
+ */
+export function renderCompare(container, result, a, b, catalog) {
+  container.replaceChildren();
+  const [ca, cb] = [a, b].map((id) => columns(result, catalog).find((c) => c.id === id));
+  if (!ca || !cb) {
+    container.append(h('p', { class: 'empty-note' }, 'Choose two columns to compare.'));
+    return;
+  }
+  let differing = 0;
+  const body = h('div', { class: 'compare-steps' });
+  (result.steps || []).forEach((step, i) => {
+    const ra = step.results?.[a];
+    const rb = step.results?.[b];
+    if (!ra || !rb) return;
+    const row = h('section', { class: 'compare-step', dataset: { row: String(i) } });
+    const label = step.race ? `race · ${step.race.map(requestLine).join(' ‖ ')}` : requestLine(step.request);
+    let same;
+    let sides;
+    if (step.race) {
+      const fa = outcomeText(ra);
+      const fb = outcomeText(rb);
+      same = fa === fb;
+      sides = [fa, fb].map((t) => h('pre', { class: `http${same ? '' : ' diff'}` }, t));
+    } else {
+      const parts = compareResponses(ra, rb);
+      same = parts.every((p) => p.same);
+      sides = [ra, rb].map((r, k) => {
+        const pre = h('pre', { class: 'http' });
+        for (const p of parts) {
+          const text = k === 0 ? p.a : p.b;
+          if (text === null) continue;
+          pre.append(h('span', { class: p.same ? p.cls : `${p.cls} diff` }, text), '\n');
+        }
+        return pre;
+      });
+    }
+    if (!same) differing++;
+    row.classList.toggle('differs', !same);
+    row.append(h('h3', {}, h('span', { class: 'line' }, `line ${step.line}`), ' ', label, same ? h('span', { class: 'same-tag' }, ' same') : h('span', { class: 'differs-tag' }, ' ≠ differs')),
+      h('div', { class: 'compare-sides' }, sides));
+    body.append(row);
+  });
+  container.append(h('header', { class: 'details-head' },
+    h('h2', { id: 'details-heading' }, `${ca.id} and ${cb.id}`),
+    h('p', { class: 'policy-line' }, `${differing} of ${result.steps.length} step${result.steps.length === 1 ? '' : 's'} differ. `,
+      h('span', { class: 'muted' }, `${ca.name} · ${cb.name}`))),
+  h('div', { class: 'compare-cols' }, h('span', {}, ca.id), h('span', {}, cb.id)), body);
+}
+
+// compareResponses lines two responses up: status line, each header (by
+// name, either side may lack it) and the body, each marked same or not.
+function compareResponses(ra, rb) {
+  const parts = [{ cls: 'start-line', a: `${ra.status} ${ra.reason}`, b: `${rb.status} ${rb.reason}` }];
+  const names = [...new Set([...Object.keys(ra.headers || {}), ...Object.keys(rb.headers || {})])].sort();
+  for (const n of names) {
+    const va = ra.headers?.[n];
+    const vb = rb.headers?.[n];
+    parts.push({ cls: 'header-line', a: va === undefined ? '' : `${n}: ${va}`, b: vb === undefined ? '' : `${n}: ${vb}` });
+  }
+  parts.push({ cls: 'body', a: ra.body ? prettyBody(ra.body) : '(no body)', b: rb.body ? prettyBody(rb.body) : '(no body)' });
+  parts.push({ cls: 'situation-line', a: `situation: ${ra.situation}`, b: `situation: ${rb.situation}` });
+  return parts.map((p) => ({ ...p, same: p.a === p.b }));
+}
+
+function outcomeText(r) {
+  return (r.outcomes || []).map((o) => `${(o.statuses || []).join(' ')}  ×${o.orders}`).sort().join('\n');
 }
 
 function section(title) {

@@ -1,10 +1,13 @@
 // The embed view: a read-only, compact matrix for documentation iframes.
-// It reads the same fragment as the playground and links back to it.
+// It reads the same fragment as the playground and links back to it, plus
+// two options of its own: theme=light|dark|auto (auto follows the reader's
+// system; a docs page with one look should say which) and compact (status
+// codes only, no situations).
 
 import { $, h } from './dom.js';
 import { loadEngine, ScenarioError } from './engine.js';
 import { renderMatrix } from './matrix.js';
-import { decodeState } from './permalink.js';
+import { decodeState, embedOptions } from './permalink.js';
 
 const title = $('embed-title');
 const matrix = $('embed-matrix');
@@ -15,6 +18,9 @@ const open = $('open-playground');
 // decoded cleanly, so the link never carries something the page rejected.
 async function main() {
   const enginePromise = loadEngine();
+  const options = embedOptions(location.hash);
+  if (options.theme !== 'auto') document.documentElement.dataset.theme = options.theme;
+  document.documentElement.classList.toggle('embed-compact', options.compact);
   let link;
   try {
     link = await decodeState(location.hash);
@@ -34,7 +40,7 @@ async function main() {
     const { result } = engine.run(text, policies.length ? { policies } : {});
     title.textContent = result.title || 'Untitled scenario';
     document.title = `${result.title || 'Scenario'} · httpplay`;
-    matrix.replaceChildren(renderMatrix(result, { catalog, compact: true, interactive: false }));
+    matrix.replaceChildren(renderMatrix(result, { catalog, compact: true, situations: !options.compact, interactive: false }));
     matrix.dataset.state = 'ok';
     open.href = new URL(`./${location.hash}`, location.href).href;
     performance.mark('httpplay:first-matrix');

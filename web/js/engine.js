@@ -77,6 +77,13 @@ export class Engine {
     return { json: out, result: JSON.parse(out) };
   }
 
+  /** markdown is the matrix of text under options as the Markdown table the CLI prints. */
+  markdown(text, options = {}) {
+    const out = this.#api.markdown(String(text), JSON.stringify({ ...LIMITS, ...options }));
+    if (typeof out !== 'string') throw toError(out);
+    return out;
+  }
+
   /** policies lists the built-in policies: {id, name, source, url, summary, guideline, default}. */
   policies() {
     this.#policies ??= this.#decode(this.#api.policies());

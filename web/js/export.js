@@ -1,44 +1,6 @@
-// Text exports of a result for the share menu: the matrix as a Markdown
-// table, the scenario as curl commands, and the iframe snippet of the embed.
-
-import { propertyKeys, propertyLabel, propertyValue, raceSummary, requestLine } from './matrix.js';
-
-/** toMarkdown renders the matrix as a GitHub-flavoured Markdown table. */
-export function toMarkdown(result) {
-  const cols = result.policies || [];
-  const lines = [];
-  if (result.title) lines.push(`**${mdText(result.title)}**`, '');
-  lines.push(`| Line | Request | ${cols.map(mdCell).join(' | ')} |`);
-  lines.push(`| ---: | --- | ${cols.map(() => '---').join(' | ')} |`);
-  for (const step of result.steps || []) {
-    const label = step.race ? `race: ${step.race.map(requestLine).join('; ')}` : requestLine(step.request);
-    const cells = cols.map((id) => {
-      const r = step.results?.[id];
-      if (!r) return '';
-      if (step.race) return raceSummary(r).map(mdCell).join('<br>');
-      return mdCell(`${r.status} ${r.reason}`);
-    });
-    lines.push(`| ${step.line} | ${mdCell(label)} | ${cells.join(' | ')} |`);
-  }
-  for (const key of propertyKeys(result)) {
-    const cells = cols.map((id) => mdCell(propertyValue(key, result.properties?.[id]?.[key]).text));
-    lines.push(`|  | *${mdCell(propertyLabel(key))}* | ${cells.join(' | ')} |`);
-  }
-  return `${lines.join('\n')}\n`;
-}
-
-// mdCell escapes text for a table cell: pipes would end the cell, and
-// Markdown punctuation or raw HTML in a scenario must stay literal.
-function mdCell(text) {
-  return mdText(text).replace(/\|/g, '\\|');
-}
-
-function mdText(text) {
-  return String(text)
-    .replace(/[\\`*_[\]<>#!~]/g, (c) => `\\${c}`)
-    .replace(/&/g, '&amp;')
-    .replace(/[\r\n]+/g, ' ');
-}
+// Text exports of a result for the share menu: the scenario as curl
+// commands and the iframe snippet of the embed. The Markdown table is the
+// engine's own (Engine.markdown), the same the CLI prints.
 
 /**
  * toCurl turns the scenario's requests into a shell script of curl

@@ -14,13 +14,31 @@ export const PROPERTY_INFO = {
   cacheable_refusals: { label: 'Cacheable refusals', good: false },
 };
 
-/** column describes a result column such as "strict" or "strict@check-then-act". */
-export function column(id, catalog = []) {
-  const [base, variant = ''] = String(id).split('@', 2);
+/**
+ * columns describes the columns of a result from the engine's "columns":
+ * {id, base, isolation, info, kind, name, summary, custom}. kind is core,
+ * guideline or custom; isolation is shown only when columns differ in it.
+ */
+export function columns(result, catalog = []) {
+  const list = result.columns || (result.policies || []).map((id) => ({ id, policy: String(id).split('@')[0], isolation: '' }));
+  const isolations = new Set(list.map((c) => c.isolation));
+  return list.map((c) => {
+    const info = catalog.find((p) => p.id === c.policy) || null;
+    const kind = c.custom ? 'custom' : (c.guideline ?? info?.guideline) ? 'guideline' : 'core';
+    return {
+      id: c.id, base: c.policy, isolation: c.isolation || '', showIsolation: isolations.size > 1, info, kind,
+      name: c.name || info?.name || c.policy, summary: c.summary || info?.summary || '', url: c.url || info?.url || '', custom: Boolean(c.custom),
+    };
+  });
+}
+
+/** column describes one column of a result by id (see columns). */
+export function column(id, catalog = [], result = null) {
+  const found = result ? columns(result, catalog).find((c) => c.id === id) : null;
+  if (found) return found;
+  const base = String(id).split('@')[0];
   const info = catalog.find((p) => p.id === base) || null;
-  let kind = info ? (info.guideline ? 'guideline' : 'core') : 'custom';
-  if (variant) kind = variant;
-  return { id, base, variant, info, kind, name: info ? info.name : base };
+  return { id, base, isolation: String(id).split('@')[1] || '', showIsolation: false, info, kind: info ? (info.guideline ? 'guideline' : 'core') : 'custom', name: info?.name || base, summary: info?.summary || '', url: info?.url || '', custom: !info };
 }
 
 /** requestLine is "METHOD /path" for a request, prefixed by its client in a race. */
@@ -41,15 +59,9 @@ export function raceSummary(race) {
   return (race.outcomes || []).map((o) => `${(o.statuses || []).join(' ')} ×${o.orders}`);
 }
 
-/** differs tells whether the policies of a step answer differently. */
-export function differs(step, policies) {
-  const seen = new Set();
-  for (const id of policies) {
-    const r = step.results?.[id];
-    if (!r) continue;
-    seen.add(step.race ? JSON.stringify((r.outcomes || []).map((o) => o.statuses).sort()) : r.status);
-  }
-  return seen.size > 1;
+/** differs tells whether the policies of a step answer differently, as the engine decided. */
+export function differs(step) {
+  return step.differs === true;
 }
 
 /** propertyKeys lists the properties present in a result, known ones first. */
@@ -82,16 +94,8 @@ export function propertyValue(key, prop) {
  * (embed view), selected ({row, col}) and interactive (cells focusable).
  * Rows are identified by data-row: the step index, or "prop:<key>".
  */
-export function renderMatrix(result, { catalog = [], compact = false, selected = null, interactive = true } = {}) {
-  const cols = (result.policies || []).map((id) => column(id, catalog));
-  // With two isolation levels every policy has two columns, and the plain
-  // one runs under the level the "@" columns do not name.
-  const variants = new Set(cols.map((c) => c.variant).filter(Boolean));
-  const isolations = ['atomic', 'check-then-act'];
-  if (variants.size === 1 && isolations.includes([...variants][0])) {
-    const plain = isolations.find((i) => !variants.has(i));
-    for (const c of cols) if (!c.variant) c.kind = plain;
-  }
+export function renderMatrix(result, { catalog = [], compact = false, situations = !compact, selected = null, interactive = true } = {}) {
+  const cols = columns(result, catalog);
   const table = h('table', {
     class: `matrix${compact ? ' compact' : ''}`,
     role: interactive ? 'grid' : null,
@@ -100,16 +104,19 @@ export function renderMatrix(result, { catalog = [], compact = false, selected =
   });
   table.append(h('thead', {}, h('tr', {},
     h('th', { scope: 'col', class: 'corner' }, 'Request'),
-    cols.map((c) => h('th', { scope: 'col', class: `col-head kind-${c.kind.replace(/[^a-z-]/g, '')}`, title: c.info?.summary || null, dataset: { col: c.id } },
-      h('span', { class: 'col-id' }, c.base),
-      h('span', { class: 'col-kind' }, c.kind))))));
+    cols.map((c) => h('th', {
+      scope: 'col', class: `col-head kind-${c.kind}`, title: c.summary ? `${c.name}: ${c.summary}` : c.name, dataset: { col: c.id },
+    },
+    h('span', { class: 'col-id' }, c.base),
+    c.custom ? h('span', { class: 'col-name' }, c.name) : null,
+    h('span', { class: 'col-kind' }, c.showIsolation ? c.isolation : c.kind))))));
 
   const body = h('tbody');
   (result.steps || []).forEach((step, i) => {
-    const split = differs(step, result.policies || []);
-    const tr = h('tr', { class: `${step.race ? 'race-row' : 'request-row'}${split ? ' differs' : ''}`, dataset: { row: String(i) } });
+    const split = differs(step);
+    const tr = h('tr', { class: `${step.race ? 'race-row' : 'request-row'}${split ? ' differs' : ''}`, dataset: { row: String(i), line: String(step.line) } });
     tr.append(rowHead(step, split, compact));
-    for (const c of cols) tr.append(stepCell(step, i, c, compact, selected, interactive));
+    for (const c of cols) tr.append(stepCell(step, i, c, { compact, situations }, selected, interactive));
     body.append(tr);
   });
   table.append(body);
@@ -158,6 +165,12 @@ function rowHead(step, split, compact) {
     th.append(h('code', { class: 'req' }, h('span', { class: 'method' }, step.request.method), ' ', pathSpan(step.request.path)));
   }
   if (split) th.append(h('span', { class: 'differs-tag', title: 'The policies answer this request differently' }, compact ? '≠' : '≠ differs'));
+  const empty = Object.entries(step.results || {}).filter(([, r]) => r.unfilled?.length);
+  if (empty.length > 0) {
+    const names = [...new Set(empty.flatMap(([, r]) => r.unfilled))].map((n) => `{{${n}}}`).join(', ');
+    th.append(h('span', { class: 'unfilled-tag', title: `${names} was empty under ${empty.map(([id]) => id).join(', ')}: the capture found nothing` },
+      `∅ ${names} empty in ${empty.length} column${empty.length === 1 ? '' : 's'}`));
+  }
   return th;
 }
 
@@ -167,7 +180,7 @@ function pathSpan(path) {
   return h('span', { class: 'path' }, parts.flatMap((p, i) => (i === 0 ? [p] : [h('wbr'), p])));
 }
 
-function stepCell(step, i, c, compact, selected, interactive) {
+function stepCell(step, i, c, { compact, situations }, selected, interactive) {
   const r = step.results?.[c.id];
   const base = { row: String(i), col: c.id, selected, interactive };
   if (!r) return cell({ ...base, cls: 'empty' }, '—');
@@ -179,13 +192,35 @@ function stepCell(step, i, c, compact, selected, interactive) {
         h('span', { class: 'orders', title: `${o.orders} interleaving(s)` }, `×${o.orders}`)));
     }
     const note = r.complete === false ? h('span', { class: 'partial', title: 'Exploration stopped at the state bound' }, 'partial') : null;
-    return cell({ ...base, cls: 'race' }, list, note);
+    return cell({ ...base, cls: 'race' }, list, note, unfilledFlag(r));
   }
   const lint = (r.lint || []).length;
   return cell({ ...base, cls: `resp ${statusClass(r.status)}`, title: compact ? `${r.status} ${r.reason} — ${r.situation}` : null },
     h('span', { class: 'status-line' }, h('span', { class: 'status' }, String(r.status)), ' ', h('span', { class: 'reason' }, r.reason)),
-    compact ? null : h('span', { class: 'situation' }, r.situation),
-    lint > 0 ? h('span', { class: 'lint-flag', title: `${lint} lint finding(s)` }, h('span', { 'aria-hidden': 'true' }, '⚠'), ` ${lint}`, h('span', { class: 'visually-hidden' }, ' lint')) : null);
+    situations ? h('span', { class: 'situation' }, r.situation) : null,
+    lint > 0 ? lintFlag(r.lint, compact) : null,
+    unfilledFlag(r));
+}
+
+// lintFlag counts a response's lint findings; in the compact (embed) view,
+// where cells open no details pane, the count opens the findings in place.
+function lintFlag(lint, compact) {
+  const n = lint.length;
+  if (!compact) {
+    return h('span', { class: 'lint-flag', title: `${n} lint finding(s)` }, h('span', { 'aria-hidden': 'true' }, '⚠'), ` ${n}`, h('span', { class: 'visually-hidden' }, ' lint'));
+  }
+  return h('details', { class: 'lint-flag lint-open' },
+    h('summary', {}, h('span', { 'aria-hidden': 'true' }, '⚠'), ` ${n}`, h('span', { class: 'visually-hidden' }, ` lint finding${n === 1 ? '' : 's'}`)),
+    h('ul', {}, lint.map((f) => h('li', {}, h('strong', {}, `${f.level}: `), f.message))));
+}
+
+// unfilledFlag marks a cell whose request used a {{name}} that was empty
+// in this column: its capture found nothing, so the request is not the
+// one written.
+function unfilledFlag(r) {
+  if (!r.unfilled?.length) return null;
+  const names = r.unfilled.map((n) => `{{${n}}}`).join(', ');
+  return h('span', { class: 'unfilled-flag', title: `${names} was empty: the capture found nothing` }, `∅ ${names}`);
 }
 
 function cell({ row, col, cls, selected, interactive, title = null }, ...children) {

@@ -110,3 +110,17 @@ function fromBase64URL(text) {
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
   return out;
 }
+
+/**
+ * embedOptions reads the embed view's own options from a fragment such as
+ * "#z=…&theme=light&compact": theme is light, dark or auto (the default,
+ * which follows the reader's system), compact hides the situations.
+ */
+export function embedOptions(hash) {
+  const params = new URLSearchParams(String(hash || '').replace(/^#/, ''));
+  const theme = params.get('theme');
+  return {
+    theme: ['light', 'dark'].includes(theme) ? theme : 'auto',
+    compact: params.has('compact') && params.get('compact') !== '0',
+  };
+}
