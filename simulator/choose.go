@@ -65,8 +65,9 @@ func (c *runCache) ruleKeys(q ruleQuery) []string {
 // situation with the node that decided it, where the rule came from, and
 // what the effect did.
 func (s *server) explain(d *detection, ch chosen, status int, effect string) []TraceEntry {
-	out := make([]TraceEntry, len(d.trace), len(d.trace)+4)
-	copy(out, d.trace)
+	// A detection explained is a full view's own, never a race's shared
+	// one, so its trace can be extended in place.
+	out := d.trace
 	sit := TraceEntry{Step: "situation", Detail: d.sit.String()}
 	if d.node != "" {
 		sit.Detail += " (decided by " + d.node + ")"

@@ -80,6 +80,10 @@ func (s *server) walk(graph []*node, q *query) bool {
 		}
 		v := n.ask(s, q)
 		if v.detail != "" && !q.d.lean {
+			if q.d.trace == nil {
+				// Room for a typical walk and what explain adds to it.
+				q.d.trace = make([]TraceEntry, 0, 8)
+			}
 			cite := v.cite
 			if cite == "" {
 				cite = n.cite
@@ -121,12 +125,16 @@ func (s *server) detect(req *request, lean bool) *detection {
 // may run apart from the rest; it reports true when the key alone decides
 // the answer (replay, mismatch, in flight, missing).
 func (s *server) reserveKey(req *request, d *detection) bool {
-	return s.walk(keyGraph, &query{req: req, d: d})
+	d.q = query{req: req, d: d}
+	return s.walk(keyGraph, &d.q)
 }
 
 // detectRest walks the rest of the graph, once any key is reserved.
 func (s *server) detectRest(req *request, d *detection) {
-	q := &query{req: req, d: d}
+	// The query lives in the detection, which is allocated anyway: one
+	// allocation fewer per request, on the path every cell takes.
+	d.q = query{req: req, d: d}
+	q := &d.q
 	d.subject = req.target
 	if r := s.w.live(req.target); r != nil {
 		d.readVer = r.version

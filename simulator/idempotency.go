@@ -40,8 +40,7 @@ func (s *server) askIdempotencyKey(q *query) verdict {
 	e, seen := s.w.keys[key]
 	switch {
 	case !seen:
-		s.w.keys[key] = &keyEntry{fingerprint: fp}
-		s.w.touch()
+		s.w.reserveKey(key, fp)
 		d.key = key
 		return goOn(fmt.Sprintf("key %s is new: the response will be remembered for retries", key))
 	case e.fingerprint != fp:

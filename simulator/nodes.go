@@ -237,7 +237,8 @@ var nodeMediaType = &node{
 	methods:  []string{"POST", "PUT", "PATCH"},
 	ask: func(s *server, q *query) verdict {
 		ct, ok := q.req.header("Content-Type")
-		mt := strings.ToLower(strings.TrimSpace(strings.SplitN(ct, ";", 2)[0]))
+		mt, _, _ := strings.Cut(ct, ";")
+		mt = strings.ToLower(strings.TrimSpace(mt))
 		if q.req.method == "PATCH" {
 			switch {
 			case !ok || mt == "application/merge-patch+json":

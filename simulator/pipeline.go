@@ -64,9 +64,7 @@ func derivedStatus(ch chosen, d *detection, itemStatuses []int) int {
 // completeKey remembers the response under the Idempotency-Key the
 // request reserved, so that a retry with the key replays it.
 func (s *server) completeKey(d *detection, resp *Response) {
-	if e := s.w.keys[d.key]; d.key != "" && e != nil {
-		s.w.touch()
-		e.done = true
-		e.resp = stored{status: resp.Status, headers: copyHeaders(resp.Headers), body: resp.Body}
+	if d.key != "" {
+		s.w.completeKey(d.key, stored{status: resp.Status, headers: copyHeaders(resp.Headers), body: resp.Body})
 	}
 }

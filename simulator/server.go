@@ -45,6 +45,9 @@ type runCache struct {
 	noID  map[string]string
 	segs  map[string][]string
 	keys  map[ruleQuery][]string
+	// declared remembers which paths a declaration names: the scenario's
+	// declarations are the same for every column of a run.
+	declared map[string]bool
 	// budget is how many more race states the whole run may explore;
 	// negative means no limit.
 	budget int
@@ -57,7 +60,7 @@ type canonical struct {
 }
 
 func newRunCache() *runCache {
-	return &runCache{canon: map[string]canonical{}, noID: map[string]string{}, segs: map[string][]string{}, keys: map[ruleQuery][]string{}, budget: -1}
+	return &runCache{canon: map[string]canonical{}, noID: map[string]string{}, segs: map[string][]string{}, keys: map[ruleQuery][]string{}, declared: map[string]bool{}, budget: -1}
 }
 
 // withoutID is the package function, remembered per body: races compare
@@ -154,6 +157,8 @@ type detection struct {
 	missing bool
 	// notObject: the content is JSON but not the object a member needs.
 	notObject bool
+	// q is the state of the walk that is building this detection.
+	q query
 	// node names the decision node that decided the situation.
 	node string
 	lean bool // record no trace (see viewLean)
@@ -187,13 +192,19 @@ func (s *server) statusFor(sit Situation, method string) int {
 // declaredCollection reports whether a declaration names the path as a
 // collection, so that an empty declared collection lists as [] not 404.
 func (s *server) declaredCollection(path string) bool {
+	if v, ok := s.cache.declared[path]; ok {
+		return v
+	}
 	segs := s.cache.segments(path)
+	found := false
 	for _, p := range s.allPatterns() {
 		if _, ok := p.match(segs); ok {
-			return true
+			found = true
+			break
 		}
 	}
-	return false
+	s.cache.declared[path] = found
+	return found
 }
 
 func (s *server) allPatterns() []pattern {

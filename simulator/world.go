@@ -142,6 +142,23 @@ func (w *world) remove(path string) {
 	}
 }
 
+// reserveKey records an Idempotency-Key's first use, before its response
+// exists.
+func (w *world) reserveKey(key, fingerprint string) {
+	w.keys[key] = &keyEntry{fingerprint: fingerprint}
+	w.touch()
+}
+
+// completeKey stores the response a reserved key will replay; a key the
+// world does not hold (released by a race's other order) is ignored.
+func (w *world) completeKey(key string, resp stored) {
+	if e := w.keys[key]; e != nil {
+		e.done = true
+		e.resp = resp
+		w.touch()
+	}
+}
+
 // removeMembers deletes every live member of a collection and reports
 // how many there were.
 func (w *world) removeMembers(coll string) int {
