@@ -288,19 +288,3 @@ func markdownMatrix(res *simulator.Result) string {
 	}
 	return strings.Join(lines, "\n")
 }
-
-// mdHeader writes a table's header row and alignment row: the leading
-// columns given, then one column per policy.
-func mdHeader(b *strings.Builder, lead, align string, policies []string) {
-	b.WriteString(lead)
-	for _, p := range policies {
-		b.WriteString(" " + p + " |")
-	}
-	b.WriteString("\n" + align + strings.Repeat("---|", len(policies)) + "\n")
-}
-
-// mdEscape makes text safe in a table cell: Markdown's own characters
-// escaped, and control characters shown as escapes (termSafe).
-func mdEscape(s string) string {
-	return strings.NewReplacer("|", `\|`, "*", `\*`, "_", `\_`, "<", "&lt;", ">", "&gt;").Replace(termSafe(s))
-}

@@ -253,19 +253,6 @@ func (it itemResult) traceLine(coll string) string {
 	}
 }
 
-// citeFor names the RFC section behind a detected situation.
-func citeFor(s Situation) string {
-	switch s {
-	case AlreadyPresent:
-		return "RFC 9110 §9.3.3"
-	case Duplicate, InUse, InvariantViolated, ImmutableConflict:
-		return "RFC 9110 §15.5.10"
-	case Invalid, DanglingReference:
-		return "RFC 9110 §15.5.21"
-	}
-	return ""
-}
-
 // detectCreate classifies the creation of one member in coll on world w.
 func (s *server) detectCreate(w *world, coll, body string, v any, index int) itemResult {
 	it := itemResult{index: index, subject: coll}
