@@ -3,6 +3,7 @@ package simulator
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/tidwall/gjson"
@@ -53,8 +54,11 @@ func newAnalyst(srv *server, sc *scenario) *analyst {
 // existence probe of a create needs.
 func (a *analyst) before(i int) {
 	a.snap = nil
-	if req := a.sc.steps[i].req; req != nil && req.method == "POST" && len(a.sc.decls.unique) > 0 {
-		a.snap = a.srv.w.clone()
+	if req := a.sc.steps[i].req; req != nil && len(a.sc.decls.unique) > 0 {
+		switch req.method {
+		case "POST", "PUT", "PATCH":
+			a.snap = a.srv.w.clone()
+		}
 	}
 }
 
@@ -99,9 +103,71 @@ func (a *analyst) after(i int, req *request, resp Response) error {
 		if err := a.check(); err != nil {
 			return err
 		}
-		a.probeExistence(i, req, line)
+		if req.method == "POST" {
+			a.probeExistence(i, req, line)
+		} else {
+			a.probeUpdate(i, req, line)
+		}
 	}
 	return nil
+}
+
+// probeUpdate asks, on the world the step started from, the same update
+// of a member of a collection with a @unique field once with a free value
+// and once with a value another member holds, and compares what an
+// outsider can see: an enumeration-safe update must not tell them apart.
+func (a *analyst) probeUpdate(i int, req *request, line int) {
+	coll := parentOf(req.target)
+	fields := a.srv.uniqueFields(coll)
+	if len(fields) == 0 || a.snap.live(req.target) == nil {
+		return
+	}
+	f := fields[0]
+	var held string
+	for _, m := range a.snap.members(coll) {
+		if m == req.target {
+			continue
+		}
+		if v := gjson.Get(a.snap.res[m].body, gjsonEscape(f)); v.Exists() {
+			held = v.Raw
+			break
+		}
+	}
+	if held == "" {
+		return // no other member holds a value to collide with
+	}
+	free := strconv.Quote(fmt.Sprintf("unused-%d", i))
+	if strings.Contains(held, "@") {
+		free = strconv.Quote(fmt.Sprintf("unused-%d@example.org", i))
+	}
+	probe := func(value string) Response {
+		s := *a.srv
+		s.w = a.snap.clone()
+		r := *req
+		body := `{` + strconv.Quote(f) + `:` + value + `}`
+		if req.method == "PUT" {
+			_, v, _ := a.srv.cache.canonicalJSON(a.snap.res[req.target].body)
+			obj, _ := v.(map[string]any)
+			m := make(map[string]any, len(obj)+1)
+			for k, x := range obj {
+				m[k] = x
+			}
+			_, val, _ := canonicalJSON(value)
+			m[f] = val
+			body = mustJSON(m)
+		}
+		r.body = body
+		r.headers = copyHeaders(req.headers)
+		delete(r.headers, "Idempotency-Key")
+		delete(r.headers, "Content-Type") // a merge patch or a representation, both JSON
+		delete(r.headers, "If-Match")
+		return s.handle(&r, viewLeanBody).resp
+	}
+	rf, rt := probe(free), probe(held)
+	a.leakProbed = true
+	if diff := visibleDifference(rf, rt); diff != "" {
+		a.leaks = append(a.leaks, finding{line, fmt.Sprintf("line %d %s %s: setting a free %s gets %d %s, a taken one %d %s; %s", line, req.method, req.path, f, rf.Status, rf.Reason, rt.Status, rt.Reason, diff)})
+	}
 }
 
 // check is the run's deadline check, when the analyst has a budget.

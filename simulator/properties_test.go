@@ -1,6 +1,7 @@
 package simulator
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -85,3 +86,25 @@ func TestGoogleStatusPairs(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestLeakProbeCoversUpdates checks that "leaks existence" judges updates
+// too: a PATCH to a taken unique value answers differently from one to a
+// free value under strict, and the same under enumeration-safe.
+func TestLeakProbeCoversUpdates(t *testing.T) {
+	t.Parallel()
+	for _, method := range []string{"PATCH", "PUT"} {
+		src := "@unique /users email\n\nPOST /users\n{\"id\":\"a\",\"email\":\"a@x.org\"}\n\nPOST /users\n{\"id\":\"b\",\"email\":\"b@x.org\"}\n\n" +
+			method + " /users/b\n{\"id\":\"b\",\"email\":\"a@x.org\"}"
+		res, err := Run(src, Options{Policies: []string{"strict", "enumeration-safe"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		leak := res.Properties["strict"].LeaksExistence
+		if !slices.Contains(leak.Lines, 9) {
+			t.Errorf("%s: strict answers 409 only for a taken address, so line 9 leaks; got lines %v", method, leak.Lines)
+		}
+		if v := res.Properties["enumeration-safe"].LeaksExistence.Value; v == nil || *v {
+			t.Errorf("%s: enumeration-safe answers every update 202, so it does not leak; got %v", method, v)
+		}
+	}
+}
