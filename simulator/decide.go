@@ -166,6 +166,7 @@ var decisionGraph = []*node{
 	nodeAbsent,
 	nodeRead,
 	nodeInUse,
+	nodeChildren,
 	nodeKeepsMinimum,
 	nodeRemove,
 	nodeContentParses,

@@ -41,6 +41,8 @@ var guidelineCases = []struct {
 	{"jsonapi", "second unlink", "POST /u/a/f\n{\"id\":\"b\"}\n\nDELETE /u/a/f/b\n\nDELETE /u/a/f/b", 204, "", "", "", ""},
 	// AIP-135: Delete returns Empty with OK.
 	{"google-aip", "delete", "POST /a\n{\"id\":\"1\"}\n\nDELETE /a/1", 200, "", "", "@this", "{}"},
+	// AIP-135: deleting a parent with children is FAILED_PRECONDITION.
+	{"google-aip", "parent with children", "POST /users\n{\"id\":\"alice\"}\n\nPOST /users/alice/books\n{\"id\":\"b\"}\n\nDELETE /users/alice", 400, "", "", "error.status", `"FAILED_PRECONDITION"`},
 	// AIP-203: an immutable change is INVALID_ARGUMENT.
 	{"google-aip", "immutable", "@immutable /d\n\nPOST /d\n{\"id\":\"1\",\"x\":1}\n\nPATCH /d/1\n{\"x\":2}", 400, "", "", "error.status", `"INVALID_ARGUMENT"`},
 	// Kubernetes #response-status-kind: DELETE succeeds with a Status.

@@ -490,6 +490,27 @@ var nodeInUse = &node{
 	},
 }
 
+// nodeChildren asks, under a policy that refuses to delete a parent with
+// children (AIP-135: FAILED_PRECONDITION unless force), whether live
+// resources still live under the target: then it is in-use.
+var nodeChildren = &node{
+	name:     "children",
+	question: "Do live resources still live under the target?",
+	methods:  []string{"DELETE"},
+	ask: func(s *server, q *query) verdict {
+		if q.collection || !s.policy.refuseDeleteWithChildren() {
+			return pass
+		}
+		child := s.w.firstLiveUnder(q.req.target)
+		if child == "" {
+			return pass
+		}
+		q.d.sit = InUse
+		q.d.detail = fmt.Sprintf("%s still has child resources, such as %s", q.req.target, child)
+		return decide(q.d.detail)
+	},
+}
+
 // nodeKeepsMinimum asks whether a DELETE would leave a collection with
 // fewer members than @min allows: then the invariant is violated.
 var nodeKeepsMinimum = &node{

@@ -65,6 +65,9 @@ type Policy struct {
 	PatchCreates *bool
 	// DeleteCollection makes DELETE of a collection remove its members.
 	DeleteCollection *bool
+	// RefuseDeleteWithChildren makes DELETE of a resource under which
+	// others live an in-use refusal.
+	RefuseDeleteWithChildren *bool
 	// IdempotencyKey is honour, ignore or require.
 	IdempotencyKey string
 	// ListEnvelope, when set, is the member of an object that holds a
@@ -132,6 +135,10 @@ func (p *Policy) patchCreates() bool {
 
 func (p *Policy) deleteCollection() bool {
 	return p.flag(func(q *Policy) *bool { return q.DeleteCollection }, false)
+}
+
+func (p *Policy) refuseDeleteWithChildren() bool {
+	return p.flag(func(q *Policy) *bool { return q.RefuseDeleteWithChildren }, false)
 }
 
 func (p *Policy) links() bool {
@@ -291,7 +298,7 @@ var policyFields = map[string]bool{
 	"guideline": true, "default": true, "errors": true, "require_if_match": true,
 	"put_creates": true, "batch_atomic": true, "idempotency_key": true, "rules": true,
 	"patch_creates": true, "delete_collection": true, "list_envelope": true, "documents": true,
-	"links": true, "statuses": true, "forbidden_statuses": true, "conformance": true,
+	"links": true, "refuse_delete_with_children": true, "statuses": true, "forbidden_statuses": true,
 }
 
 var errorFormats = map[string]bool{
@@ -311,7 +318,7 @@ func parsePolicyJSON(text, id string, known map[string]*Policy) (*Policy, error)
 	var err error
 	root.ForEach(func(k, _ gjson.Result) bool {
 		if !policyFields[k.String()] {
-			err = fmt.Errorf("unknown member %q (known: base, name, summary, errors, rules, require_if_match, put_creates, patch_creates, delete_collection, batch_atomic, idempotency_key, list_envelope, documents, links, statuses, forbidden_statuses)", k.String())
+			err = fmt.Errorf("unknown member %q (known: base, name, summary, errors, rules, require_if_match, put_creates, patch_creates, delete_collection, refuse_delete_with_children, batch_atomic, idempotency_key, list_envelope, documents, links, statuses, forbidden_statuses)", k.String())
 		}
 		return err == nil
 	})
@@ -383,6 +390,9 @@ func parsePolicyJSON(text, id string, known map[string]*Policy) (*Policy, error)
 		return nil, err
 	}
 	if p.DeleteCollection, err = boolFlag("delete_collection"); err != nil {
+		return nil, err
+	}
+	if p.RefuseDeleteWithChildren, err = boolFlag("refuse_delete_with_children"); err != nil {
 		return nil, err
 	}
 	if p.Links, err = boolFlag("links"); err != nil {

@@ -159,6 +159,17 @@ func (w *world) completeKey(key string, resp stored) {
 	}
 }
 
+// firstLiveUnder is the first live resource, in path order, below path.
+func (w *world) firstLiveUnder(path string) string {
+	prefix, first := path+"/", ""
+	for p, r := range w.res {
+		if !r.deleted && strings.HasPrefix(p, prefix) && (first == "" || p < first) {
+			first = p
+		}
+	}
+	return first
+}
+
 // removeMembers deletes every live member of a collection and reports
 // how many there were.
 func (w *world) removeMembers(coll string) int {
