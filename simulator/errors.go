@@ -120,7 +120,7 @@ func errorBody(p *Policy, ch chosen, d *detection, status int, req *request) (st
 		return w.done(), "application/json"
 	case "jsonapi":
 		w.openArray("errors").openItem().str("code", d.sit.String()).str("detail", detail)
-		if ptr := jsonapiPointer(d); ptr != "" {
+		if ptr := jsonapiPointer(d); ptr != "" && req.method != "DELETE" && req.method != "GET" && req.method != "HEAD" {
 			// The id is never an attribute, and a pointer must name a value
 			// the request has (JSON:API 1.1, error objects).
 			w.open("source").str("pointer", ptr).close()
@@ -184,8 +184,8 @@ func jsonapiPointer(d *detection) string {
 	switch {
 	case d.field == "":
 		return ""
-	case d.field == "id":
-		return "/data/id"
+	case d.field == "id" || d.field == "type":
+		return "/data/" + d.field
 	case d.missing:
 		return "/data/attributes"
 	}

@@ -39,6 +39,10 @@ var guidelineCases = []struct {
 	{"jsonapi", "id pointer", "PUT /a/1\n{\"id\":\"2\"}", 409, "", "", "errors.0.source.pointer", `"/data/id"`},
 	// JSON:API #crud-updating-relationship-responses-204: removing a gone link.
 	{"jsonapi", "second unlink", "POST /u/a/f\n{\"id\":\"b\"}\n\nDELETE /u/a/f/b\n\nDELETE /u/a/f/b", 204, "", "", "", ""},
+	// JSON:API #document-resource-objects: a request document's resource
+	// object is the member; a type of another collection is a 409.
+	{"jsonapi", "request document", "POST /users\n{\"data\": {\"type\": \"users\", \"attributes\": {\"name\": \"Ann\"}}}", 201, "", "", "data.attributes.name", `"Ann"`},
+	{"jsonapi", "type mismatch", "POST /users\n{\"data\": {\"type\": \"people\"}}", 409, "", "", "errors.0.source.pointer", `"/data/type"`},
 	// AIP-135: Delete returns Empty with OK.
 	{"google-aip", "delete", "POST /a\n{\"id\":\"1\"}\n\nDELETE /a/1", 200, "", "", "@this", "{}"},
 	// AIP-135: deleting a parent with children is FAILED_PRECONDITION.

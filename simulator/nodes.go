@@ -586,9 +586,42 @@ var nodeContentParses = &node{
 				return verdict{detail: msg, cite: "RFC 6902 §4", decided: true}
 			}
 		}
+		if s.policy.documents() == "jsonapi" {
+			doc, ok := v.(map[string]any)
+			if data, isDoc := doc["data"].(map[string]any); ok && isDoc {
+				return s.readJSONAPI(q, data)
+			}
+		}
 		q.body, q.value = c, v
 		return pass
 	},
+}
+
+// readJSONAPI reads a JSON:API request document's resource object as the
+// member it describes: its attributes, with its id. A type that is not the
+// collection's is an id-mismatch (JSON:API 1.1 answers 409 for both).
+func (s *server) readJSONAPI(q *query, data map[string]any) verdict {
+	coll := q.req.target
+	if q.req.method != "POST" {
+		coll = parentOf(q.req.target)
+	}
+	if typ, ok := data["type"].(string); ok && typ != lastSegment(coll) {
+		q.d.sit, q.d.field = IDMismatch, "type"
+		q.d.detail = fmt.Sprintf("the resource object's type %q is not %q, the type of %s", typ, lastSegment(coll), coll)
+		return verdict{detail: q.d.detail, cite: "https://jsonapi.org/format/1.1/#crud-updating-responses-409", decided: true}
+	}
+	member := map[string]any{}
+	if attrs, ok := data["attributes"].(map[string]any); ok {
+		for k, x := range attrs {
+			member[k] = x
+		}
+	}
+	if id, ok := data["id"]; ok {
+		member["id"] = id
+	}
+	q.body = mustJSON(member)
+	_, q.value, _ = canonicalJSON(q.body)
+	return verdict{detail: "the content is a JSON:API document; its resource object is read as the member", cite: "https://jsonapi.org/format/1.1/#document-resource-objects"}
 }
 
 // nodeCreate decides a POST (RFC 9110 §9.3.3): an array is a batch whose
