@@ -100,30 +100,22 @@ func TestTraceAndLintCitationsLand(t *testing.T) {
 		policyURLs[p.URL] = true
 	}
 	seen := map[string]bool{}
-	for _, pr := range Presets() {
-		res, err := Run(pr.Text, Options{Policies: []string{"all"}})
-		if err != nil {
-			t.Fatal(err)
+	forEveryAnswer(t, func(preset string, _ int, id string, r Response) {
+		var cites []string
+		for _, e := range r.Trace {
+			cites = append(cites, e.Cite)
 		}
-		for _, st := range res.Steps {
-			for id, r := range st.Results {
-				var cites []string
-				for _, e := range r.Trace {
-					cites = append(cites, e.Cite)
-				}
-				for _, f := range r.Lint {
-					cites = append(cites, f.Cite)
-				}
-				for _, c := range cites {
-					if seen[c] || policyURLs[c] {
-						continue
-					}
-					seen[c] = true
-					if why := checkCite(c, anchors); why != "" {
-						t.Errorf("%s, %s: cite %q: %s", pr.Name, id, c, why)
-					}
-				}
+		for _, f := range r.Lint {
+			cites = append(cites, f.Cite)
+		}
+		for _, c := range cites {
+			if seen[c] || policyURLs[c] {
+				continue
+			}
+			seen[c] = true
+			if why := checkCite(c, anchors); why != "" {
+				t.Errorf("%s, %s: cite %q: %s", preset, id, c, why)
 			}
 		}
-	}
+	})
 }

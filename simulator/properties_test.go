@@ -14,9 +14,10 @@ import (
 // status requires, no Location on a refusal, problem details that agree
 // with the status, no status the policy's guideline forbids, and no lint
 // finding above info for a built-in policy.
-func TestAnswersKeepTheRules(t *testing.T) {
-	t.Parallel()
-	_, byID := builtins()
+// forEveryAnswer calls fn with every single-request answer of every
+// preset under every policy, built-in and the presets' own.
+func forEveryAnswer(t *testing.T, fn func(preset string, line int, id string, r Response)) {
+	t.Helper()
 	for _, pr := range Presets() {
 		res, err := Run(pr.Text, Options{Policies: []string{"all"}})
 		if err != nil {
@@ -24,35 +25,45 @@ func TestAnswersKeepTheRules(t *testing.T) {
 		}
 		for _, st := range res.Steps {
 			for id, r := range st.Results {
-				if r.Race != nil || byID[id] == nil {
-					// Custom teaching policies (asker-401) are meant to show
-					// findings; only the built-in ones are held to this.
-					continue
-				}
-				where := pr.Name + " line " + itoa(st.Line) + " " + id
-				if r.Status == 405 && r.Headers["Allow"] == "" {
-					t.Errorf("%s: 405 without Allow", where)
-				}
-				if r.Status == 401 && r.Headers["WWW-Authenticate"] == "" {
-					t.Errorf("%s: 401 without WWW-Authenticate", where)
-				}
-				if _, ok := r.Headers["Location"]; ok && r.Status >= 400 {
-					t.Errorf("%s: Location on %d", where, r.Status)
-				}
-				if strings.HasPrefix(r.Headers["Content-Type"], "application/problem+json") && gjson.Get(r.Body, "status").Int() != int64(r.Status) {
-					t.Errorf("%s: problem status %s on a %d", where, gjson.Get(r.Body, "status").Raw, r.Status)
-				}
-				if msg := guidelineStatus(byID[id], r.Status); msg != "" {
-					t.Errorf("%s: %s", where, msg)
-				}
-				for _, f := range r.Lint {
-					if f.Level != "info" {
-						t.Errorf("%s: lint %s: %s", where, f.Level, f.Message)
-					}
+				if r.Race == nil {
+					fn(pr.Name, st.Line, id, r)
 				}
 			}
 		}
 	}
+}
+
+func TestAnswersKeepTheRules(t *testing.T) {
+	t.Parallel()
+	_, byID := builtins()
+	forEveryAnswer(t, func(preset string, line int, id string, r Response) {
+		if byID[id] == nil {
+			// Custom teaching policies (asker-401) are meant to show
+			// findings; only the built-in ones are held to this.
+			return
+		}
+		where := preset + " line " + itoa(line) + " " + id
+		if r.Status == 405 && r.Headers["Allow"] == "" {
+			t.Errorf("%s: 405 without Allow", where)
+		}
+		if r.Status == 401 && r.Headers["WWW-Authenticate"] == "" {
+			t.Errorf("%s: 401 without WWW-Authenticate", where)
+		}
+		if _, ok := r.Headers["Location"]; ok && r.Status >= 400 {
+			t.Errorf("%s: Location on %d", where, r.Status)
+		}
+		if strings.HasPrefix(r.Headers["Content-Type"], "application/problem+json") && gjson.Get(r.Body, "status").Int() != int64(r.Status) {
+			t.Errorf("%s: problem status %s on a %d", where, gjson.Get(r.Body, "status").Raw, r.Status)
+		}
+		if msg := guidelineStatus(byID[id], r.Status); msg != "" {
+			t.Errorf("%s: %s", where, msg)
+		}
+		for _, f := range r.Lint {
+			if f.Level != "info" {
+				t.Errorf("%s: lint %s: %s", where, f.Level, f.Message)
+			}
+		}
+	})
 }
 
 // TestGoogleStatusPairs checks that every Google error pairs its HTTP
