@@ -68,11 +68,7 @@ func (s *server) explain(d *detection, ch chosen, status int, effect string) []T
 	// A detection explained is a full view's own, never a race's shared
 	// one, so its trace can be extended in place.
 	out := d.trace
-	sit := TraceEntry{Step: "situation", Detail: d.sit.String()}
-	if d.node != "" {
-		sit.Detail += " (decided by " + d.node + ")"
-	}
-	out = append(out, sit)
+	out = append(out, TraceEntry{Step: "situation", Detail: s.cache.situationLine(d.sit, d.node)})
 	out = append(out, s.decisionEntries(ch, status)...)
 	switch {
 	case effect != "":
@@ -113,4 +109,24 @@ func statusLine(status int, why string) string {
 		line += ": " + why
 	}
 	return line
+}
+
+type situationNode struct {
+	sit  Situation
+	node string
+}
+
+// situationLine is the trace's line for a situation and the node that
+// decided it, remembered: the same few pairs recur in every cell.
+func (c *runCache) situationLine(sit Situation, node string) string {
+	k := situationNode{sit, node}
+	if v, ok := c.sitLines[k]; ok {
+		return v
+	}
+	v := sit.String()
+	if node != "" {
+		v += " (decided by " + node + ")"
+	}
+	c.sitLines[k] = v
+	return v
 }

@@ -99,7 +99,7 @@ var nodeTargetKind = &node{
 		if !q.collection || q.d.lean {
 			return pass
 		}
-		return goOn(fmt.Sprintf("%s is a collection with %d live member(s)", q.req.target, len(s.w.members(q.req.target))))
+		return goOn(q.req.target + " is a collection with " + strconv.Itoa(s.w.memberCount(q.req.target)) + " live member(s)")
 	},
 }
 
@@ -284,7 +284,7 @@ var nodeExists = &node{
 			if q.d.lean {
 				return pass
 			}
-			return goOn(fmt.Sprintf("%s exists (ETag %s)", t, etag(q.cur)))
+			return goOn(t + " exists (ETag " + etag(q.cur) + ")")
 		}
 		switch {
 		case q.req.method == "PUT" && s.policy.putCreates():
@@ -522,7 +522,7 @@ var nodeKeepsMinimum = &node{
 		if q.collection {
 			coll = q.req.target
 		}
-		n := len(s.w.members(coll))
+		n := s.w.memberCount(coll)
 		if !q.collection {
 			after = n - 1
 		}
@@ -550,7 +550,7 @@ var nodeRemove = &node{
 		q.d.sit = Deleted
 		if q.collection {
 			q.d.write = &write{del: true, all: true, path: q.req.target}
-			return decide(fmt.Sprintf("the %d member(s) of %s can be removed", len(s.w.members(q.req.target)), q.req.target))
+			return decide(fmt.Sprintf("the %d member(s) of %s can be removed", s.w.memberCount(q.req.target), q.req.target))
 		}
 		q.d.write = &write{del: true, path: q.req.target}
 		return decide(q.req.target + " exists and can be removed")

@@ -48,6 +48,7 @@ type runCache struct {
 	// declared remembers which paths a declaration names: the scenario's
 	// declarations are the same for every column of a run.
 	declared map[string]bool
+	sitLines map[situationNode]string
 	// budget is how many more race states the whole run may explore;
 	// negative means no limit.
 	budget int
@@ -60,7 +61,7 @@ type canonical struct {
 }
 
 func newRunCache() *runCache {
-	return &runCache{canon: map[string]canonical{}, noID: map[string]string{}, segs: map[string][]string{}, keys: map[ruleQuery][]string{}, declared: map[string]bool{}, budget: -1}
+	return &runCache{canon: map[string]canonical{}, noID: map[string]string{}, segs: map[string][]string{}, keys: map[ruleQuery][]string{}, declared: map[string]bool{}, sitLines: map[situationNode]string{}, budget: -1}
 }
 
 // withoutID is the package function, remembered per body: races compare

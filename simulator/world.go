@@ -105,6 +105,17 @@ func (w *world) members(coll string) []string {
 	return out
 }
 
+// memberCount counts the live members of a collection without listing them.
+func (w *world) memberCount(coll string) int {
+	n := 0
+	for p, r := range w.res {
+		if !r.deleted && parentOf(p) == coll {
+			n++
+		}
+	}
+	return n
+}
+
 // isCollection reports whether anything, live or deleted, lives under path.
 func (w *world) isCollection(path string) bool {
 	prefix := path + "/"
