@@ -119,3 +119,14 @@ func TestLeakProbeCoversUpdates(t *testing.T) {
 		}
 	}
 }
+
+// saysWhy reports whether the rule behind a response names a header in
+// its rationale, as a guideline that asks for the header there does.
+func saysWhy(r Response, header string) bool {
+	for _, e := range r.Trace {
+		if e.Step == "status" && strings.Contains(e.Detail, header) {
+			return true
+		}
+	}
+	return false
+}
