@@ -71,13 +71,10 @@ type query struct {
 	proposed string
 }
 
-// walk asks the nodes in order until one decides, recording each answer
-// in the detection's trace.
-func (s *server) walk(graph []*node, q *query) bool {
-	for _, n := range graph {
-		if !n.appliesTo(q.req.method) {
-			continue
-		}
+// walk asks the nodes of graph that concern the request's method, in
+// order, until one decides, recording each answer in the detection's trace.
+func (s *server) walk(graph *methodGraph, q *query) bool {
+	for _, n := range graph.nodes(q.req.method) {
 		v := n.ask(s, q)
 		if v.detail != "" && !q.d.lean {
 			if q.d.trace == nil {
@@ -96,6 +93,38 @@ func (s *server) walk(graph []*node, q *query) bool {
 		}
 	}
 	return false
+}
+
+// methodGraph is a list of nodes with, for each method, the nodes that
+// concern it, worked out once.
+type methodGraph struct {
+	all      []*node
+	byMethod map[string][]*node
+	other    []*node // the nodes for a method no node names
+}
+
+func newMethodGraph(nodes ...*node) *methodGraph {
+	g := &methodGraph{all: nodes, byMethod: map[string][]*node{}}
+	for m := range implementedMethods {
+		for _, n := range nodes {
+			if n.appliesTo(m) {
+				g.byMethod[m] = append(g.byMethod[m], n)
+			}
+		}
+	}
+	for _, n := range nodes {
+		if len(n.methods) == 0 {
+			g.other = append(g.other, n)
+		}
+	}
+	return g
+}
+
+func (g *methodGraph) nodes(method string) []*node {
+	if ns, ok := g.byMethod[method]; ok {
+		return ns
+	}
+	return g.other
 }
 
 func (n *node) appliesTo(method string) bool {
@@ -147,10 +176,10 @@ func (s *server) detectRest(req *request, d *detection) {
 
 // keyGraph is the part of the graph a request with an Idempotency-Key
 // passes before anything else, so that a replay never reaches the rest.
-var keyGraph = []*node{nodeIdempotencyKey}
+var keyGraph = newMethodGraph(nodeIdempotencyKey)
 
 // decisionGraph is the rest of the graph, in the order it is asked.
-var decisionGraph = []*node{
+var decisionGraph = newMethodGraph(
 	nodeMethodImplemented,
 	nodeFieldValues,
 	nodeTargetKind,
@@ -179,7 +208,7 @@ var decisionGraph = []*node{
 	nodeReferences,
 	nodeUnique,
 	nodeWrite,
-}
+)
 
 // DecisionNode describes one node of the server's decision graph.
 type DecisionNode struct {
@@ -193,7 +222,7 @@ type DecisionNode struct {
 // request asks them, for documentation and tooling.
 func DecisionGraph() []DecisionNode {
 	var out []DecisionNode
-	for _, n := range append(append([]*node(nil), keyGraph...), decisionGraph...) {
+	for _, n := range append(append([]*node(nil), keyGraph.all...), decisionGraph.all...) {
 		out = append(out, DecisionNode{Name: n.name, Question: n.question, Cite: n.cite, Methods: n.methods})
 	}
 	return out
