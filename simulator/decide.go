@@ -23,6 +23,8 @@ type node struct {
 	question string
 	// cite is the section of the RFC or specification that poses it.
 	cite string
+	// url is the link to cite, worked out once.
+	url string
 	// methods, when not empty, limits the node to those request methods.
 	methods []string
 	// ask answers the question. It reports what it found for the trace
@@ -81,11 +83,11 @@ func (s *server) walk(graph *methodGraph, q *query) bool {
 				// Room for a typical walk and what explain adds to it.
 				q.d.trace = make([]TraceEntry, 0, 8)
 			}
-			cite := v.cite
-			if cite == "" {
-				cite = n.cite
+			cite, url := n.cite, n.url
+			if v.cite != "" {
+				cite, url = v.cite, citeURL(v.cite)
 			}
-			q.d.trace = append(q.d.trace, TraceEntry{Step: n.name, Detail: v.detail, Cite: cite, URL: citeURL(cite)})
+			q.d.trace = append(q.d.trace, TraceEntry{Step: n.name, Detail: v.detail, Cite: cite, URL: url})
 		}
 		if v.decided {
 			q.d.node = n.name
@@ -105,6 +107,9 @@ type methodGraph struct {
 
 func newMethodGraph(nodes ...*node) *methodGraph {
 	g := &methodGraph{all: nodes, byMethod: map[string][]*node{}}
+	for _, n := range nodes {
+		n.url = makeCiteURL(n.cite)
+	}
 	for m := range implementedMethods {
 		for _, n := range nodes {
 			if n.appliesTo(m) {

@@ -82,7 +82,12 @@ var nodeFieldValues = &node{
 
 // hasCtl reports whether s holds a character no field value may hold.
 func hasCtl(s string) bool {
-	return strings.ContainsAny(s, "\r\n\x00")
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '\r' || c == '\n' || c == 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // nodeTargetKind asks whether the target is a collection: a path with no
@@ -149,15 +154,22 @@ func (s *server) allowFor(target string) string {
 	return allowCollection
 }
 
-func allows(list, method string) bool {
-	for list != "" {
-		var m string
-		m, list, _ = strings.Cut(list, ", ")
-		if m == method {
-			return true
+// allowSets are the Allow lists as sets, so that a request's method is
+// looked up rather than searched for.
+var allowSets = map[string]map[string]bool{}
+
+func init() {
+	for _, list := range []string{allowMember, allowCollection, allowCollectionDelete} {
+		set := map[string]bool{}
+		for _, m := range strings.Split(list, ", ") {
+			set[m] = true
 		}
+		allowSets[list] = set
 	}
-	return false
+}
+
+func allows(list, method string) bool {
+	return allowSets[list][method]
 }
 
 // nodeOptions answers OPTIONS (RFC 9110 §9.3.7): the situation is options,
@@ -323,7 +335,7 @@ var nodePreconditionsApply = &node{
 	question: "Would the answer without preconditions be 2xx or 412?",
 	cite:     "RFC 9110 §13.2.1",
 	ask: func(s *server, q *query) verdict {
-		if !hasPreconditions(q.req) || q.collection || q.absent == Read {
+		if q.absent == Read || q.collection || !hasPreconditions(q.req) {
 			return pass
 		}
 		status := s.statusFor(q.absent, q.req.method)

@@ -47,33 +47,25 @@ func (s *server) render(req *request, d *detection, ch chosen, status int, itemS
 // value, so the header is left out rather than sent empty.
 func expand(tmpl string, d *detection, subject *resource) (string, bool) {
 	out := tmpl
-	for _, ph := range []struct {
-		name  string
-		value func() string
-	}{
-		{"{location}", func() string {
-			if subject == nil {
-				return ""
-			}
-			return d.subject
-		}},
-		{"{etag}", func() string {
-			if subject == nil {
-				return ""
-			}
-			return etag(subject)
-		}},
-		{"{allow}", func() string { return d.allow }},
-		{"{accept-patch}", func() string { return d.acceptPatch }},
-	} {
-		if !strings.Contains(out, ph.name) {
-			continue
-		}
-		v := ph.value()
-		if v == "" {
+	if strings.Contains(out, "{location}") {
+		if subject == nil {
 			return "", false
 		}
-		out = strings.ReplaceAll(out, ph.name, v)
+		out = strings.ReplaceAll(out, "{location}", d.subject)
+	}
+	if strings.Contains(out, "{etag}") {
+		if subject == nil {
+			return "", false
+		}
+		out = strings.ReplaceAll(out, "{etag}", etag(subject))
+	}
+	for _, ph := range [...]struct{ name, value string }{{"{allow}", d.allow}, {"{accept-patch}", d.acceptPatch}} {
+		if strings.Contains(out, ph.name) {
+			if ph.value == "" {
+				return "", false
+			}
+			out = strings.ReplaceAll(out, ph.name, ph.value)
+		}
 	}
 	return out, true
 }

@@ -176,7 +176,7 @@ func (s *server) isCollection(path string) bool {
 	if r := s.w.res[path]; r != nil && r.deleted && len(s.w.members(path)) == 0 {
 		return false
 	}
-	return s.w.isCollection(path) || s.declaredCollection(path)
+	return s.declaredCollection(path) || s.w.isCollection(path)
 }
 
 // statusFor is the status the policy gives a situation without any
