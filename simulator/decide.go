@@ -58,8 +58,8 @@ type query struct {
 	d   *detection
 	// cur is the target's live resource, nil when it has none.
 	cur *resource
-	// collection is true when the target is a collection.
-	collection bool
+	// collection is whether the target is a collection, once known.
+	collection, collectionKnown bool
 	// absent is the situation of a member target without a current
 	// representation (missing or previously-deleted) that the method will
 	// not create; Read otherwise.
@@ -73,6 +73,16 @@ type query struct {
 	proposed string
 }
 
+// isCollection reports whether the target is a collection, finding out
+// at the first node that asks: many walks never need to.
+func (q *query) isCollection(s *server) bool {
+	if !q.collectionKnown {
+		q.collection = s.isCollection(q.req.target)
+		q.collectionKnown = true
+	}
+	return q.collection
+}
+
 // walk asks the nodes of graph that concern the request's method, in
 // order, until one decides, recording each answer in the detection's trace.
 func (s *server) walk(graph *methodGraph, q *query) bool {
@@ -81,7 +91,7 @@ func (s *server) walk(graph *methodGraph, q *query) bool {
 		if v.detail != "" && !q.d.lean {
 			if q.d.trace == nil {
 				// Room for a typical walk and what explain adds to it.
-				q.d.trace = make([]TraceEntry, 0, 8)
+				q.d.trace = make([]TraceEntry, 0, 6)
 			}
 			cite, url := n.cite, n.url
 			if v.cite != "" {
@@ -100,36 +110,54 @@ func (s *server) walk(graph *methodGraph, q *query) bool {
 // methodGraph is a list of nodes with, for each method, the nodes that
 // concern it, worked out once.
 type methodGraph struct {
-	all      []*node
-	byMethod map[string][]*node
-	other    []*node // the nodes for a method no node names
+	all []*node
+	// byMethod holds the nodes of each implemented method, by
+	// methodIndex; the last entry is for a method no node names.
+	byMethod [len(graphMethods) + 1][]*node
+}
+
+// graphMethods are the methods the graph tells apart.
+var graphMethods = [...]string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
+
+// methodIndex is a method's place in graphMethods, or len(graphMethods).
+func methodIndex(method string) int {
+	switch method {
+	case "GET":
+		return 0
+	case "HEAD":
+		return 1
+	case "POST":
+		return 2
+	case "PUT":
+		return 3
+	case "PATCH":
+		return 4
+	case "DELETE":
+		return 5
+	case "OPTIONS":
+		return 6
+	}
+	return len(graphMethods)
 }
 
 func newMethodGraph(nodes ...*node) *methodGraph {
-	g := &methodGraph{all: nodes, byMethod: map[string][]*node{}}
+	g := &methodGraph{all: nodes}
 	for _, n := range nodes {
 		n.url = makeCiteURL(n.cite)
-	}
-	for m := range implementedMethods {
-		for _, n := range nodes {
+		for i, m := range graphMethods {
 			if n.appliesTo(m) {
-				g.byMethod[m] = append(g.byMethod[m], n)
+				g.byMethod[i] = append(g.byMethod[i], n)
 			}
 		}
-	}
-	for _, n := range nodes {
 		if len(n.methods) == 0 {
-			g.other = append(g.other, n)
+			g.byMethod[len(graphMethods)] = append(g.byMethod[len(graphMethods)], n)
 		}
 	}
 	return g
 }
 
 func (g *methodGraph) nodes(method string) []*node {
-	if ns, ok := g.byMethod[method]; ok {
-		return ns
-	}
-	return g.other
+	return g.byMethod[methodIndex(method)]
 }
 
 func (n *node) appliesTo(method string) bool {

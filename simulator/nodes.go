@@ -32,7 +32,7 @@ var nodeMethodImplemented = &node{
 	question: "Does this server implement the method?",
 	cite:     "RFC 9110 §9.1",
 	ask: func(s *server, q *query) verdict {
-		if implementedMethods[q.req.method] {
+		if methodIndex(q.req.method) < len(graphMethods) {
 			return pass
 		}
 		// Allow is known already, for policies that answer 405 here.
@@ -57,20 +57,7 @@ var nodeFieldValues = &node{
 	question: "Are the target and every field value free of CR, LF and NUL?",
 	cite:     "RFC 9110 §5.5",
 	ask: func(s *server, q *query) verdict {
-		bad := ""
-		if hasCtl(q.req.path) {
-			bad = "the request target"
-		}
-		for _, v := range q.req.headers {
-			if bad == "" && hasCtl(v) {
-				// Sorted only now, so that the message is the same every time.
-				for _, name := range sortedKeys(q.req.headers) {
-					if bad == "" && hasCtl(q.req.headers[name]) {
-						bad = "the " + name + " field"
-					}
-				}
-			}
-		}
+		bad := q.req.badField
 		if bad == "" {
 			return pass
 		}
@@ -78,6 +65,24 @@ var nodeFieldValues = &node{
 		q.d.detail = bad + " contains CR, LF or NUL, which a field value cannot hold"
 		return decide(q.d.detail)
 	},
+}
+
+// firstCtlField names the first part of a request that holds CR, LF or
+// NUL: the target, or a field in name order.
+func firstCtlField(req *request) string {
+	if hasCtl(req.path) {
+		return "the request target"
+	}
+	bad := ""
+	for name, v := range req.headers {
+		if hasCtl(v) && (bad == "" || name < bad) {
+			bad = name
+		}
+	}
+	if bad == "" {
+		return ""
+	}
+	return "the " + bad + " field"
 }
 
 // hasCtl reports whether s holds a character no field value may hold.
@@ -100,8 +105,8 @@ var nodeTargetKind = &node{
 	cite:     "RFC 9110 §9.3.3",
 	ask: func(s *server, q *query) verdict {
 		q.cur = s.w.live(q.req.target)
-		q.collection = s.isCollection(q.req.target)
-		if !q.collection || q.d.lean {
+		if q.d.lean || !q.isCollection(s) {
+			// A lean walk finds out later, and only if a node asks.
 			return pass
 		}
 		return goOn(q.req.target + " is a collection with " + strconv.Itoa(s.w.memberCount(q.req.target)) + " live member(s)")
@@ -118,8 +123,14 @@ var nodeMethodAllowed = &node{
 	question: "Does the target support the method?",
 	cite:     "RFC 9110 §15.5.6",
 	ask: func(s *server, q *query) verdict {
+		switch q.req.method {
+		case "GET", "HEAD", "POST":
+			// Every target takes these; Allow is worked out when an
+			// answer names it.
+			return pass
+		}
 		q.d.allow = allowMember
-		if q.collection {
+		if q.isCollection(s) {
 			q.d.allow = allowCollection
 			if s.policy.deleteCollection() {
 				q.d.allow = allowCollectionDelete
@@ -154,22 +165,14 @@ func (s *server) allowFor(target string) string {
 	return allowCollection
 }
 
-// allowSets are the Allow lists as sets, so that a request's method is
-// looked up rather than searched for.
-var allowSets = map[string]map[string]bool{}
-
-func init() {
-	for _, list := range []string{allowMember, allowCollection, allowCollectionDelete} {
-		set := map[string]bool{}
-		for _, m := range strings.Split(list, ", ") {
-			set[m] = true
-		}
-		allowSets[list] = set
-	}
-}
-
 func allows(list, method string) bool {
-	return allowSets[list][method]
+	switch method {
+	case "GET", "HEAD", "POST", "OPTIONS":
+		return true
+	case "DELETE":
+		return list != allowCollection
+	}
+	return list == allowMember && implementedMethods[method]
 }
 
 // nodeOptions answers OPTIONS (RFC 9110 §9.3.7): the situation is options,
@@ -288,7 +291,7 @@ var nodeExists = &node{
 	cite:     "RFC 9110 §3.2",
 	ask: func(s *server, q *query) verdict {
 		q.absent = Read
-		if q.collection || q.req.method == "POST" {
+		if q.req.method == "POST" || q.isCollection(s) {
 			return pass
 		}
 		t := q.req.target
@@ -335,7 +338,7 @@ var nodePreconditionsApply = &node{
 	question: "Would the answer without preconditions be 2xx or 412?",
 	cite:     "RFC 9110 §13.2.1",
 	ask: func(s *server, q *query) verdict {
-		if q.absent == Read || q.collection || !hasPreconditions(q.req) {
+		if q.absent == Read || q.isCollection(s) || !hasPreconditions(q.req) {
 			return pass
 		}
 		status := s.statusFor(q.absent, q.req.method)
@@ -362,7 +365,7 @@ var nodeIfMatch = &node{
 	cite:     "RFC 9110 §13.1.1",
 	ask: func(s *server, q *query) verdict {
 		im, ok := q.req.header("If-Match")
-		if !ok || q.collection {
+		if !ok || q.isCollection(s) {
 			return pass
 		}
 		if q.cur != nil && etagMatches(im, q.cur, false) {
@@ -391,7 +394,7 @@ var nodeIfNoneMatch = &node{
 	cite:     "RFC 9110 §13.1.2",
 	ask: func(s *server, q *query) verdict {
 		inm, ok := q.req.header("If-None-Match")
-		if !ok || q.collection {
+		if !ok || q.isCollection(s) {
 			return pass
 		}
 		if q.cur == nil || !etagMatches(inm, q.cur, true) {
@@ -420,7 +423,7 @@ var nodeConditionRequired = &node{
 	cite:     "RFC 6585 §3",
 	methods:  []string{"PUT", "PATCH", "DELETE"},
 	ask: func(s *server, q *query) verdict {
-		if !s.policy.requireIfMatch() || q.collection || q.cur == nil {
+		if !s.policy.requireIfMatch() || q.isCollection(s) || q.cur == nil {
 			return pass
 		}
 		if im, _ := q.req.header("If-Match"); strings.TrimSpace(im) != "" && strings.TrimSpace(im) != "*" {
@@ -466,7 +469,7 @@ var nodeRead = &node{
 	cite:     "RFC 9110 §9.3.1",
 	methods:  []string{"GET", "HEAD"},
 	ask: func(s *server, q *query) verdict {
-		if q.collection {
+		if q.isCollection(s) {
 			q.d.sit = Listed
 			return decide("the collection is listed")
 		}
@@ -489,7 +492,7 @@ var nodeInUse = &node{
 	question: "Does another resource still refer to the target (@ref)?",
 	methods:  []string{"DELETE"},
 	ask: func(s *server, q *query) verdict {
-		if q.collection {
+		if q.isCollection(s) {
 			return pass
 		}
 		by, field := s.referrer(q.req.target)
@@ -510,7 +513,7 @@ var nodeChildren = &node{
 	question: "Do live resources still live under the target?",
 	methods:  []string{"DELETE"},
 	ask: func(s *server, q *query) verdict {
-		if q.collection || !s.policy.refuseDeleteWithChildren() {
+		if q.isCollection(s) || !s.policy.refuseDeleteWithChildren() {
 			return pass
 		}
 		child := s.w.firstLiveUnder(q.req.target)
@@ -531,11 +534,11 @@ var nodeKeepsMinimum = &node{
 	methods:  []string{"DELETE"},
 	ask: func(s *server, q *query) verdict {
 		coll, after := parentOf(q.req.target), 0
-		if q.collection {
+		if q.isCollection(s) {
 			coll = q.req.target
 		}
 		n := s.w.memberCount(coll)
-		if !q.collection {
+		if !q.isCollection(s) {
 			after = n - 1
 		}
 		segs := s.cache.segments(coll)
@@ -560,7 +563,7 @@ var nodeRemove = &node{
 	methods:  []string{"DELETE"},
 	ask: func(s *server, q *query) verdict {
 		q.d.sit = Deleted
-		if q.collection {
+		if q.isCollection(s) {
 			q.d.write = &write{del: true, all: true, path: q.req.target}
 			return decide(fmt.Sprintf("the %d member(s) of %s can be removed", s.w.memberCount(q.req.target), q.req.target))
 		}

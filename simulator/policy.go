@@ -38,6 +38,8 @@ type Rule struct {
 	Cite    string
 
 	statusLine string // the trace's sentence, made once when the rule is read
+	// namesAllow: a header template names {allow} or {accept-patch}.
+	namesAllow bool
 }
 
 // Policy maps situations to rules. A policy names a base and overrides
@@ -86,6 +88,11 @@ type Policy struct {
 	Forbidden []int
 	Rules     map[string]Rule
 	custom    bool
+
+	// once and resolved hold settings(), computed at the first request,
+	// after the policy and its bases are complete.
+	once     sync.Once
+	resolved *settings
 }
 
 // PolicyInfo describes a policy for listings (CLI, page, API).
@@ -117,34 +124,6 @@ func (p *Policy) flag(get func(*Policy) *bool, def bool) bool {
 	return def
 }
 
-func (p *Policy) requireIfMatch() bool {
-	return p.flag(func(q *Policy) *bool { return q.RequireIfMatch }, false)
-}
-
-func (p *Policy) putCreates() bool {
-	return p.flag(func(q *Policy) *bool { return q.PutCreates }, true)
-}
-
-func (p *Policy) batchAtomic() bool {
-	return p.flag(func(q *Policy) *bool { return q.BatchAtomic }, false)
-}
-
-func (p *Policy) patchCreates() bool {
-	return p.flag(func(q *Policy) *bool { return q.PatchCreates }, false)
-}
-
-func (p *Policy) deleteCollection() bool {
-	return p.flag(func(q *Policy) *bool { return q.DeleteCollection }, false)
-}
-
-func (p *Policy) refuseDeleteWithChildren() bool {
-	return p.flag(func(q *Policy) *bool { return q.RefuseDeleteWithChildren }, false)
-}
-
-func (p *Policy) links() bool {
-	return p.flag(func(q *Policy) *bool { return q.Links }, false)
-}
-
 // inherited is the first non-empty value of a string field up the chain.
 func (p *Policy) inherited(get func(*Policy) string, def string) string {
 	for q := p; q != nil; q = q.Base {
@@ -155,49 +134,66 @@ func (p *Policy) inherited(get func(*Policy) string, def string) string {
 	return def
 }
 
-func (p *Policy) listEnvelope() string {
-	return p.inherited(func(q *Policy) string { return q.ListEnvelope }, "")
+// settings are a policy's flags and formats with its bases' filled in,
+// worked out once: every request asks several of them.
+type settings struct {
+	requireIfMatch, putCreates, batchAtomic, patchCreates bool
+	deleteCollection, refuseDeleteWithChildren, links     bool
+	listEnvelope, documents, mediaType                    string
+	idempotencyKey, errorFormat                           string
+	allowed, forbidden                                    []int
 }
 
-func (p *Policy) documents() string {
-	return p.inherited(func(q *Policy) string { return q.Documents }, "plain")
+func (p *Policy) settings() *settings {
+	p.once.Do(func() {
+		s := &settings{
+			requireIfMatch:           p.flag(func(q *Policy) *bool { return q.RequireIfMatch }, false),
+			putCreates:               p.flag(func(q *Policy) *bool { return q.PutCreates }, true),
+			batchAtomic:              p.flag(func(q *Policy) *bool { return q.BatchAtomic }, false),
+			patchCreates:             p.flag(func(q *Policy) *bool { return q.PatchCreates }, false),
+			deleteCollection:         p.flag(func(q *Policy) *bool { return q.DeleteCollection }, false),
+			refuseDeleteWithChildren: p.flag(func(q *Policy) *bool { return q.RefuseDeleteWithChildren }, false),
+			links:                    p.flag(func(q *Policy) *bool { return q.Links }, false),
+			listEnvelope:             p.inherited(func(q *Policy) string { return q.ListEnvelope }, ""),
+			documents:                p.inherited(func(q *Policy) string { return q.Documents }, "plain"),
+			idempotencyKey:           p.inherited(func(q *Policy) string { return q.IdempotencyKey }, "honour"),
+			errorFormat:              p.inherited(func(q *Policy) string { return q.Errors }, "problem"),
+		}
+		s.mediaType = "application/json"
+		if s.documents == "jsonapi" {
+			s.mediaType = "application/vnd.api+json"
+		}
+		for q := p; q != nil; q = q.Base {
+			if len(q.Statuses) > 0 || len(q.Forbidden) > 0 {
+				s.allowed, s.forbidden = q.Statuses, q.Forbidden
+				break
+			}
+		}
+		p.resolved = s
+	})
+	return p.resolved
 }
+
+func (p *Policy) requireIfMatch() bool           { return p.settings().requireIfMatch }
+func (p *Policy) putCreates() bool               { return p.settings().putCreates }
+func (p *Policy) batchAtomic() bool              { return p.settings().batchAtomic }
+func (p *Policy) patchCreates() bool             { return p.settings().patchCreates }
+func (p *Policy) deleteCollection() bool         { return p.settings().deleteCollection }
+func (p *Policy) refuseDeleteWithChildren() bool { return p.settings().refuseDeleteWithChildren }
+func (p *Policy) links() bool                    { return p.settings().links }
+func (p *Policy) listEnvelope() string           { return p.settings().listEnvelope }
+func (p *Policy) documents() string              { return p.settings().documents }
+func (p *Policy) idempotencyKey() string         { return p.settings().idempotencyKey }
+func (p *Policy) errorFormat() string            { return p.settings().errorFormat }
 
 // mediaType is the media type of the policy's representations.
-func (p *Policy) mediaType() string {
-	if p.documents() == "jsonapi" {
-		return "application/vnd.api+json"
-	}
-	return "application/json"
-}
+func (p *Policy) mediaType() string { return p.settings().mediaType }
 
 // statusRules are the guideline's allowed and forbidden codes, from the
 // nearest policy in the chain that states them.
 func (p *Policy) statusRules() (allowed, forbidden []int) {
-	for q := p; q != nil; q = q.Base {
-		if len(q.Statuses) > 0 || len(q.Forbidden) > 0 {
-			return q.Statuses, q.Forbidden
-		}
-	}
-	return nil, nil
-}
-
-func (p *Policy) idempotencyKey() string {
-	for q := p; q != nil; q = q.Base {
-		if q.IdempotencyKey != "" {
-			return q.IdempotencyKey
-		}
-	}
-	return "honour"
-}
-
-func (p *Policy) errorFormat() string {
-	for q := p; q != nil; q = q.Base {
-		if q.Errors != "" {
-			return q.Errors
-		}
-	}
-	return "problem"
+	s := p.settings()
+	return s.allowed, s.forbidden
 }
 
 // chosen is a rule with where it was found, for the trace.
@@ -569,6 +565,9 @@ func parseRule(p *Policy, key string, v gjson.Result) (Rule, error) {
 		}
 	}
 	r.statusLine = statusLine(r.Status, r.Why)
+	for _, tmpl := range r.Headers {
+		r.namesAllow = r.namesAllow || strings.Contains(tmpl, "{allow}") || strings.Contains(tmpl, "{accept-patch}")
+	}
 	return r, nil
 }
 

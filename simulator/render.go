@@ -11,6 +11,13 @@ import (
 func (s *server) render(req *request, d *detection, ch chosen, status int, itemStatuses []int, v view) Response {
 	resp := Response{Situation: d.sit.String(), Status: status, Reason: ReasonPhrase(status), Headers: make(map[string]string, 4)}
 	subject := s.w.live(d.subject)
+	if d.allow == "" && ch.namesAllow {
+		// Nodes work Allow out only for the methods it can refuse.
+		d.allow = s.allowFor(req.target)
+		if !s.isCollection(req.target) {
+			d.acceptPatch = acceptPatch
+		}
+	}
 	for name, tmpl := range ch.Headers {
 		if val, ok := expand(tmpl, d, subject); ok {
 			resp.Headers[name] = val

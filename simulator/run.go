@@ -486,6 +486,7 @@ func (r *requestSpec) resolve(vars map[string]string, b *budget) (*request, erro
 		req := &request{method: w.Method, path: w.Path, body: w.Body, headers: map[string]string{}}
 		maps.Copy(req.headers, w.Headers)
 		req.target = cleanPath(req.path)
+		req.badField = firstCtlField(req)
 		r.resolved = req
 		return req, nil
 	}
@@ -516,6 +517,7 @@ func (r *requestSpec) resolve(vars map[string]string, b *budget) (*request, erro
 		return nil, err
 	}
 	req.target = cleanPath(req.path)
+	req.badField = firstCtlField(req)
 	return req, nil
 }
 

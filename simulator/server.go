@@ -103,6 +103,11 @@ type request struct {
 	target  string // cleaned path: the resource key
 	headers map[string]string
 	body    string
+	// badField names the first part of the request, the target or a field
+	// in name order, that holds CR, LF or NUL; "" when none does. It is
+	// found when the request is built, since a request without variables
+	// is built once and shared by every column.
+	badField string
 }
 
 func (r *request) header(name string) (string, bool) {
