@@ -105,8 +105,9 @@ var nodeTargetKind = &node{
 	cite:     "RFC 9110 §9.3.3",
 	ask: func(s *server, q *query) verdict {
 		q.cur = s.w.live(q.req.target)
-		if q.d.lean || !q.isCollection(s) {
-			// A lean walk finds out later, and only if a node asks.
+		if q.d.lean || q.req.method == "POST" || !q.isCollection(s) {
+			// A lean walk finds out later, and only if a node asks; a
+			// POST's own line names the collection it creates in.
 			return pass
 		}
 		return goOn(q.req.target + " is a collection with " + strconv.Itoa(s.w.memberCount(q.req.target)) + " live member(s)")
@@ -471,7 +472,7 @@ var nodeRead = &node{
 	ask: func(s *server, q *query) verdict {
 		if q.isCollection(s) {
 			q.d.sit = Listed
-			return decide("the collection is listed")
+			return decide("") // target-kind said it is a collection
 		}
 		if q.cur == nil {
 			// A path that is neither a member nor a collection has no
@@ -481,7 +482,7 @@ var nodeRead = &node{
 			return decide(q.d.detail)
 		}
 		q.d.sit = Read
-		return decide(q.req.target + " is sent")
+		return decide("") // exists said what there is
 	},
 }
 
