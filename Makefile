@@ -130,10 +130,11 @@ test-go:
 test-wasm:
 	GOOS=js GOARCH=wasm $(GO) test -count=1 -exec="$(WASM_EXEC)" ./simulator/... ./wasm/...
 
-## fuzz: a short run of each fuzz target: the scenario parser and runner, and the API
+## fuzz: a short run of each fuzz target: the scenario parser and runner, the API, and Accept-Encoding
 fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./simulator
 	$(GO) test -run='^$$' -fuzz='^FuzzRun$$' -fuzztime=$(FUZZTIME) .
+	$(GO) test -run='^$$' -fuzz='^FuzzAcceptEncoding$$' -fuzztime=$(FUZZTIME) .
 
 ## bench: every benchmark
 bench:
