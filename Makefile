@@ -14,8 +14,10 @@ FUZZTIME  ?= 10s
 .PHONY: run test lint test-go test-wasm fuzz bench clean
 
 ## run: build the playground and serve it on http://localhost:$${PORT:-9900}
+# --web web serves the files from disk rather than the copy built in, so
+# that edits in web/ show on reload.
 run: wasm
-	$(GO) run . serve
+	$(GO) run . serve --web web
 
 # --- Browser playground -------------------------------------------------------
 # web/httpplay.wasm and web/wasm_exec.js are build output (see .gitignore).
