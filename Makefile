@@ -14,8 +14,10 @@ FUZZTIME  ?= 10s
 .PHONY: run test lint test-go test-wasm fuzz bench clean
 
 ## run: build the playground and serve it on http://localhost:$${PORT:-9900}
+# --web web serves the files from disk rather than the copy built in, so
+# that edits in web/ show on reload.
 run: wasm
-	$(GO) run . serve
+	$(GO) run . serve --web web
 
 # --- Browser playground -------------------------------------------------------
 # web/httpplay.wasm and web/wasm_exec.js are build output (see .gitignore).
@@ -135,10 +137,11 @@ test-go:
 test-wasm:
 	GOOS=js GOARCH=wasm $(GO) test -count=1 -exec="$(WASM_EXEC)" ./simulator/... ./wasm/...
 
-## fuzz: a short run of each fuzz target: the scenario parser and runner, and the API
+## fuzz: a short run of each fuzz target: the scenario parser and runner, the API, and Accept-Encoding
 fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./simulator
 	$(GO) test -run='^$$' -fuzz='^FuzzRun$$' -fuzztime=$(FUZZTIME) .
+	$(GO) test -run='^$$' -fuzz='^FuzzAcceptEncoding$$' -fuzztime=$(FUZZTIME) .
 
 ## bench: every benchmark
 bench:

@@ -4,8 +4,9 @@
 // GET /api/health, POST /api/run for the default preset and POST /api/run
 // for concurrent-edit under every policy, on workerd (wrangler dev) and on
 // the native server, p50 and p99 over sequential requests from one client
-// on loopback. Numbers are printed, never asserted: they depend on the
-// machine.
+// on loopback, next to a JavaScript Worker with a constant answer (the
+// floor of wrangler dev). Numbers are printed, never asserted: they depend
+// on the machine.
 //
 // With BASELINE=DIR (another checkout, e.g. of the main branch, with
 // node_modules or a link to this one's) its Worker is built with its own
@@ -69,12 +70,17 @@ for (const [name, root] of checkouts) {
   console.log(`workerd ${name.padEnd(9)} median ${pct(firsts, 50).toFixed(1)} ms  (${firsts.map((t) => t.toFixed(1)).join(', ')})`);
 }
 
-const started = await Promise.allSettled([startNative(), ...checkouts.map(([, root]) => startWorker({ root }))]);
+// The floor is a JavaScript Worker with a constant answer under the same
+// wrangler dev: what any request costs there before Go does anything.
+const floorRoot = join(ROOT, 'tests', 'worker', 'floor');
+const started = await Promise.allSettled([startNative(), startWorker({ root: floorRoot, readyPath: '/' }),
+  ...checkouts.map(([, root]) => startWorker({ root }))]);
 const servers = started.filter((s) => s.status === 'fulfilled').map((s) => s.value);
 try {
   const failed = started.find((s) => s.status === 'rejected');
   if (failed) throw failed.reason;
-  const targets = [['native', servers[0]], ...checkouts.map(([name], i) => [`workerd ${name}`, servers[i + 1]])];
+  const targets = [['native', servers[0]], ...checkouts.map(([name], i) => [`workerd ${name}`, servers[i + 2]])];
+  const floor = servers[1];
   const presets = JSON.parse(await (await fetch(servers[0].base + '/api/presets')).text());
   const text = (name) => {
     const p = presets.find((x) => x.name === name);
@@ -94,13 +100,23 @@ try {
   console.log(`\n${N} sequential requests each after ${WARMUP} warm-up, the targets taking turns:`);
   for (const [what, req] of Object.entries(requests)) {
     const times = targets.map(() => []);
+    const floors = [];
     for (let i = 0; i < WARMUP + N; i++) {
       for (let k = 0; k < targets.length; k++) {
         const ms = await timed(targets[k][1].base, req);
         if (i >= WARMUP) times[k].push(ms);
       }
+      if (req.path === '/api/health') {
+        const ms = await timed(floor.base, req);
+        if (i >= WARMUP) floors.push(ms);
+      }
     }
     console.log(what);
+    if (floors.length) {
+      const f = floors.sort((a, b) => a - b);
+      console.log(`  ${'workerd floor'.padEnd(17)} p50 ${pct(f, 50).toFixed(2).padStart(6)} ms  p99 ${pct(f, 99).toFixed(2).padStart(6)} ms` +
+        '  (a JavaScript Worker with a constant answer)');
+    }
     for (let k = 0; k < targets.length; k++) {
       const t = times[k].sort((a, b) => a - b);
       console.log(`  ${targets[k][0].padEnd(17)} p50 ${pct(t, 50).toFixed(2).padStart(6)} ms  p99 ${pct(t, 99).toFixed(2).padStart(6)} ms` +

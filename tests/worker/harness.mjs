@@ -100,12 +100,15 @@ async function start(name, command, args, env, base, timeoutMs, { cwd = ROOT, re
  */
 export async function startWorker({ root = ROOT, readyPath = '/api/health' } = {}) {
   const port = await freePort();
+  // Its own inspector port too: the default, 9229, is taken by any other
+  // wrangler dev on the machine (such as the baseline's in the benchmark).
+  const inspector = await freePort();
   const wrangler = join(ROOT, 'node_modules', '.bin', 'wrangler');
-  const env = { ...wranglerEnv, XDG_CONFIG_HOME: join(root, 'build', 'wrangler-config'), WRANGLER_LOG_PATH: join(root, 'build', 'wrangler-logs') };
   return start('wrangler dev', wrangler,
-    ['dev', '--env', 'e2e', '--ip', '127.0.0.1', '--port', String(port), '--show-interactive-dev-session=false',
+    ['dev', '--env', 'e2e', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector),
+      '--show-interactive-dev-session=false',
       '--log-level', 'warn'],
-    env, `http://127.0.0.1:${port}`, 90000, { cwd: root, readyPath });
+    wranglerEnv, `http://127.0.0.1:${port}`, 90000, { cwd: root, readyPath });
 }
 
 /** startNative runs `httpplay serve` (playground and API) on a free port. */

@@ -253,21 +253,31 @@ describe('static files', () => {
   }
 
   test('the embed view may be framed, on both hosts', async () => {
-    // Workers static assets serve /embed.html at /embed (with a redirect);
-    // both paths carry the embed headers.
-    const redirect = await request(worker.base, '/embed.html');
-    assert.equal(redirect.status, 307);
-    assert.equal(redirect.headers.get('location'), '/embed');
-    const w = await request(worker.base, '/embed');
-    const n = await request(native.base, '/embed.html');
-    assert.equal(w.status, 200);
-    assert.equal(n.status, 200);
-    assert.ok(w.body.equals(n.body), 'embed page differs');
-    for (const r of [redirect, w, n]) {
+    // Workers static assets serve /embed.html at /embed (with a redirect),
+    // and the native server does the same; every answer carries the embed
+    // headers.
+    const redirects = await both('/embed.html');
+    const pages = await both('/embed');
+    for (const [host, r] of Object.entries(redirects)) {
+      assert.equal(r.status, 307, `${host}: GET /embed.html`);
+      assert.equal(r.headers.get('location'), '/embed', `${host}: Location`);
+    }
+    assert.equal(pages.w.status, 200);
+    assert.equal(pages.n.status, 200);
+    assert.ok(pages.w.body.equals(pages.n.body), 'embed page differs');
+    for (const r of [redirects.w, redirects.n, pages.w, pages.n]) {
       assert.match(r.headers.get('content-security-policy'), /frame-ancestors \*$/);
       assert.equal(r.headers.get('x-frame-options'), null);
     }
-    assert.equal(w.headers.get('content-security-policy'), n.headers.get('content-security-policy'));
+    assert.equal(pages.w.headers.get('content-security-policy'), pages.n.headers.get('content-security-policy'));
+  });
+
+  test('/index.html redirects to / on both hosts', async () => {
+    const got = await both('/index.html');
+    for (const [host, r] of Object.entries(got)) {
+      assert.equal(r.status, 307, `${host}: GET /index.html`);
+      assert.equal(r.headers.get('location'), '/', `${host}: Location`);
+    }
   });
 
   test('host configuration is not served', async () => {
