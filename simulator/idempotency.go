@@ -42,6 +42,9 @@ func (s *server) askIdempotencyKey(q *query) verdict {
 	case !seen:
 		s.w.reserveKey(key, fp)
 		d.key = key
+		if d.lean {
+			return pass
+		}
 		return goOn(fmt.Sprintf("key %s is new: the response will be remembered for retries", key))
 	case e.fingerprint != fp:
 		d.sit = IdempotencyMismatch
