@@ -43,10 +43,6 @@ var nodeMethodImplemented = &node{
 	},
 }
 
-var implementedMethods = map[string]bool{
-	"GET": true, "HEAD": true, "POST": true, "PUT": true, "PATCH": true, "DELETE": true, "OPTIONS": true,
-}
-
 // nodeFieldValues asks whether the target and the field values are free
 // of CR, LF and NUL, which RFC 9110 §5.5 does not allow in a field value:
 // a recipient must reject such a message or replace the characters, and
@@ -173,7 +169,7 @@ func allows(list, method string) bool {
 	case "DELETE":
 		return list != allowCollection
 	}
-	return list == allowMember && implementedMethods[method]
+	return list == allowMember && methodIndex(method) < len(graphMethods)
 }
 
 // nodeOptions answers OPTIONS (RFC 9110 §9.3.7): the situation is options,
