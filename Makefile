@@ -72,9 +72,11 @@ test-go:
 test-wasm:
 	GOOS=js GOARCH=wasm $(GO) test -count=1 -exec="$(WASM_EXEC)" ./simulator/... ./wasm/...
 
-## fuzz: a short run of each fuzz target: the scenario parser and runner, and the API
+## fuzz: a short run of each fuzz target: the scenario parser and runner, the runner under a
+## tight budget, and the API (FUZZTIME=10m make fuzz for a long run)
 fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./simulator
+	$(GO) test -run='^$$' -fuzz='^FuzzRunBudget$$' -fuzztime=$(FUZZTIME) ./simulator
 	$(GO) test -run='^$$' -fuzz='^FuzzRun$$' -fuzztime=$(FUZZTIME) .
 
 ## bench: every benchmark

@@ -209,9 +209,16 @@ func trimFloat(f float64) string {
 	return strconv.FormatFloat(math.Round(f*10)/10, 'f', -1, 64)
 }
 
+// The JSON of a response or a trace entry costs about this much besides
+// its text: member names, quotes and indentation.
+const (
+	responseOverhead = 256
+	entryOverhead    = 64
+)
+
 // responseBytes is what a response adds to a result, before encoding.
 func responseBytes(r *Response) int {
-	n := 64 + len(r.Body) + len(r.Reason) + len(r.Situation)
+	n := responseOverhead + len(r.Body) + len(r.Reason) + len(r.Situation)
 	for k, v := range r.Headers {
 		n += len(k) + len(v)
 	}
@@ -222,27 +229,39 @@ func responseBytes(r *Response) int {
 		}
 	}
 	for _, t := range r.Trace {
-		n += len(t.Step) + len(t.Detail) + len(t.Cite) + len(t.URL)
+		n += entryOverhead + len(t.Step) + len(t.Detail) + len(t.Cite) + len(t.URL)
 	}
 	for _, f := range r.Lint {
-		n += len(f.Level) + len(f.Message) + len(f.Cite) + len(f.URL)
+		n += entryOverhead + len(f.Level) + len(f.Message) + len(f.Cite) + len(f.URL)
+	}
+	return n
+}
+
+// propertiesBytes is what a column's properties add to a result.
+func propertiesBytes(p *Properties) int {
+	n := 0
+	for _, pr := range []*Property{&p.RetrySafe, &p.IdempotentEffect, &p.LeaksExistence, &p.LosesUpdates, &p.DoubleBooking, &p.CacheableRefusals} {
+		n += entryOverhead + len(pr.Summary) + len(pr.Cite) + len(pr.URL) + 8*len(pr.Lines)
+		for _, d := range pr.Details {
+			n += 8 + len(d)
+		}
 	}
 	return n
 }
 
 // raceBytes is what a race result adds to a result, before encoding.
 func raceBytes(rr *RaceResult) int {
-	n := 64 + len(rr.Note) + len(rr.Orders)
+	n := responseOverhead + len(rr.Note) + len(rr.Orders)
 	for _, o := range rr.Outcomes {
-		n += 16 * len(o.Statuses)
+		n += responseOverhead + 16*len(o.Statuses)
 		for _, s := range o.Situations {
 			n += len(s)
 		}
 		for _, e := range o.Example {
-			n += len(e)
+			n += 8 + len(e)
 		}
 		for k, v := range o.Final {
-			n += len(k) + len(v)
+			n += 8 + len(k) + len(v)
 		}
 		n += len(o.LostUpdate)
 	}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/httpplay/httpplay/internal/hostile"
 )
 
 // doubling captures a 16-byte value and sends it back doubled n times.
@@ -183,4 +185,62 @@ func TestCheckVarsColumns(t *testing.T) {
 	if !errors.As(err, &se) || se.Line != 5 || se.Col != 8+5*3000 {
 		t.Errorf("error %v, want {{b}} at 5:%d", err, 8+5*3000)
 	}
+}
+
+// FuzzRunBudget runs scenarios under a tight budget, so that the fuzzer
+// looks for inputs that escape it: a result larger than its bytes allow,
+// a run past its deadline, an error that names no bound and no line.
+func FuzzRunBudget(f *testing.F) {
+	for _, p := range Presets() {
+		f.Add(p.Text)
+	}
+	for _, c := range hostile.Corpus() {
+		if len(c.Scenario) <= 8<<10 { // the mutator is slow on large inputs
+			f.Add(c.Scenario)
+		}
+	}
+	f.Add(doubling(10))
+	f.Add(creates(6))
+	f.Add("GET /a\nlet x = body a\n\nPOST /b\n{\"v\": \"{{x}}{{x}}{{x}}\"}\nlet x = body v\n")
+	opts := Options{Policies: []string{"all"}, Timeout: 300 * time.Millisecond, MaxValueBytes: 2 << 10,
+		MaxResultBytes: 256 << 10, MaxColumns: 24, MaxStates: 200, MaxTotalStates: 1000}
+	limits := map[string]int64{LimitDeadline: opts.Timeout.Milliseconds(), LimitValueBytes: int64(opts.MaxValueBytes),
+		LimitResultBytes: int64(opts.MaxResultBytes), LimitColumns: int64(opts.MaxColumns)}
+	f.Fuzz(func(t *testing.T, src string) {
+		lines := strings.Count(src, "\n") + 1
+		start := time.Now()
+		res, err := Run(src, opts)
+		if elapsed := time.Since(start); elapsed > opts.Timeout+deadlineGrace(opts.Timeout)+time.Second {
+			t.Fatalf("the run took %v, past its deadline of %v", elapsed, opts.Timeout)
+		}
+		var le *LimitError
+		var perr *Error
+		switch {
+		case errors.As(err, &le):
+			if want, ok := limits[le.Limit]; ok && le.Max != want {
+				t.Fatalf("limit %s reported as %d, set to %d", le.Limit, le.Max, want)
+			}
+			return
+		case errors.As(err, &perr):
+			if perr.Line < 1 || perr.Line > lines || perr.Col < 1 {
+				t.Fatalf("error position %d:%d outside the text (%d lines): %v", perr.Line, perr.Col, lines, err)
+			}
+			return
+		case err != nil:
+			return // option errors cannot come from the text alone
+		}
+		out := res.JSON()
+		// JSON escapes a control byte as six, and the scenario's own text
+		// is in the result once per step, beside what the budget counts.
+		if bound := 6*(opts.MaxResultBytes+len(src)) + 64<<10; len(out) > bound {
+			t.Fatalf("result of %d bytes, over %d for a budget of %d", len(out), bound, opts.MaxResultBytes)
+		}
+		for _, st := range res.Steps {
+			for id, r := range st.Results {
+				if r.Race != nil && r.Race.Explored > opts.MaxStates {
+					t.Fatalf("%s: explored %d states (bound %d)", id, r.Race.Explored, opts.MaxStates)
+				}
+			}
+		}
+	})
 }

@@ -320,6 +320,10 @@ func play(file string, sc *scenario, cols []column, maxStates, maxTotal int, b *
 			}
 		}
 		results[ci], props[ci] = out, an.properties()
+		if err := b.spend(&spent, propertiesBytes(&props[ci])); err != nil {
+			last := sc.steps[len(sc.steps)-1]
+			fail(last.line, 1, err)
+		}
 	}
 	workers, budget := runtime.GOMAXPROCS(0), 0
 	if sc.hasRace() {
