@@ -79,6 +79,15 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzRunBudget$$' -fuzztime=$(FUZZTIME) ./simulator
 	$(GO) test -run='^$$' -fuzz='^FuzzRun$$' -fuzztime=$(FUZZTIME) .
 
+## bench-load: many concurrent heavy API runs against the native server on 127.0.0.1 (bounded:
+## LOAD_FLAGS='-clients 100 -duration 10s -requests 3000'); BASE_BIN=old/httpplay compares with another build
+.PHONY: bench-load
+bench-load:
+	mkdir -p build && $(GO) build -o build/httpplay .
+	$(GO) run ./tests/load -bin $(if $(BASE_BIN),$(BASE_BIN)$(comma))build/httpplay $(LOAD_FLAGS)
+
+comma := ,
+
 ## bench: every benchmark
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
