@@ -74,7 +74,8 @@ type budget struct {
 	ctx      context.Context
 	start    time.Time
 	timeout  time.Duration
-	soft     time.Time // races stop here and report what they found
+	soft     time.Time // the deadline
+	raceEnd  time.Time // races stop here, to report what they found by the deadline
 	hard     time.Time // every other loop stops here with an error
 	maxValue int
 	colBytes int // result bytes each column may spend
@@ -93,10 +94,18 @@ type budget struct {
 	lastTick time.Time
 }
 
-// deadlineGrace is how long after the deadline the steps around a race
-// may still run, so that a race cut off by the deadline still gives its
-// partial result and the steps after it their answers: a quarter of the
-// timeout, from 250 ms to 500 ms.
+// raceReserve is how long before the deadline races stop exploring: what
+// they found still has to be grouped into outcomes and analysed, which
+// takes time in proportion to what was explored, and the steps after them
+// still have to be answered. A tenth of the timeout, at most a second.
+func raceReserve(timeout time.Duration) time.Duration {
+	return min(time.Second, timeout/10)
+}
+
+// deadlineGrace is how long after the deadline the other loops may still
+// run before the run fails, so that a run that reached the deadline in a
+// race still gives its partial result when the machine is slow: a quarter
+// of the timeout, from 250 ms to 500 ms.
 func deadlineGrace(timeout time.Duration) time.Duration {
 	return min(500*time.Millisecond, max(250*time.Millisecond, timeout/4))
 }
@@ -120,6 +129,7 @@ func newBudget(ctx context.Context, opts Options, columns int) *budget {
 	if d, ok := ctx.Deadline(); ok && d.Before(b.soft) {
 		b.soft = d
 	}
+	b.raceEnd = b.soft.Add(-raceReserve(b.timeout))
 	b.hard = b.soft.Add(deadlineGrace(b.timeout))
 	b.colBytes = b.maxBytes / max(1, columns)
 	b.firstFail.Store(int64(columns))
@@ -130,7 +140,7 @@ func newBudget(ctx context.Context, opts Options, columns int) *budget {
 // The clock is read on every call rather than through ctx.Done: under
 // GOOS=js a busy loop never lets the timer behind a context deadline run.
 func (b *budget) raceStop() string {
-	if b.ctx.Err() != nil || !time.Now().Before(b.soft) {
+	if b.ctx.Err() != nil || !time.Now().Before(b.raceEnd) {
 		return LimitDeadline
 	}
 	return ""

@@ -152,9 +152,10 @@ type explorer struct {
 	err       error // a bound that stops the whole run, such as a value too large
 	memo      map[stateKey][]*partial
 	steps     map[stateKey]*stepResult
-	work      int // steps taken, known or new
-	kept      int // bytes of partial outcomes and final worlds made
-	cached    int // bytes of worlds the step cache holds
+	finals    map[string]bool // final states whose world is counted in kept
+	work      int             // steps taken, known or new
+	kept      int             // bytes of partial outcomes and final worlds made
+	cached    int             // bytes of worlds the step cache holds
 	wantBody  bool
 }
 
@@ -234,7 +235,7 @@ func (e *explorer) stopped() bool {
 	case e.kept > maxKeptBytes:
 		e.stop(LimitRaceMemory, maxKeptBytes, fmt.Sprintf("the outcomes found filled the %d MiB kept for them", maxKeptBytes>>20))
 	case e.budget != nil && e.budget.raceStop() != "":
-		e.stop(LimitDeadline, e.budget.timeout.Milliseconds(), "the run's deadline of "+e.budget.timeout.String()+" passed")
+		e.stop(LimitDeadline, e.budget.timeout.Milliseconds(), "the run's deadline of "+e.budget.timeout.String()+" came near")
 	default:
 		return false
 	}
@@ -267,7 +268,7 @@ func groupOutcomes(outs []*Outcome) []Outcome {
 	var keys []string
 	groups := map[string][]*Outcome{}
 	for _, o := range outs {
-		k := statusList(o.Statuses) + " " + strings.Join(o.Situations, ",")
+		k := outcomeKey(o)
 		if _, seen := groups[k]; !seen {
 			keys = append(keys, k)
 		}
@@ -300,6 +301,20 @@ func groupOutcomes(outs []*Outcome) []Outcome {
 		return false
 	})
 	return res
+}
+
+// outcomeKey identifies what people compare in an outcome: its statuses
+// and situations. It is built without fmt, since a race cut short by the
+// deadline may have tens of thousands of outcomes to group.
+func outcomeKey(o *Outcome) string {
+	b := make([]byte, 0, 8*len(o.Statuses))
+	for i, s := range o.Statuses {
+		b = strconv.AppendInt(b, int64(s), 10)
+		b = append(b, ' ')
+		b = append(b, o.Situations[i]...)
+		b = append(b, ',')
+	}
+	return string(b)
 }
 
 // lowerBound is a lower bound of the number of orders: the multinomial
@@ -467,7 +482,17 @@ func (e *explorer) explore(st *raceState) []*partial {
 		var h keyHasher
 		h.write(st.w.stateKey())
 		sum := h.sum()
-		return []*partial{{slots: strings.Repeat("\x00", 3*e.nreq), final: string(sum[:]), world: st.w, orders: 1}}
+		final := string(sum[:])
+		if !e.finals[final] {
+			// Each distinct final state keeps its world for the outcome
+			// that shows it: eight racing creates leave 40 320 of them.
+			if e.finals == nil {
+				e.finals = map[string]bool{}
+			}
+			e.finals[final] = true
+			e.kept += st.w.size()
+		}
+		return []*partial{{slots: strings.Repeat("\x00", 3*e.nreq), final: final, world: st.w, orders: 1}}
 	}
 	k := e.key(st)
 	if outs, ok := e.memo[k]; ok {
