@@ -244,3 +244,28 @@ func FuzzRunBudget(f *testing.F) {
 		}
 	})
 }
+
+func ExampleLimitError() {
+	src := "POST /vs\n{\"id\": \"v\", \"v\": \"0123456789abcdef\"}\nlet a = body v\n\n" +
+		"PUT /vs/v\n{\"v\": \"{{a}}{{a}}{{a}}{{a}}\"}\n"
+	_, err := Run(src, Options{File: "grow.http", Policies: []string{"strict"}, MaxValueBytes: 64})
+	var le *LimitError
+	if errors.As(err, &le) {
+		fmt.Println(le.Limit, le.Max)
+	}
+	fmt.Println(err)
+	// Output:
+	// value-bytes 64
+	// grow.http:5:1: the body after {{name}} substitution would be 73 bytes, over the limit of 64 bytes for one value
+}
+
+func ExampleRunContext() {
+	// A run stops when its context is cancelled, as when an API client
+	// goes away.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := RunContext(ctx, "GET /users\n", Options{})
+	fmt.Println(errors.Is(err, context.Canceled))
+	// Output:
+	// true
+}
