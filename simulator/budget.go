@@ -110,12 +110,14 @@ func deadlineGrace(timeout time.Duration) time.Duration {
 	return min(500*time.Millisecond, max(250*time.Millisecond, timeout/4))
 }
 
-func newBudget(ctx context.Context, opts Options, columns int) *budget {
+// newBudget starts the budget of a run; setColumns completes it once the
+// columns are known.
+func newBudget(ctx context.Context, opts Options) *budget {
 	if ctx == nil {
 		ctx = context.Background()
 	}
 	b := &budget{ctx: ctx, start: time.Now(), timeout: opts.Timeout, maxValue: opts.MaxValueBytes,
-		maxBytes: opts.MaxResultBytes, complete: opts.CompleteRaces, columns: columns, progress: opts.Progress}
+		maxBytes: opts.MaxResultBytes, complete: opts.CompleteRaces, progress: opts.Progress}
 	if b.timeout <= 0 {
 		b.timeout = DefaultTimeout
 	}
@@ -131,9 +133,14 @@ func newBudget(ctx context.Context, opts Options, columns int) *budget {
 	}
 	b.raceEnd = b.soft.Add(-raceReserve(b.timeout))
 	b.hard = b.soft.Add(deadlineGrace(b.timeout))
-	b.colBytes = b.maxBytes / max(1, columns)
-	b.firstFail.Store(int64(columns))
 	return b
+}
+
+// setColumns shares the result bytes out among the columns.
+func (b *budget) setColumns(n int) {
+	b.columns = n
+	b.colBytes = b.maxBytes / max(1, n)
+	b.firstFail.Store(int64(n))
 }
 
 // raceStop tells an exploration why it must stop now, or "" to go on.

@@ -155,7 +155,7 @@ func TestProgress(t *testing.T) {
 
 func TestSubstitutionMatchesTemplate(t *testing.T) {
 	t.Parallel()
-	vars := map[string]string{"a": "1", "bb": "xyz"}
+	vars := scope{outer: map[string]string{"a": "1", "bb": "xyz"}}
 	for _, s := range []string{"", "plain", "{{a}}", "x{{ a }}y{{bb}}z", "{{a}}{{missing}}{{", "}}{{a", "{{a}}}}", "{{{{a}}}}"} {
 		tmpl := compileTemplate(s)
 		got := tmpl.expand(vars, tmpl.size(vars))

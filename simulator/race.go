@@ -116,7 +116,7 @@ type clientState struct {
 	phase int
 	req   *request
 	d     *detection
-	vars  map[string]string
+	vars  map[string]string // what this client captured in the race
 	// seen holds the version of each resource this client last read or
 	// wrote, to tell a write built on what it saw from a blind one.
 	seen map[string]int
@@ -152,10 +152,11 @@ type explorer struct {
 	err       error // a bound that stops the whole run, such as a value too large
 	memo      map[stateKey][]*partial
 	steps     map[stateKey]*stepResult
-	finals    map[string]bool // final states whose world is counted in kept
-	work      int             // steps taken, known or new
-	kept      int             // bytes of partial outcomes and final worlds made
-	cached    int             // bytes of worlds the step cache holds
+	finals    map[string]bool   // final states whose world is counted in kept
+	outer     map[string]string // the values captured before the race
+	work      int               // steps taken, known or new
+	kept      int               // bytes of partial outcomes and final worlds made
+	cached    int               // bytes of worlds the step cache holds
 	wantBody  bool
 }
 
@@ -185,10 +186,11 @@ func (s *server) runRace(rs *raceSpec, vars map[string]string, iso isolation, ma
 			e.wantBody = e.wantBody || len(r.lets) > 0
 		}
 	}
+	// The values captured before the race are the same in every state, so
+	// they are shared and left out of the state's key; each client's
+	// state holds only what it captured itself.
+	e.outer = vars
 	start := &raceState{w: s.w, clients: make([]clientState, len(e.clients))}
-	for i := range start.clients {
-		start.clients[i].vars = copyStrings(vars)
-	}
 	parts := e.explore(start)
 	if e.err != nil {
 		return RaceResult{}, e.err
@@ -622,7 +624,7 @@ func (e *explorer) compute(st *raceState, c int) (*raceState, string, *finished)
 	rc := e.clients[c]
 	spec := rc.reqs[cs.idx]
 	if cs.phase == 0 {
-		req, err := spec.resolve(cs.vars, e.budget)
+		req, err := spec.resolve(scope{own: cs.vars, outer: e.outer}, e.budget)
 		if err != nil {
 			// The value would be as large in some order whatever the
 			// others do: the run stops, and no state follows this one.

@@ -32,7 +32,8 @@ func RunContext(ctx context.Context, src string, opts Options) (*Result, error) 
 	if file == "" {
 		file = "scenario"
 	}
-	sc, err := parse(file, src)
+	b := newBudget(ctx, opts)
+	sc, err := parseWithin(file, src, b)
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +90,7 @@ func RunContext(ctx context.Context, src string, opts Options) (*Result, error) 
 	if opts.MaxStates <= 0 {
 		opts.MaxStates = DefaultMaxStates
 	}
-	b := newBudget(ctx, opts, len(cols))
+	b.setColumns(len(cols))
 	if err := estimateRaces(file, sc, cols, opts, b); err != nil {
 		return nil, err
 	}
@@ -236,13 +237,13 @@ func play(file string, sc *scenario, cols []column, maxStates, maxTotal int, b *
 	// column, so they are built before the columns may run in parallel.
 	for _, st := range sc.steps {
 		if st.req != nil && !st.req.vars {
-			st.req.resolve(nil, nil)
+			st.req.resolve(scope{}, nil)
 		}
 		if st.race != nil {
 			for _, c := range st.race.clients {
 				for _, r := range c.reqs {
 					if !r.vars {
-						r.resolve(nil, nil)
+						r.resolve(scope{}, nil)
 					}
 				}
 			}
@@ -426,7 +427,7 @@ func (p *columnPanic) Error() string {
 
 // send substitutes variables, handles the request and runs its captures.
 func (s *server) send(spec *requestSpec, vars map[string]string, b *budget) (Response, error) {
-	req, err := spec.resolve(vars, b)
+	req, err := spec.resolve(scope{own: vars}, b)
 	if err != nil {
 		return Response{}, err
 	}
@@ -435,7 +436,12 @@ func (s *server) send(spec *requestSpec, vars map[string]string, b *budget) (Res
 	if spec.vars {
 		resp.Sent = req.public()
 	}
-	for _, c := range spec.lets {
+	for i, c := range spec.lets {
+		if i%checkEvery == checkEvery-1 {
+			if err := b.check(); err != nil {
+				return Response{}, err
+			}
+		}
 		v, entry := c.take(&resp)
 		vars[c.name] = v
 		resp.Trace = append(resp.Trace, entry)
@@ -482,7 +488,7 @@ func (r *requestSpec) written() *Request {
 // value that would pass the budget's size before building it. A request
 // without variables is the same for every policy, so it is built once and
 // shared: handling only reads it.
-func (r *requestSpec) resolve(vars map[string]string, b *budget) (*request, error) {
+func (r *requestSpec) resolve(vars scope, b *budget) (*request, error) {
 	if !r.vars && r.resolved != nil {
 		return r.resolved, nil
 	}
