@@ -125,8 +125,9 @@ var problemTypes = map[string]problemType{
 	problemLimitExceeded: {
 		Title:  "Limit exceeded",
 		Status: http.StatusUnprocessableEntity,
-		Description: "The run went past one of the API's bounds: its deadline, the size of a value after {{name}} " +
-			"substitution, the size of the result, or the number of columns (policies × isolations). " +
+		Description: "The run went past one of the API's bounds: its deadline, the size of a value (as written or after {{name}} " +
+			"substitution), the size of the result, the number of columns (policies × isolations), or the number of " +
+			"declared constraints. " +
 			"The member limitName names the bound and limit holds its value (bytes, columns, or milliseconds " +
 			"for the deadline); line and column point at the step to blame when there is one. " +
 			"GET /api/health lists every bound.",
@@ -778,6 +779,7 @@ type health struct {
 	MaxValueBytes  int    `json:"maxValueBytes"`
 	MaxResultBytes int    `json:"maxResultBytes"`
 	MaxColumns     int    `json:"maxColumns"`
+	MaxConstraints int    `json:"maxConstraints"`
 	TimeoutMillis  int    `json:"timeoutMillis"`
 }
 
@@ -786,7 +788,7 @@ func handleHealth(w http.ResponseWriter, r *http.Request) {
 	send(w, http.StatusOK, "application/json",
 		mustJSON(health{Status: "ok", MaxSteps: simulator.MaxSteps, MaxRaceStates: apiMaxStates, MaxTotalStates: apiMaxTotalStates,
 			MaxBodyBytes: maxRunBody, MaxValueBytes: apiMaxValueBytes, MaxResultBytes: apiMaxResultBytes,
-			MaxColumns: apiMaxColumns, TimeoutMillis: int(apiTimeout.Milliseconds())}))
+			MaxColumns: apiMaxColumns, MaxConstraints: simulator.MaxConstraints, TimeoutMillis: int(apiTimeout.Milliseconds())}))
 }
 
 // sendCacheable answers a GET whose body depends only on the deployed

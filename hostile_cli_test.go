@@ -59,7 +59,8 @@ func builtCLI(t *testing.T) string {
 
 // cliLimitPhrases is how the command line's message names each limit.
 var cliLimitPhrases = map[string]string{
-	"value-bytes":  "after {{name}} substitution would be",
+	"value-bytes":  "for one value",
+	"constraints":  "constraints",
 	"result-bytes": "the result passed the limit",
 	"columns":      "columns (policies × isolations)",
 	"states":       "states",

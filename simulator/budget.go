@@ -22,7 +22,7 @@ const (
 	DefaultMaxValueBytes = 1 << 20
 	// DefaultMaxResultBytes bounds the bodies, headers, traces and race
 	// outcomes of a whole result, before JSON encoding.
-	DefaultMaxResultBytes = 256 << 20
+	DefaultMaxResultBytes = 64 << 20
 	// DefaultMaxColumns bounds the columns: policies × isolations.
 	DefaultMaxColumns = 64
 )
@@ -36,6 +36,7 @@ const (
 	LimitStates      = "states"
 	LimitTotalStates = "total-states"
 	LimitRaceMemory  = "race-memory"
+	LimitConstraints = "constraints"
 )
 
 // LimitError is a run that went past one of its bounds. When a line of
@@ -168,6 +169,16 @@ func (b *budget) check() error {
 func (b *budget) deadlineError() *LimitError {
 	return &LimitError{Limit: LimitDeadline, Max: b.timeout.Milliseconds(),
 		Msg: "the run passed its deadline of " + b.timeout.String() + " here"}
+}
+
+// literal checks the size of a value as written in the scenario: a body
+// of a batch create can hold tens of thousands of members.
+func (b *budget) literal(what string, n int) error {
+	if n <= b.maxValue {
+		return nil
+	}
+	return &LimitError{Limit: LimitValueBytes, Max: int64(b.maxValue),
+		Msg: fmt.Sprintf("the %s is %s bytes, over the limit of %s for one value", what, groupDigits(strconv.Itoa(n)), sizeText(b.maxValue))}
 }
 
 // value checks the size of a value about to be built.

@@ -65,6 +65,12 @@ func TestBudgetLimits(t *testing.T) {
 			LimitStates, 1000, 3, "the race explores at least 4 095 states under strict, over the limit of 1 000 per race and column"},
 		{"races too large together", creates(5) + "\n" + creates(5), Options{Policies: []string{"strict", "idempotent"}, CompleteRaces: true, MaxTotalStates: 100},
 			LimitTotalStates, 100, 19, "at least 124 states over all columns"},
+		{"literal body", "POST /u\n[" + strings.Repeat(`{"n":1},`, 600) + "{}]\n", Options{MaxValueBytes: 4096}, LimitValueBytes, 4096, 1,
+			"the body is 4 804 bytes, over the limit of 4 KiB for one value"},
+		{"literal header in a race", "race {\n  GET /a\n  X-Big: " + strings.Repeat("x", 5000) + "\n\n  GET /b\n}\n", Options{MaxValueBytes: 4096}, LimitValueBytes, 4096, 2,
+			"the header X-Big is 5 000 bytes"},
+		{"constraints", strings.Repeat("@immutable /a\n", 99) + "@required /b x y\n\nGET /a\n", Options{}, LimitConstraints, MaxConstraints, 100,
+			"at most 100 constraints"},
 		{"race stopped by its bound", creates(7), Options{Policies: []string{"strict"}, CompleteRaces: true, MaxStates: 200},
 			LimitStates, 200, 1, "explored only in part under strict: the bound of 200 states was reached"},
 	}

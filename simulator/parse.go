@@ -23,6 +23,8 @@ type parser struct {
 	// long text (the page takes any size) stops at the run's deadline.
 	budget *budget
 	read   int // lines read since the last check
+	// constraints counts the declared constraints, for MaxConstraints.
+	constraints int
 }
 
 // checkEvery is how many lines the parser reads between deadline checks.
@@ -253,6 +255,16 @@ func (p *parser) declaration() error {
 	usage, known := declUsage[name.text]
 	if !known {
 		return p.errorf(lineNo, name.col, "unknown declaration %q: expected @unique, @immutable, @min, @ref, @required, @isolation or @policy", name.text)
+	}
+	// Every request is checked against every constraint, so their number
+	// bounds the work of each step; @policy declarations are columns,
+	// bounded apart. Each field of @required counts as one.
+	if name.text != "@policy" {
+		p.constraints += max(1, len(args)-1)
+		if p.constraints > MaxConstraints {
+			return limitAt(p.file, lineNo, name.col, &LimitError{Limit: LimitConstraints, Max: MaxConstraints,
+				Msg: fmt.Sprintf("too many declarations: a scenario may declare at most %d constraints (each field of @required counts as one)", MaxConstraints)})
+		}
 	}
 	wantArgs := map[string]int{"@unique": 2, "@immutable": 1, "@min": 2, "@ref": 3, "@policy": 1}
 	if n, fixed := wantArgs[name.text]; fixed && len(args) != n {

@@ -91,6 +91,9 @@ func RunContext(ctx context.Context, src string, opts Options) (*Result, error) 
 		opts.MaxStates = DefaultMaxStates
 	}
 	b.setColumns(len(cols))
+	if err := literalSizes(file, sc, b); err != nil {
+		return nil, err
+	}
 	if err := estimateRaces(file, sc, cols, opts, b); err != nil {
 		return nil, err
 	}
@@ -136,6 +139,42 @@ func estimateRaces(file string, sc *scenario, cols []column, opts Options, b *bu
 				return limitAt(file, st.line, st.race.col, &LimitError{Limit: LimitTotalStates, Max: int64(opts.MaxTotalStates),
 					Msg: fmt.Sprintf("the races up to this one explore at least %s states over all columns, over the limit of %s for the run",
 						countText(total), groupDigits(strconv.Itoa(opts.MaxTotalStates)))})
+			}
+		}
+	}
+	return nil
+}
+
+// literalSizes refuses, before any work, a path, header value or body
+// written larger than one value may be.
+func literalSizes(file string, sc *scenario, b *budget) error {
+	check := func(r *requestSpec) error {
+		err := b.literal("path", len(r.path))
+		if err == nil {
+			err = b.literal("body", len(r.body))
+		}
+		for _, h := range r.headers {
+			if err == nil {
+				err = b.literal("header "+h.name, len(h.value))
+			}
+		}
+		if le, ok := err.(*LimitError); ok {
+			return limitAt(file, r.line, r.col, le)
+		}
+		return nil
+	}
+	for _, st := range sc.steps {
+		if st.req != nil {
+			if err := check(st.req); err != nil {
+				return err
+			}
+			continue
+		}
+		for _, c := range st.race.clients {
+			for _, r := range c.reqs {
+				if err := check(r); err != nil {
+					return err
+				}
 			}
 		}
 	}

@@ -10,6 +10,12 @@ import (
 // cannot make a host work without end.
 const MaxSteps = 200
 
+// MaxConstraints bounds the constraints a scenario declares (@unique,
+// @immutable, @min, @ref, @isolation, and each field of @required): every
+// request is checked against all of them, and realistic scenarios declare
+// a handful.
+const MaxConstraints = 100
+
 // ErrTooManySteps is what an *Error for a scenario over MaxSteps wraps,
 // so that hosts can tell the limit from other mistakes with errors.Is.
 var ErrTooManySteps = errors.New("too many requests")
