@@ -137,11 +137,22 @@ test-go:
 test-wasm:
 	GOOS=js GOARCH=wasm $(GO) test -count=1 -exec="$(WASM_EXEC)" ./simulator/... ./wasm/...
 
-## fuzz: a short run of each fuzz target: the scenario parser and runner, the API, and Accept-Encoding
+## fuzz: a short run of each fuzz target: the scenario parser and runner, the runner under a
+## tight budget, the API, and Accept-Encoding (FUZZTIME=10m make fuzz for a long run)
 fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./simulator
+	$(GO) test -run='^$$' -fuzz='^FuzzRunBudget$$' -fuzztime=$(FUZZTIME) ./simulator
 	$(GO) test -run='^$$' -fuzz='^FuzzRun$$' -fuzztime=$(FUZZTIME) .
 	$(GO) test -run='^$$' -fuzz='^FuzzAcceptEncoding$$' -fuzztime=$(FUZZTIME) .
+
+## bench-load: many concurrent heavy API runs against the native server on 127.0.0.1 (bounded:
+## LOAD_FLAGS='-clients 100 -duration 10s -requests 3000'); BASE_BIN=old/httpplay compares with another build
+.PHONY: bench-load
+bench-load:
+	mkdir -p build && $(GO) build -o build/httpplay .
+	$(GO) run ./tests/load -bin $(if $(BASE_BIN),$(BASE_BIN)$(comma))build/httpplay $(LOAD_FLAGS)
+
+comma := ,
 
 ## bench: every benchmark
 bench:

@@ -11,9 +11,11 @@ import (
 	"mime"
 	"net/http"
 	"runtime"
+	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -123,8 +125,9 @@ var problemTypes = map[string]problemType{
 	problemLimitExceeded: {
 		Title:  "Limit exceeded",
 		Status: http.StatusUnprocessableEntity,
-		Description: "The run went past one of the API's bounds: its deadline, the size of a value after {{name}} " +
-			"substitution, the size of the result, or the number of columns (policies × isolations). " +
+		Description: "The run went past one of the API's bounds: its deadline, the size of a value (as written or after {{name}} " +
+			"substitution), the size of the result, the number of columns (policies × isolations), or the number of " +
+			"declared constraints. " +
 			"The member limitName names the bound and limit holds its value (bytes, columns, or milliseconds " +
 			"for the deadline); line and column point at the step to blame when there is one. " +
 			"GET /api/health lists every bound.",
@@ -196,6 +199,34 @@ func apiHandler() http.Handler {
 // api holds what the run endpoints share: the slots of the runs under way.
 type api struct {
 	slots chan struct{}
+
+	mu   sync.Mutex
+	idle *time.Timer // returns memory to the system once no run is under way
+}
+
+// idleRelease is how long the API waits, once no run is under way, before
+// it returns the memory of past runs to the system.
+const idleRelease = time.Second
+
+// releaseWhenIdle returns memory to the system once no run has been under
+// way for idleRelease: after a burst of runs an idle server would keep its
+// heap until the next forced collection, minutes later. WebAssembly memory
+// cannot shrink, so the Worker skips it.
+func (a *api) releaseWhenIdle() {
+	if runtime.GOOS == "js" {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.idle != nil {
+		a.idle.Reset(idleRelease)
+		return
+	}
+	a.idle = time.AfterFunc(idleRelease, func() {
+		if len(a.slots) == 0 {
+			debug.FreeOSMemory()
+		}
+	})
 }
 
 // apiHeaders adds what every API answer carries: CORS for any origin, since
@@ -325,6 +356,10 @@ func (a *api) handleRun(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, typedProblem(problemInvalidRequest, "the scenario is empty; send at least one request line such as GET /users"))
 		return
 	}
+	if !a.slot(w, r) {
+		return
+	}
+	defer a.done()
 	res, err := a.run(w, r, src, opts)
 	if err != nil {
 		var pe *simulator.PolicyError
@@ -355,19 +390,10 @@ func bodyLineCol(body []byte, off int) (line, col int) {
 	return line, utf8.RuneCount(before) + 1
 }
 
-// run runs a scenario within the API's budget, in one of its slots, until
-// the client goes away. It returns the error of the run for the caller to
-// describe; when it has already answered (503, or nobody left to answer)
-// both results are nil.
+// run runs a scenario within the API's budget until the client goes
+// away. It returns the error of the run for the caller to describe; when
+// the client is gone both results are nil and nobody is answered.
 func (a *api) run(w http.ResponseWriter, r *http.Request, src string, opts simulator.Options) (*simulator.Result, error) {
-	if !a.acquire(r) {
-		if r.Context().Err() == nil {
-			w.Header().Set("Retry-After", "1")
-			writeProblem(w, typedProblem(problemBusy, fmt.Sprintf("the server is already running %d scenarios, as many as it takes at once; try again in a second", cap(a.slots))))
-		}
-		return nil, nil
-	}
-	defer func() { <-a.slots }()
 	opts.MaxStates = apiMaxStates
 	opts.MaxTotalStates = apiMaxTotalStates
 	opts.Timeout = apiTimeout
@@ -389,6 +415,27 @@ func (a *api) run(w http.ResponseWriter, r *http.Request, src string, opts simul
 		return nil, &problemError{p}
 	}
 	return res, nil
+}
+
+// slot takes a run slot for a request, for the run and the sending of
+// its answer: a result is as large in the buffers that send it as in the
+// run. When no slot frees up soon it answers 503 and returns false;
+// otherwise the caller gives the slot back with done.
+func (a *api) slot(w http.ResponseWriter, r *http.Request) bool {
+	if a.acquire(r) {
+		return true
+	}
+	if r.Context().Err() == nil {
+		w.Header().Set("Retry-After", "1")
+		writeProblem(w, typedProblem(problemBusy, fmt.Sprintf("the server is already running %d scenarios, as many as it takes at once; try again in a second", cap(a.slots))))
+	}
+	return false
+}
+
+// done gives a run slot back.
+func (a *api) done() {
+	<-a.slots
+	a.releaseWhenIdle()
 }
 
 // acquire takes a run slot, waiting at most runQueueWait for one.
@@ -696,6 +743,10 @@ func (a *api) handlePreset(w http.ResponseWriter, r *http.Request) {
 			fmt.Sprintf("there is no preset %q; GET /api/presets lists them", name)))
 		return
 	}
+	if !a.slot(w, r) {
+		return
+	}
+	defer a.done()
 	res, err := a.run(w, r, preset.Text, simulator.Options{
 		File:     preset.Name,
 		Policies: splitPolicies(r.URL.Query().Get("policies")),
@@ -728,6 +779,7 @@ type health struct {
 	MaxValueBytes  int    `json:"maxValueBytes"`
 	MaxResultBytes int    `json:"maxResultBytes"`
 	MaxColumns     int    `json:"maxColumns"`
+	MaxConstraints int    `json:"maxConstraints"`
 	TimeoutMillis  int    `json:"timeoutMillis"`
 }
 
@@ -736,7 +788,7 @@ func handleHealth(w http.ResponseWriter, r *http.Request) {
 	send(w, http.StatusOK, "application/json",
 		mustJSON(health{Status: "ok", MaxSteps: simulator.MaxSteps, MaxRaceStates: apiMaxStates, MaxTotalStates: apiMaxTotalStates,
 			MaxBodyBytes: maxRunBody, MaxValueBytes: apiMaxValueBytes, MaxResultBytes: apiMaxResultBytes,
-			MaxColumns: apiMaxColumns, TimeoutMillis: int(apiTimeout.Milliseconds())}))
+			MaxColumns: apiMaxColumns, MaxConstraints: simulator.MaxConstraints, TimeoutMillis: int(apiTimeout.Milliseconds())}))
 }
 
 // sendCacheable answers a GET whose body depends only on the deployed

@@ -222,7 +222,7 @@ func TestAPIRoutes(t *testing.T) {
 			method: "GET", path: "/api/health", status: 200, ctype: jsonCT,
 			headers: map[string]string{"Cache-Control": "no-store"},
 			check: wantJSON(&health{}, health{Status: "ok", MaxSteps: simulator.MaxSteps, MaxRaceStates: apiMaxStates, MaxTotalStates: apiMaxTotalStates,
-				MaxBodyBytes: maxRunBody, MaxValueBytes: apiMaxValueBytes, MaxResultBytes: apiMaxResultBytes, MaxColumns: apiMaxColumns, TimeoutMillis: 3000}),
+				MaxBodyBytes: maxRunBody, MaxValueBytes: apiMaxValueBytes, MaxResultBytes: apiMaxResultBytes, MaxColumns: apiMaxColumns, MaxConstraints: simulator.MaxConstraints, TimeoutMillis: 3000}),
 		},
 		"problem type": {
 			method: "GET", path: "/api/problems/" + problemScenario, status: 200, ctype: jsonCT,

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -119,6 +120,9 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "httpplay run: --timeout must be positive, such as 10s or 1m")
 		return 2
 	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(cliMemoryLimit)
+	}
 	opts := simulator.Options{File: name, MaxStates: *maxStates, Timeout: *timeout}
 	var progress progressLine
 	if isCharDevice(stderr) {
@@ -201,6 +205,12 @@ func readScenario(arg string, stdin io.Reader) (name, text string, err error) {
 	data, err := os.ReadFile(arg)
 	return arg, string(data), err
 }
+
+// cliMemoryLimit is the heap size past which the collector works harder
+// (runtime/debug.SetMemoryLimit) rather than let the heap double: races
+// keep up to a few hundred MiB live, and the collector's usual headroom
+// would take the process past twice that. GOMEMLIMIT overrides it.
+const cliMemoryLimit = 512 << 20
 
 // maxScenarioBytes bounds what the CLI reads: far more than 200 requests
 // need, so that a wrong file is refused rather than read whole.

@@ -3,10 +3,14 @@ package main
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/httpplay/httpplay/simulator"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata")
@@ -135,4 +139,39 @@ func mustWrite(t *testing.T, path, text string) {
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func TestProgressLine(t *testing.T) {
+	t.Parallel()
+	var b bytes.Buffer
+	p := progressLine{w: &b}
+	p.show(simulator.Progress{Columns: 7, ColumnsDone: 2, States: 45000, Elapsed: 500 * time.Millisecond, Left: 9 * time.Second})
+	if b.Len() != 0 {
+		t.Errorf("a run under a second shows %q, want nothing", b.String())
+	}
+	p.show(simulator.Progress{Columns: 7, ColumnsDone: 2, States: 45000, Elapsed: 1500 * time.Millisecond, Left: 8500 * time.Millisecond})
+	if want := "\r\x1b[K2 of 7 columns done, 45 000 states explored, 8.5 s left"; b.String() != want {
+		t.Errorf("progress %q, want %q", b.String(), want)
+	}
+	b.Reset()
+	p.clear()
+	p.clear()
+	if b.String() != "\r\x1b[K" {
+		t.Errorf("clear wrote %q, want the line cleared once", b.String())
+	}
+	// Standard error that is not a terminal never gets the line.
+	var out, errb bytes.Buffer
+	if code := runCLI([]string{"run", "--timeout", "1500ms", "--policies", "strict", "-"}, strings.NewReader(creates(8)), &out, &errb); code != 0 || errb.Len() != 0 {
+		t.Errorf("exit %d, stderr %q; want 0 and nothing", code, errb.String())
+	}
+}
+
+// creates is a race of n POSTs without ids, which takes seconds to explore.
+func creates(n int) string {
+	var b strings.Builder
+	b.WriteString("race {\n")
+	for i := range n {
+		fmt.Fprintf(&b, "  POST /q\n  {\"n\": %d}\n\n", i)
+	}
+	return b.String() + "}\n"
 }

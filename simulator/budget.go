@@ -22,7 +22,7 @@ const (
 	DefaultMaxValueBytes = 1 << 20
 	// DefaultMaxResultBytes bounds the bodies, headers, traces and race
 	// outcomes of a whole result, before JSON encoding.
-	DefaultMaxResultBytes = 256 << 20
+	DefaultMaxResultBytes = 64 << 20
 	// DefaultMaxColumns bounds the columns: policies × isolations.
 	DefaultMaxColumns = 64
 )
@@ -36,6 +36,7 @@ const (
 	LimitStates      = "states"
 	LimitTotalStates = "total-states"
 	LimitRaceMemory  = "race-memory"
+	LimitConstraints = "constraints"
 )
 
 // LimitError is a run that went past one of its bounds. When a line of
@@ -74,7 +75,8 @@ type budget struct {
 	ctx      context.Context
 	start    time.Time
 	timeout  time.Duration
-	soft     time.Time // races stop here and report what they found
+	soft     time.Time // the deadline
+	raceEnd  time.Time // races stop here, to report what they found by the deadline
 	hard     time.Time // every other loop stops here with an error
 	maxValue int
 	colBytes int // result bytes each column may spend
@@ -93,20 +95,30 @@ type budget struct {
 	lastTick time.Time
 }
 
-// deadlineGrace is how long after the deadline the steps around a race
-// may still run, so that a race cut off by the deadline still gives its
-// partial result and the steps after it their answers: a quarter of the
-// timeout, from 250 ms to 500 ms.
+// raceReserve is how long before the deadline races stop exploring: what
+// they found still has to be grouped into outcomes and analysed, which
+// takes time in proportion to what was explored, and the steps after them
+// still have to be answered. A tenth of the timeout, at most a second.
+func raceReserve(timeout time.Duration) time.Duration {
+	return min(time.Second, timeout/10)
+}
+
+// deadlineGrace is how long after the deadline the other loops may still
+// run before the run fails, so that a run that reached the deadline in a
+// race still gives its partial result when the machine is slow: a quarter
+// of the timeout, from 250 ms to 500 ms.
 func deadlineGrace(timeout time.Duration) time.Duration {
 	return min(500*time.Millisecond, max(250*time.Millisecond, timeout/4))
 }
 
-func newBudget(ctx context.Context, opts Options, columns int) *budget {
+// newBudget starts the budget of a run; setColumns completes it once the
+// columns are known.
+func newBudget(ctx context.Context, opts Options) *budget {
 	if ctx == nil {
 		ctx = context.Background()
 	}
 	b := &budget{ctx: ctx, start: time.Now(), timeout: opts.Timeout, maxValue: opts.MaxValueBytes,
-		maxBytes: opts.MaxResultBytes, complete: opts.CompleteRaces, columns: columns, progress: opts.Progress}
+		maxBytes: opts.MaxResultBytes, complete: opts.CompleteRaces, progress: opts.Progress}
 	if b.timeout <= 0 {
 		b.timeout = DefaultTimeout
 	}
@@ -120,17 +132,23 @@ func newBudget(ctx context.Context, opts Options, columns int) *budget {
 	if d, ok := ctx.Deadline(); ok && d.Before(b.soft) {
 		b.soft = d
 	}
+	b.raceEnd = b.soft.Add(-raceReserve(b.timeout))
 	b.hard = b.soft.Add(deadlineGrace(b.timeout))
-	b.colBytes = b.maxBytes / max(1, columns)
-	b.firstFail.Store(int64(columns))
 	return b
+}
+
+// setColumns shares the result bytes out among the columns.
+func (b *budget) setColumns(n int) {
+	b.columns = n
+	b.colBytes = b.maxBytes / max(1, n)
+	b.firstFail.Store(int64(n))
 }
 
 // raceStop tells an exploration why it must stop now, or "" to go on.
 // The clock is read on every call rather than through ctx.Done: under
 // GOOS=js a busy loop never lets the timer behind a context deadline run.
 func (b *budget) raceStop() string {
-	if b.ctx.Err() != nil || !time.Now().Before(b.soft) {
+	if b.ctx.Err() != nil || !time.Now().Before(b.raceEnd) {
 		return LimitDeadline
 	}
 	return ""
@@ -151,6 +169,16 @@ func (b *budget) check() error {
 func (b *budget) deadlineError() *LimitError {
 	return &LimitError{Limit: LimitDeadline, Max: b.timeout.Milliseconds(),
 		Msg: "the run passed its deadline of " + b.timeout.String() + " here"}
+}
+
+// literal checks the size of a value as written in the scenario: a body
+// of a batch create can hold tens of thousands of members.
+func (b *budget) literal(what string, n int) error {
+	if n <= b.maxValue {
+		return nil
+	}
+	return &LimitError{Limit: LimitValueBytes, Max: int64(b.maxValue),
+		Msg: fmt.Sprintf("the %s is %s bytes, over the limit of %s for one value", what, groupDigits(strconv.Itoa(n)), sizeText(b.maxValue))}
 }
 
 // value checks the size of a value about to be built.
@@ -209,9 +237,16 @@ func trimFloat(f float64) string {
 	return strconv.FormatFloat(math.Round(f*10)/10, 'f', -1, 64)
 }
 
+// The JSON of a response or a trace entry costs about this much besides
+// its text: member names, quotes and indentation.
+const (
+	responseOverhead = 256
+	entryOverhead    = 64
+)
+
 // responseBytes is what a response adds to a result, before encoding.
 func responseBytes(r *Response) int {
-	n := 64 + len(r.Body) + len(r.Reason) + len(r.Situation)
+	n := responseOverhead + len(r.Body) + len(r.Reason) + len(r.Situation)
 	for k, v := range r.Headers {
 		n += len(k) + len(v)
 	}
@@ -222,27 +257,39 @@ func responseBytes(r *Response) int {
 		}
 	}
 	for _, t := range r.Trace {
-		n += len(t.Step) + len(t.Detail) + len(t.Cite) + len(t.URL)
+		n += entryOverhead + len(t.Step) + len(t.Detail) + len(t.Cite) + len(t.URL)
 	}
 	for _, f := range r.Lint {
-		n += len(f.Level) + len(f.Message) + len(f.Cite) + len(f.URL)
+		n += entryOverhead + len(f.Level) + len(f.Message) + len(f.Cite) + len(f.URL)
+	}
+	return n
+}
+
+// propertiesBytes is what a column's properties add to a result.
+func propertiesBytes(p *Properties) int {
+	n := 0
+	for _, pr := range []*Property{&p.RetrySafe, &p.IdempotentEffect, &p.LeaksExistence, &p.LosesUpdates, &p.DoubleBooking, &p.CacheableRefusals} {
+		n += entryOverhead + len(pr.Summary) + len(pr.Cite) + len(pr.URL) + 8*len(pr.Lines)
+		for _, d := range pr.Details {
+			n += 8 + len(d)
+		}
 	}
 	return n
 }
 
 // raceBytes is what a race result adds to a result, before encoding.
 func raceBytes(rr *RaceResult) int {
-	n := 64 + len(rr.Note) + len(rr.Orders)
+	n := responseOverhead + len(rr.Note) + len(rr.Orders)
 	for _, o := range rr.Outcomes {
-		n += 16 * len(o.Statuses)
+		n += responseOverhead + 16*len(o.Statuses)
 		for _, s := range o.Situations {
 			n += len(s)
 		}
 		for _, e := range o.Example {
-			n += len(e)
+			n += 8 + len(e)
 		}
 		for k, v := range o.Final {
-			n += len(k) + len(v)
+			n += 8 + len(k) + len(v)
 		}
 		n += len(o.LostUpdate)
 	}

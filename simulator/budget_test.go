@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/httpplay/httpplay/internal/hostile"
 )
 
 // doubling captures a 16-byte value and sends it back doubled n times.
@@ -63,6 +65,12 @@ func TestBudgetLimits(t *testing.T) {
 			LimitStates, 1000, 3, "the race explores at least 4 095 states under strict, over the limit of 1 000 per race and column"},
 		{"races too large together", creates(5) + "\n" + creates(5), Options{Policies: []string{"strict", "idempotent"}, CompleteRaces: true, MaxTotalStates: 100},
 			LimitTotalStates, 100, 19, "at least 124 states over all columns"},
+		{"literal body", "POST /u\n[" + strings.Repeat(`{"n":1},`, 600) + "{}]\n", Options{MaxValueBytes: 4096}, LimitValueBytes, 4096, 1,
+			"the body is 4 804 bytes, over the limit of 4 KiB for one value"},
+		{"literal header in a race", "race {\n  GET /a\n  X-Big: " + strings.Repeat("x", 5000) + "\n\n  GET /b\n}\n", Options{MaxValueBytes: 4096}, LimitValueBytes, 4096, 2,
+			"the header X-Big is 5 000 bytes"},
+		{"constraints", strings.Repeat("@immutable /a\n", 99) + "@required /b x y\n\nGET /a\n", Options{}, LimitConstraints, MaxConstraints, 100,
+			"at most 100 constraints"},
 		{"race stopped by its bound", creates(7), Options{Policies: []string{"strict"}, CompleteRaces: true, MaxStates: 200},
 			LimitStates, 200, 1, "explored only in part under strict: the bound of 200 states was reached"},
 	}
@@ -100,7 +108,7 @@ func TestBudgetDeadline(t *testing.T) {
 			t.Fatal(err)
 		}
 		rr := res.Steps[0].Results["strict"].Race
-		if rr.Complete || !strings.Contains(rr.Note, "the run's deadline of 200ms passed") {
+		if rr.Complete || !strings.Contains(rr.Note, "the run's deadline of 200ms came near") {
 			t.Errorf("complete %v, note %q; want a partial race stopped by the deadline", rr.Complete, rr.Note)
 		}
 		if res.Steps[1].Results["strict"].Status != 200 {
@@ -153,7 +161,7 @@ func TestProgress(t *testing.T) {
 
 func TestSubstitutionMatchesTemplate(t *testing.T) {
 	t.Parallel()
-	vars := map[string]string{"a": "1", "bb": "xyz"}
+	vars := scope{outer: map[string]string{"a": "1", "bb": "xyz"}}
 	for _, s := range []string{"", "plain", "{{a}}", "x{{ a }}y{{bb}}z", "{{a}}{{missing}}{{", "}}{{a", "{{a}}}}", "{{{{a}}}}"} {
 		tmpl := compileTemplate(s)
 		got := tmpl.expand(vars, tmpl.size(vars))
@@ -183,4 +191,87 @@ func TestCheckVarsColumns(t *testing.T) {
 	if !errors.As(err, &se) || se.Line != 5 || se.Col != 8+5*3000 {
 		t.Errorf("error %v, want {{b}} at 5:%d", err, 8+5*3000)
 	}
+}
+
+// FuzzRunBudget runs scenarios under a tight budget, so that the fuzzer
+// looks for inputs that escape it: a result larger than its bytes allow,
+// a run past its deadline, an error that names no bound and no line.
+func FuzzRunBudget(f *testing.F) {
+	for _, p := range Presets() {
+		f.Add(p.Text)
+	}
+	for _, c := range hostile.Corpus() {
+		if len(c.Scenario) <= 8<<10 { // the mutator is slow on large inputs
+			f.Add(c.Scenario)
+		}
+	}
+	f.Add(doubling(10))
+	f.Add(creates(6))
+	f.Add("GET /a\nlet x = body a\n\nPOST /b\n{\"v\": \"{{x}}{{x}}{{x}}\"}\nlet x = body v\n")
+	opts := Options{Policies: []string{"all"}, Timeout: 300 * time.Millisecond, MaxValueBytes: 2 << 10,
+		MaxResultBytes: 256 << 10, MaxColumns: 24, MaxStates: 200, MaxTotalStates: 1000}
+	limits := map[string]int64{LimitDeadline: opts.Timeout.Milliseconds(), LimitValueBytes: int64(opts.MaxValueBytes),
+		LimitResultBytes: int64(opts.MaxResultBytes), LimitColumns: int64(opts.MaxColumns)}
+	f.Fuzz(func(t *testing.T, src string) {
+		lines := strings.Count(src, "\n") + 1
+		start := time.Now()
+		res, err := Run(src, opts)
+		if elapsed := time.Since(start); elapsed > opts.Timeout+deadlineGrace(opts.Timeout)+time.Second {
+			t.Fatalf("the run took %v, past its deadline of %v", elapsed, opts.Timeout)
+		}
+		var le *LimitError
+		var perr *Error
+		switch {
+		case errors.As(err, &le):
+			if want, ok := limits[le.Limit]; ok && le.Max != want {
+				t.Fatalf("limit %s reported as %d, set to %d", le.Limit, le.Max, want)
+			}
+			return
+		case errors.As(err, &perr):
+			if perr.Line < 1 || perr.Line > lines || perr.Col < 1 {
+				t.Fatalf("error position %d:%d outside the text (%d lines): %v", perr.Line, perr.Col, lines, err)
+			}
+			return
+		case err != nil:
+			return // option errors cannot come from the text alone
+		}
+		out := res.JSON()
+		// JSON escapes a control byte as six, and the scenario's own text
+		// is in the result once per step, beside what the budget counts.
+		if bound := 6*(opts.MaxResultBytes+len(src)) + 64<<10; len(out) > bound {
+			t.Fatalf("result of %d bytes, over %d for a budget of %d", len(out), bound, opts.MaxResultBytes)
+		}
+		for _, st := range res.Steps {
+			for id, r := range st.Results {
+				if r.Race != nil && r.Race.Explored > opts.MaxStates {
+					t.Fatalf("%s: explored %d states (bound %d)", id, r.Race.Explored, opts.MaxStates)
+				}
+			}
+		}
+	})
+}
+
+func ExampleLimitError() {
+	src := "POST /vs\n{\"id\": \"v\", \"v\": \"0123456789abcdef\"}\nlet a = body v\n\n" +
+		"PUT /vs/v\n{\"v\": \"{{a}}{{a}}{{a}}{{a}}\"}\n"
+	_, err := Run(src, Options{File: "grow.http", Policies: []string{"strict"}, MaxValueBytes: 64})
+	var le *LimitError
+	if errors.As(err, &le) {
+		fmt.Println(le.Limit, le.Max)
+	}
+	fmt.Println(err)
+	// Output:
+	// value-bytes 64
+	// grow.http:5:1: the body after {{name}} substitution would be 73 bytes, over the limit of 64 bytes for one value
+}
+
+func ExampleRunContext() {
+	// A run stops when its context is cancelled, as when an API client
+	// goes away.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := RunContext(ctx, "GET /users\n", Options{})
+	fmt.Println(errors.Is(err, context.Canceled))
+	// Output:
+	// true
 }

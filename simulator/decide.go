@@ -188,7 +188,9 @@ func (s *server) detect(req *request, lean bool) *detection {
 // the answer (replay, mismatch, in flight, missing).
 func (s *server) reserveKey(req *request, d *detection) bool {
 	d.q = query{req: req, d: d}
-	return s.walk(keyGraph, &d.q)
+	decided := s.walk(keyGraph, &d.q)
+	d.q = query{} // races keep detections: keep nothing of the walk
+	return decided
 }
 
 // detectRest walks the rest of the graph, once any key is reserved.
@@ -205,6 +207,7 @@ func (s *server) detectRest(req *request, d *detection) {
 		// Every method reaches a deciding node; this guards the graph.
 		panic("simulator: the decision graph decided nothing for " + req.method + " " + req.target)
 	}
+	d.q = query{} // races keep detections: keep nothing of the walk
 }
 
 // keyGraph is the part of the graph a request with an Idempotency-Key

@@ -1,8 +1,8 @@
 package simulator
 
 import (
+	"errors"
 	"fmt"
-	"maps"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -15,20 +15,51 @@ type parser struct {
 	lines []string
 	i     int // index of the next line
 	sc    *scenario
-	vars  map[string]bool // names defined by let so far, outside races
-	count int             // requests so far, for MaxSteps
+	vars  varSet // names defined by let so far, outside races
+	count int    // requests so far, for MaxSteps
 	// policyLines maps each @policy id declared so far to its line.
 	policyLines map[string]int
+	// budget, when set, is checked every checkEvery lines, so that a very
+	// long text (the page takes any size) stops at the run's deadline.
+	budget *budget
+	read   int // lines read since the last check
+	// constraints counts the declared constraints, for MaxConstraints.
+	constraints int
+}
+
+// checkEvery is how many lines the parser reads between deadline checks.
+const checkEvery = 1024
+
+// tick counts a line read and checks the deadline now and then.
+func (p *parser) tick() error {
+	p.read++
+	if p.budget == nil || p.read < checkEvery {
+		return nil
+	}
+	p.read = 0
+	if err := p.budget.check(); err != nil {
+		var le *LimitError
+		if errors.As(err, &le) {
+			return limitAt(p.file, min(p.i+1, len(p.lines)), 1, le)
+		}
+		return err
+	}
+	return nil
 }
 
 // parse reads a scenario.
 func parse(file, src string) (*scenario, error) {
+	return parseWithin(file, src, nil)
+}
+
+// parseWithin reads a scenario within a run's budget.
+func parseWithin(file, src string, b *budget) (*scenario, error) {
 	src = strings.TrimPrefix(src, "\uFEFF")
 	lines := strings.Split(src, "\n")
 	for i, l := range lines {
 		lines[i] = strings.TrimSuffix(l, "\r")
 	}
-	p := &parser{file: file, lines: lines, sc: &scenario{}, vars: map[string]bool{}}
+	p := &parser{file: file, lines: lines, sc: &scenario{}, vars: varSet{own: map[string]bool{}}, budget: b}
 	if err := p.run(); err != nil {
 		return nil, err
 	}
@@ -122,6 +153,9 @@ func blank(line string) bool { return strings.TrimSpace(line) == "" }
 func (p *parser) run() error {
 	seenContent := false
 	for p.i < len(p.lines) {
+		if err := p.tick(); err != nil {
+			return err
+		}
 		lineNo := p.i + 1
 		raw := p.lines[p.i]
 		line := strings.TrimSpace(raw)
@@ -221,6 +255,16 @@ func (p *parser) declaration() error {
 	usage, known := declUsage[name.text]
 	if !known {
 		return p.errorf(lineNo, name.col, "unknown declaration %q: expected @unique, @immutable, @min, @ref, @required, @isolation or @policy", name.text)
+	}
+	// Every request is checked against every constraint, so their number
+	// bounds the work of each step; @policy declarations are columns,
+	// bounded apart. Each field of @required counts as one.
+	if name.text != "@policy" {
+		p.constraints += max(1, len(args)-1)
+		if p.constraints > MaxConstraints {
+			return limitAt(p.file, lineNo, name.col, &LimitError{Limit: LimitConstraints, Max: MaxConstraints,
+				Msg: fmt.Sprintf("too many declarations: a scenario may declare at most %d constraints (each field of @required counts as one)", MaxConstraints)})
+		}
 	}
 	wantArgs := map[string]int{"@unique": 2, "@immutable": 1, "@min": 2, "@ref": 3, "@policy": 1}
 	if n, fixed := wantArgs[name.text]; fixed && len(args) != n {
@@ -375,7 +419,7 @@ func validPolicyID(id string) bool {
 
 // request reads a request block: the request line, header lines, a body up
 // to a blank line, and let lines.
-func (p *parser) request(vars map[string]bool) (*requestSpec, error) {
+func (p *parser) request(vars varSet) (*requestSpec, error) {
 	lineNo := p.i + 1
 	raw := p.lines[p.i]
 	toks := tokens(raw)
@@ -414,6 +458,9 @@ func (p *parser) request(vars map[string]bool) (*requestSpec, error) {
 	var body []string
 	var brackets bracketScanner // open JSON brackets in the body so far
 	for p.i < len(p.lines) {
+		if err := p.tick(); err != nil {
+			return nil, err
+		}
 		raw := p.lines[p.i]
 		line := strings.TrimSpace(raw)
 		n := p.i + 1
@@ -610,8 +657,11 @@ func canonicalHeader(name string) string {
 }
 
 // lets reads consecutive let lines and attaches them to req.
-func (p *parser) lets(req *requestSpec, vars map[string]bool) error {
+func (p *parser) lets(req *requestSpec, vars varSet) error {
 	for p.i < len(p.lines) {
+		if err := p.tick(); err != nil {
+			return err
+		}
 		raw := p.lines[p.i]
 		line := strings.TrimSpace(raw)
 		if !strings.HasPrefix(line, "let ") && line != "let" {
@@ -647,7 +697,7 @@ func (p *parser) lets(req *requestSpec, vars map[string]bool) error {
 			return p.errorf(n, toks[3].col, "unknown capture %q: %s", c.kind, usage)
 		}
 		req.lets = append(req.lets, c)
-		vars[c.name] = true
+		vars.own[c.name] = true
 		p.i++
 	}
 	return nil
@@ -663,10 +713,25 @@ func validVarName(s string) bool {
 	return s != ""
 }
 
+// varSet is the names a request may use: its client's own captures and,
+// inside a race, those made before it. A client's names are kept apart
+// from the outer ones rather than copied with them, so that a race after
+// many let lines costs its own requests only.
+type varSet struct {
+	own, outer map[string]bool
+}
+
+func (v varSet) has(name string) bool { return v.own[name] || v.outer[name] }
+
+// inner is the set for a client of a race: the names so far, and its own.
+func (v varSet) inner() varSet {
+	return varSet{own: map[string]bool{}, outer: v.own}
+}
+
 // checkVars verifies that every {{name}} in text was defined by a let.
 // The column is counted as it goes, so that a line of many references
 // costs its length once rather than once per reference.
-func (p *parser) checkVars(text string, line, col int, vars map[string]bool) error {
+func (p *parser) checkVars(text string, line, col int, vars varSet) error {
 	rest := text
 	at := col
 	for {
@@ -680,7 +745,7 @@ func (p *parser) checkVars(text string, line, col int, vars map[string]bool) err
 			return p.errorf(line, at, "unclosed {{: write {{name}}")
 		}
 		name := strings.TrimSpace(rest[i+2 : i+j])
-		if !vars[name] {
+		if !vars.has(name) {
 			if !validVarName(name) {
 				return p.errorf(line, at, "{{%s}} is not a variable name", name)
 			}
@@ -738,7 +803,7 @@ func (p *parser) race() error {
 			rs.clients = append(rs.clients, c)
 		default:
 			// Each lone request is its own client; its captures stay its own.
-			local := maps.Clone(p.vars)
+			local := p.vars.inner()
 			req, err := p.request(local)
 			if err != nil {
 				return err
@@ -753,7 +818,7 @@ func (p *parser) race() error {
 func (p *parser) client(name string, open, col int) (clientSpec, error) {
 	p.i++
 	c := clientSpec{line: open, name: name}
-	local := maps.Clone(p.vars)
+	local := p.vars.inner()
 	for {
 		if p.i >= len(p.lines) {
 			return c, p.errorf(open, col, "client %s { is never closed: end it with a line \"}\"", name)

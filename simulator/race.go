@@ -116,7 +116,7 @@ type clientState struct {
 	phase int
 	req   *request
 	d     *detection
-	vars  map[string]string
+	vars  map[string]string // what this client captured in the race
 	// seen holds the version of each resource this client last read or
 	// wrote, to tell a write built on what it saw from a blind one.
 	seen map[string]int
@@ -152,9 +152,11 @@ type explorer struct {
 	err       error // a bound that stops the whole run, such as a value too large
 	memo      map[stateKey][]*partial
 	steps     map[stateKey]*stepResult
-	work      int // steps taken, known or new
-	kept      int // bytes of partial outcomes and final worlds made
-	cached    int // bytes of worlds the step cache holds
+	finals    map[string]bool   // final states whose world is counted in kept
+	outer     map[string]string // the values captured before the race
+	work      int               // steps taken, known or new
+	kept      int               // bytes of partial outcomes and final worlds made
+	cached    int               // bytes of worlds the step cache holds
 	wantBody  bool
 }
 
@@ -184,10 +186,11 @@ func (s *server) runRace(rs *raceSpec, vars map[string]string, iso isolation, ma
 			e.wantBody = e.wantBody || len(r.lets) > 0
 		}
 	}
+	// The values captured before the race are the same in every state, so
+	// they are shared and left out of the state's key; each client's
+	// state holds only what it captured itself.
+	e.outer = vars
 	start := &raceState{w: s.w, clients: make([]clientState, len(e.clients))}
-	for i := range start.clients {
-		start.clients[i].vars = copyStrings(vars)
-	}
 	parts := e.explore(start)
 	if e.err != nil {
 		return RaceResult{}, e.err
@@ -234,7 +237,7 @@ func (e *explorer) stopped() bool {
 	case e.kept > maxKeptBytes:
 		e.stop(LimitRaceMemory, maxKeptBytes, fmt.Sprintf("the outcomes found filled the %d MiB kept for them", maxKeptBytes>>20))
 	case e.budget != nil && e.budget.raceStop() != "":
-		e.stop(LimitDeadline, e.budget.timeout.Milliseconds(), "the run's deadline of "+e.budget.timeout.String()+" passed")
+		e.stop(LimitDeadline, e.budget.timeout.Milliseconds(), "the run's deadline of "+e.budget.timeout.String()+" came near")
 	default:
 		return false
 	}
@@ -267,7 +270,7 @@ func groupOutcomes(outs []*Outcome) []Outcome {
 	var keys []string
 	groups := map[string][]*Outcome{}
 	for _, o := range outs {
-		k := statusList(o.Statuses) + " " + strings.Join(o.Situations, ",")
+		k := outcomeKey(o)
 		if _, seen := groups[k]; !seen {
 			keys = append(keys, k)
 		}
@@ -300,6 +303,20 @@ func groupOutcomes(outs []*Outcome) []Outcome {
 		return false
 	})
 	return res
+}
+
+// outcomeKey identifies what people compare in an outcome: its statuses
+// and situations. It is built without fmt, since a race cut short by the
+// deadline may have tens of thousands of outcomes to group.
+func outcomeKey(o *Outcome) string {
+	b := make([]byte, 0, 8*len(o.Statuses))
+	for i, s := range o.Statuses {
+		b = strconv.AppendInt(b, int64(s), 10)
+		b = append(b, ' ')
+		b = append(b, o.Situations[i]...)
+		b = append(b, ',')
+	}
+	return string(b)
 }
 
 // lowerBound is a lower bound of the number of orders: the multinomial
@@ -467,7 +484,17 @@ func (e *explorer) explore(st *raceState) []*partial {
 		var h keyHasher
 		h.write(st.w.stateKey())
 		sum := h.sum()
-		return []*partial{{slots: strings.Repeat("\x00", 3*e.nreq), final: string(sum[:]), world: st.w, orders: 1}}
+		final := string(sum[:])
+		if !e.finals[final] {
+			// Each distinct final state keeps its world for the outcome
+			// that shows it: eight racing creates leave 40 320 of them.
+			if e.finals == nil {
+				e.finals = map[string]bool{}
+			}
+			e.finals[final] = true
+			e.kept += st.w.size()
+		}
+		return []*partial{{slots: strings.Repeat("\x00", 3*e.nreq), final: final, world: st.w, orders: 1}}
 	}
 	k := e.key(st)
 	if outs, ok := e.memo[k]; ok {
@@ -599,7 +626,7 @@ func (e *explorer) compute(st *raceState, c int) (*raceState, string, *finished)
 	rc := e.clients[c]
 	spec := rc.reqs[cs.idx]
 	if cs.phase == 0 {
-		req, err := spec.resolve(cs.vars, e.budget)
+		req, err := spec.resolve(scope{own: cs.vars, outer: e.outer}, e.budget)
 		if err != nil {
 			// The value would be as large in some order whatever the
 			// others do: the run stops, and no state follows this one.

@@ -32,7 +32,8 @@ func RunContext(ctx context.Context, src string, opts Options) (*Result, error) 
 	if file == "" {
 		file = "scenario"
 	}
-	sc, err := parse(file, src)
+	b := newBudget(ctx, opts)
+	sc, err := parseWithin(file, src, b)
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +90,10 @@ func RunContext(ctx context.Context, src string, opts Options) (*Result, error) 
 	if opts.MaxStates <= 0 {
 		opts.MaxStates = DefaultMaxStates
 	}
-	b := newBudget(ctx, opts, len(cols))
+	b.setColumns(len(cols))
+	if err := literalSizes(file, sc, b); err != nil {
+		return nil, err
+	}
 	if err := estimateRaces(file, sc, cols, opts, b); err != nil {
 		return nil, err
 	}
@@ -135,6 +139,42 @@ func estimateRaces(file string, sc *scenario, cols []column, opts Options, b *bu
 				return limitAt(file, st.line, st.race.col, &LimitError{Limit: LimitTotalStates, Max: int64(opts.MaxTotalStates),
 					Msg: fmt.Sprintf("the races up to this one explore at least %s states over all columns, over the limit of %s for the run",
 						countText(total), groupDigits(strconv.Itoa(opts.MaxTotalStates)))})
+			}
+		}
+	}
+	return nil
+}
+
+// literalSizes refuses, before any work, a path, header value or body
+// written larger than one value may be.
+func literalSizes(file string, sc *scenario, b *budget) error {
+	check := func(r *requestSpec) error {
+		err := b.literal("path", len(r.path))
+		if err == nil {
+			err = b.literal("body", len(r.body))
+		}
+		for _, h := range r.headers {
+			if err == nil {
+				err = b.literal("header "+h.name, len(h.value))
+			}
+		}
+		if le, ok := err.(*LimitError); ok {
+			return limitAt(file, r.line, r.col, le)
+		}
+		return nil
+	}
+	for _, st := range sc.steps {
+		if st.req != nil {
+			if err := check(st.req); err != nil {
+				return err
+			}
+			continue
+		}
+		for _, c := range st.race.clients {
+			for _, r := range c.reqs {
+				if err := check(r); err != nil {
+					return err
+				}
 			}
 		}
 	}
@@ -236,13 +276,13 @@ func play(file string, sc *scenario, cols []column, maxStates, maxTotal int, b *
 	// column, so they are built before the columns may run in parallel.
 	for _, st := range sc.steps {
 		if st.req != nil && !st.req.vars {
-			st.req.resolve(nil, nil)
+			st.req.resolve(scope{}, nil)
 		}
 		if st.race != nil {
 			for _, c := range st.race.clients {
 				for _, r := range c.reqs {
 					if !r.vars {
-						r.resolve(nil, nil)
+						r.resolve(scope{}, nil)
 					}
 				}
 			}
@@ -280,11 +320,13 @@ func play(file string, sc *scenario, cols []column, maxStates, maxTotal int, b *
 			if int64(ci) > b.firstFail.Load() {
 				return // a column before this one failed, and only the first failure is reported
 			}
-			if err := b.check(); err != nil {
-				fail(st.line, 1, err)
-				return
-			}
 			if st.req != nil {
+				// Races watch the deadline themselves and stop with what
+				// they found; other steps fail once past it.
+				if err := b.check(); err != nil {
+					fail(st.line, 1, err)
+					return
+				}
 				an.before(i)
 				resp, req, err := srv.send(st.req, vars, b)
 				if err != nil {
@@ -320,6 +362,10 @@ func play(file string, sc *scenario, cols []column, maxStates, maxTotal int, b *
 			}
 		}
 		results[ci], props[ci] = out, an.properties()
+		if err := b.spend(&spent, propertiesBytes(&props[ci])); err != nil {
+			last := sc.steps[len(sc.steps)-1]
+			fail(last.line, 1, err)
+		}
 	}
 	workers, budget := runtime.GOMAXPROCS(0), 0
 	if sc.hasRace() {
@@ -422,7 +468,7 @@ func (p *columnPanic) Error() string {
 // send substitutes variables, handles the request and runs its captures;
 // it returns the request as sent too, which the analysis replays.
 func (s *server) send(spec *requestSpec, vars map[string]string, b *budget) (Response, *request, error) {
-	req, err := spec.resolve(vars, b)
+	req, err := spec.resolve(scope{own: vars}, b)
 	if err != nil {
 		return Response{}, nil, err
 	}
@@ -430,7 +476,12 @@ func (s *server) send(spec *requestSpec, vars map[string]string, b *budget) (Res
 	if spec.vars {
 		resp.Sent = req.public()
 	}
-	for _, c := range spec.lets {
+	for i, c := range spec.lets {
+		if i%checkEvery == checkEvery-1 {
+			if err := b.check(); err != nil {
+				return Response{}, nil, err
+			}
+		}
 		v, entry := c.take(&resp)
 		vars[c.name] = v
 		resp.Trace = append(resp.Trace, entry)
@@ -477,7 +528,7 @@ func (r *requestSpec) written() *Request {
 // value that would pass the budget's size before building it. A request
 // without variables is the same for every policy, so it is built once and
 // shared: handling only reads it.
-func (r *requestSpec) resolve(vars map[string]string, b *budget) (*request, error) {
+func (r *requestSpec) resolve(vars scope, b *budget) (*request, error) {
 	if !r.vars && r.resolved != nil {
 		return r.resolved, nil
 	}

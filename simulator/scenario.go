@@ -10,6 +10,12 @@ import (
 // cannot make a host work without end.
 const MaxSteps = 200
 
+// MaxConstraints bounds the constraints a scenario declares (@unique,
+// @immutable, @min, @ref, @isolation, and each field of @required): every
+// request is checked against all of them, and realistic scenarios declare
+// a handful.
+const MaxConstraints = 100
+
 // ErrTooManySteps is what an *Error for a scenario over MaxSteps wraps,
 // so that hosts can tell the limit from other mistakes with errors.Is.
 var ErrTooManySteps = errors.New("too many requests")
@@ -198,12 +204,26 @@ func compileTemplate(s string) template {
 	return t
 }
 
+// scope is the values {{name}} may take: a client's own captures first,
+// then, in a race, those made before it, which every client shares
+// without a copy.
+type scope struct {
+	own, outer map[string]string
+}
+
+func (s scope) get(name string) string {
+	if v, ok := s.own[name]; ok {
+		return v
+	}
+	return s.outer[name]
+}
+
 // size is the length of the template's text with vars substituted.
-func (t template) size(vars map[string]string) int {
+func (t template) size(vars scope) int {
 	n := 0
 	for _, p := range t {
 		if p.isVar {
-			n += len(vars[p.text])
+			n += len(vars.get(p.text))
 		} else {
 			n += len(p.text)
 		}
@@ -212,12 +232,12 @@ func (t template) size(vars map[string]string) int {
 }
 
 // expand substitutes vars; n is what size returned.
-func (t template) expand(vars map[string]string, n int) string {
+func (t template) expand(vars scope, n int) string {
 	var b strings.Builder
 	b.Grow(n)
 	for _, p := range t {
 		if p.isVar {
-			b.WriteString(vars[p.text])
+			b.WriteString(vars.get(p.text))
 		} else {
 			b.WriteString(p.text)
 		}

@@ -83,7 +83,7 @@ func Corpus() []Case {
 			// checkVars took 15 s for 100 000 references; the scan is
 			// linear and the substituted body too large.
 			Name: "100 000 references on one line", Scenario: ManyReferences(0, 100000),
-			CLI: OK, API: TooLarge, Page: OK,
+			CLI: OK, API: TooLarge, Page: "value-bytes",
 		},
 		{
 			Name: "hundreds of answers of 32 KiB", Scenario: LargeResults(11),
@@ -92,6 +92,24 @@ func Corpus() []Case {
 		{
 			Name: "hundreds of answers of 512 KiB", Scenario: LargeResults(15),
 			CLI: "result-bytes", API: "value-bytes", Page: "value-bytes",
+		},
+		{
+			// Each client of a race used to copy every name and value
+			// captured before it: 199 copies of 50 000 took 15 s and 540 MB.
+			Name: "a race after 20 000 let lines", Scenario: LetsThenRace(20000, 199),
+			CLI: Partial, API: TooLarge, Page: Partial,
+		},
+		{
+			// Every request was checked against every declaration: one step
+			// of 20 000 took longer than the whole deadline.
+			Name: "3 000 @unique declarations", Scenario: Declarations(3000),
+			CLI: "constraints", API: "constraints", Page: "constraints",
+		},
+		{
+			// A literal body of 200 000 members made one step outlast the
+			// deadline.
+			Name: "a batch create of 200 000 members", Scenario: Batch(200000),
+			CLI: "value-bytes", API: TooLarge, Page: "value-bytes",
 		},
 		{
 			Name: "control characters for the terminal", Scenario: Terminal(),
@@ -178,6 +196,52 @@ func LargeResults(n int) string {
 	b.WriteString(Doubling(n))
 	for range 180 {
 		b.WriteString("GET /vs/v\n\n")
+	}
+	return b.String()
+}
+
+// LetsThenRace captures lets values from one request, then races clients
+// lone GETs.
+func LetsThenRace(lets, clients int) string {
+	var b strings.Builder
+	b.WriteString("GET /a\n")
+	for i := range lets {
+		fmt.Fprintf(&b, "let v%d = status\n", i)
+	}
+	b.WriteString("\nrace {\n")
+	for i := range clients {
+		fmt.Fprintf(&b, "  GET /b%d?v={{v%d}}\n\n", i, i)
+	}
+	b.WriteString("}\n")
+	return b.String()
+}
+
+// Declarations is n @unique declarations, then creates that each set one
+// of the fields.
+func Declarations(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "@unique /u f%d\n", i)
+	}
+	for i := range 100 {
+		fmt.Fprintf(&b, "\nPOST /u\n{\"f%d\": \"x\"}\n", i)
+	}
+	return b.String()
+}
+
+// Batch is one POST of an array of n members, then PUTs to some of them.
+func Batch(n int) string {
+	var b strings.Builder
+	b.WriteString("POST /u\n[")
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"n":%d}`, i)
+	}
+	b.WriteString("]\n")
+	for i := range 100 {
+		fmt.Fprintf(&b, "\nPUT /u/%d\n{\"m\": 1}\n", i)
 	}
 	return b.String()
 }
