@@ -279,7 +279,7 @@ func (s *server) detectCreate(w *world, coll, body string, v any, index int) ite
 		id, hasID = idString(raw)
 		if !hasID {
 			it.sit, it.field = Invalid, "id"
-			it.detail = "id must be a non-empty string without \"/\" or a whole number"
+			it.detail = "id must be a non-empty string without \"/\", \"?\", \"#\" or control characters, or a whole number"
 			return it
 		}
 	}
@@ -339,7 +339,9 @@ func isLinkage(obj map[string]any) bool {
 func idString(v any) (string, bool) {
 	switch x := v.(type) {
 	case string:
-		if x == "" || strings.ContainsAny(x, "/?#") || x == "." || x == ".." {
+		// An id becomes a path segment and, in Location, a field value, so
+		// it holds no separator and no control character (RFC 9110 §5.5).
+		if x == "" || strings.ContainsAny(x, "/?#") || x == "." || x == ".." || strings.ContainsFunc(x, isControl) {
 			return "", false
 		}
 		return x, true
@@ -351,6 +353,11 @@ func idString(v any) (string, bool) {
 		return n, true
 	}
 	return "", false
+}
+
+// isControl reports whether r is a C0 control character or DEL.
+func isControl(r rune) bool {
+	return r < 0x20 || r == 0x7f
 }
 
 // withID encodes a JSON object with a server-assigned id added; obj is

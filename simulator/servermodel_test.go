@@ -63,6 +63,9 @@ var serverModelCases = []struct {
 	// RFC 9110 §5.5: a captured value with CR LF never becomes a header.
 	{"CR LF in a captured header value", "POST /a\n{\"id\":\"1\",\"v\":\"x\\r\\nSet-Cookie: a=b\"}\nlet v = body v\n\nGET /a/1\nX-Note: {{v}}",
 		map[string]int{"strict": 400}, "-Set-Cookie"},
+	// RFC 9110 §5.5: an id with CR LF would reach Location; it is refused.
+	{"CR LF in a body id", "POST /a\n{\"id\":\"x\\r\\nSet-Cookie: a=b\"}",
+		map[string]int{"strict": 422, "zalando": 400}, "-Location"},
 	// RFC 9110 §9.3.2: HEAD sends GET's header fields.
 	{"head keeps the media type", "POST /a\n{\"id\":\"1\"}\n\nHEAD /a/1",
 		map[string]int{"strict": 200, "jsonapi": 200}, "ETag: \"v1\""},
