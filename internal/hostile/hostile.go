@@ -10,6 +10,7 @@ package hostile
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Outcomes a host may give to a case.
@@ -254,4 +255,14 @@ func Terminal() string {
 		"X-Note: \x1b[31mred\x1b[0m\n" +
 		"{\"note\": \"\\u001b[5m\"}\n\n" +
 		"GET /a\x1b[2J/\x9b31m\n"
+}
+
+// Bound is how long a host may take on a case whose deadline is given
+// before a test calls it a runaway: twice the deadline and a second. The
+// tests check that every run stops by itself within a bound, not how fast
+// it is: on a shared machine a run that keeps its deadline can take longer
+// by the wall clock, and the durations measured (go test -run Hostile -v)
+// are what the README states.
+func Bound(deadline time.Duration) time.Duration {
+	return 2*deadline + time.Second
 }
