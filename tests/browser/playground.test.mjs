@@ -37,14 +37,22 @@ async function open(fragment = '', { width = 1280, height = 900, scheme = 'light
   const page = await browser.context.newPage();
   await page.setViewportSize({ width, height });
   await page.emulateMedia({ colorScheme: scheme });
-  if (!keepStorage) {
-    await page.goto(`${server.url}favicon.svg`);
-    await page.evaluate(() => localStorage.clear());
-  }
+  if (!keepStorage) await forgetStorage(page);
   const seen = watchPage(page, server.url.replace(/\/$/, ''));
   await page.goto(server.url + (fragment ? `#${fragment}` : ''));
   await waitForRun(page);
   return { page, seen };
+}
+
+// forgetStorage clears this browser's storage for the page's first
+// document only: reloads of the same tab keep what the page saved since.
+async function forgetStorage(page) {
+  await page.addInitScript(() => {
+    if (!sessionStorage.getItem('httpplay-test-fresh')) {
+      localStorage.clear();
+      sessionStorage.setItem('httpplay-test-fresh', '1');
+    }
+  });
 }
 
 async function runs(page) {
@@ -822,8 +830,7 @@ race {
 describe('loading', () => {
   test('editor, presets and Share work before the engine is ready; the matrix says it is loading', async () => {
     const page = await browser.context.newPage();
-    await page.goto(`${server.url}favicon.svg`);
-    await page.evaluate(() => localStorage.clear());
+    await forgetStorage(page);
     await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url.replace(/\/$/, '') });
     const seen = watchPage(page, server.url.replace(/\/$/, ''));
     let release;
