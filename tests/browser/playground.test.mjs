@@ -621,8 +621,10 @@ describe('nothing lost', () => {
     // A change of policies is a step of its own.
     const before = await page.$$eval('.chip[aria-pressed="true"]', (bs) => bs.map((b) => b.dataset.policy));
     n = await runs(page);
+    const h0 = await page.evaluate(() => location.hash);
     await page.locator('.chip[data-policy="zalando"]').click();
     await waitForRun(page, ++n);
+    await page.waitForFunction((h) => location.hash !== h, h0);
     await page.goBack();
     await page.waitForFunction((want) => JSON.stringify([...document.querySelectorAll('.chip[aria-pressed="true"]')].map((b) => b.dataset.policy)) === want, JSON.stringify(before));
 
