@@ -589,6 +589,30 @@ describe('layout', () => {
   });
 });
 
+describe('touch screens', () => {
+  test('a tablet gets touch-sized targets and no keyboard hints', async () => {
+    const tablet = await launchBrowser({ touch: true });
+    try {
+      const page = await tablet.context.newPage();
+      await page.setViewportSize({ width: 1280, height: 800 });
+      const seen = watchPage(page, server.url.replace(/\/$/, ''));
+      await page.goto(server.url);
+      await waitForRun(page);
+      assert.ok(await page.evaluate(() => matchMedia('(pointer: coarse)').matches), 'the emulated screen has a coarse pointer');
+      assert.equal(await page.locator('#help-button').isVisible(), false, 'no Keyboard button');
+      assert.equal(await page.locator('#editor-hint').isVisible(), false, 'no keyboard hint');
+      const heights = await page.$$eval('.chip, #share-button, #compare-button', (els) => els.map((e) => e.getBoundingClientRect().height));
+      assert.ok(heights.every((x) => x >= 44), `touch targets are at least 44 px: ${heights}`);
+      const m = await measure(page);
+      assert.equal(m.overflow, 0);
+      inside(m.matrix, m, 'the matrix on a tablet', 10);
+      assertClean(seen);
+    } finally {
+      await tablet.close();
+    }
+  });
+});
+
 describe('nothing lost', () => {
   test('edit, pick a preset, Back restores the edit; Undo too; reload and a new visit keep the draft', async () => {
     const { page, seen } = await open();
