@@ -804,6 +804,7 @@ race {
     await page.locator('#matrix td.cell[data-row="1"][data-col="strict"]').click();
     assert.match(await page.locator('#details .unfilled-note').innerText(), /\{\{nope\}\} was empty/);
     assert.match(await page.locator('#details').innerText(), /GET \/docs\/ HTTP\/1\.1/);
+    assert.match(await page.locator('#details ol.trace').innerText(), /\{\{nope\}\} is empty: the capture at line 6 found nothing/, 'the trace says why');
     await page.locator('#matrix td.cell[data-row="0"][data-col="strict"]').click();
     assert.match(await page.locator('#details').innerText(), /nope = "" \(header X-Nothing is absent from this response\)/, 'the trace says the capture found nothing');
 
