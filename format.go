@@ -94,20 +94,6 @@ func stepLabel(st simulator.Step) string {
 	return fmt.Sprintf("race (%d clients, %d requests)", len(clients), len(st.Race))
 }
 
-// disagree reports whether the policies answered a step differently.
-func disagree(st simulator.Step, policies []string) bool {
-	first := ""
-	for i, p := range policies {
-		c := cell(st.Results[p])
-		if i == 0 {
-			first = c
-		} else if c != first {
-			return true
-		}
-	}
-	return false
-}
-
 // tableMatrix renders the matrix for a terminal: one row per step, "≠"
 // before rows where policies disagree, and lint findings underneath.
 func tableMatrix(res *simulator.Result, colour bool) string {
@@ -116,7 +102,7 @@ func tableMatrix(res *simulator.Result, colour bool) string {
 	colours = append(colours, nil)
 	for _, st := range res.Steps {
 		mark := ""
-		if disagree(st, res.Policies) {
+		if st.Differs {
 			mark = "≠"
 		}
 		row := []string{mark, fmt.Sprint(st.Line), stepLabel(st)}

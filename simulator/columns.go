@@ -41,12 +41,23 @@ func (r *Result) annotate(sc *scenario, cols []column) {
 	}
 	for _, c := range cols {
 		vars := map[string]string{}
+		setAt := map[string]int{}
 		for i, st := range sc.steps {
 			resp := r.Steps[i].Results[c.id]
 			if st.req != nil {
 				resp.Unfilled = emptyNames(vars, nil, st.req)
+				if len(resp.Unfilled) > 0 {
+					// The trace starts with why the request is not the one
+					// written; the rest of it is about the request as sent.
+					notes := make([]TraceEntry, 0, len(resp.Unfilled)+len(resp.Trace))
+					for _, name := range resp.Unfilled {
+						notes = append(notes, TraceEntry{Step: "substitute", Detail: unfilledDetail(name, setAt[name])})
+					}
+					resp.Trace = append(notes, resp.Trace...)
+				}
 				for _, l := range st.req.lets {
 					vars[l.name], _ = l.take(&resp)
+					setAt[l.name] = l.line
 				}
 				r.Steps[i].Results[c.id] = resp
 				continue
@@ -85,6 +96,14 @@ func (r *Result) annotate(sc *scenario, cols []column) {
 			r.Steps[i].Results[c.id] = resp
 		}
 	}
+}
+
+// unfilledDetail says why {{name}} was empty.
+func unfilledDetail(name string, line int) string {
+	if line == 0 {
+		return "{{" + name + "}} is empty: no earlier request outside a race captured it, so it was sent without it"
+	}
+	return "{{" + name + "}} is empty: the capture at line " + strconv.Itoa(line) + " found nothing, so the request was sent without it"
 }
 
 // differs tells whether the columns answer a step differently: another

@@ -125,6 +125,9 @@ race {
 	if want := [][]string{nil, {"none"}, nil, {"none"}}; !reflect.DeepEqual(unfilled, want) {
 		t.Errorf("unfilled = %q, want %q", unfilled, want)
 	}
+	if tr := res.Steps[1].Results["strict"].Trace; len(tr) == 0 || tr[0] != (TraceEntry{Step: "substitute", Detail: "{{none}} is empty: the capture at line 6 found nothing, so the request was sent without it"}) {
+		t.Errorf("the trace of the request that used the empty capture starts with %+v", tr)
+	}
 	race := res.Steps[3].Results["strict"]
 	var paths, matches []string
 	for _, r := range race.RaceSent {

@@ -74,10 +74,14 @@ export async function startServer() {
   };
 }
 
-/** launchBrowser starts headless Chromium with a fresh profile. */
-export async function launchBrowser() {
+/**
+ * launchBrowser starts headless Chromium with a fresh profile; touch
+ * makes it a touch screen (coarse pointer, no hover), as tablets are.
+ */
+export async function launchBrowser({ touch = false } = {}) {
   const profile = await mkdtemp(join(tmpdir(), 'httpplay-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
+    hasTouch: touch,
     executablePath: CHROMIUM,
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',

@@ -37,14 +37,22 @@ async function open(fragment = '', { width = 1280, height = 900, scheme = 'light
   const page = await browser.context.newPage();
   await page.setViewportSize({ width, height });
   await page.emulateMedia({ colorScheme: scheme });
-  if (!keepStorage) {
-    await page.goto(`${server.url}favicon.svg`);
-    await page.evaluate(() => localStorage.clear());
-  }
+  if (!keepStorage) await forgetStorage(page);
   const seen = watchPage(page, server.url.replace(/\/$/, ''));
   await page.goto(server.url + (fragment ? `#${fragment}` : ''));
   await waitForRun(page);
   return { page, seen };
+}
+
+// forgetStorage clears this browser's storage for the page's first
+// document only: reloads of the same tab keep what the page saved since.
+async function forgetStorage(page) {
+  await page.addInitScript(() => {
+    if (!sessionStorage.getItem('httpplay-test-fresh')) {
+      localStorage.clear();
+      sessionStorage.setItem('httpplay-test-fresh', '1');
+    }
+  });
 }
 
 async function runs(page) {
@@ -581,6 +589,30 @@ describe('layout', () => {
   });
 });
 
+describe('touch screens', () => {
+  test('a tablet gets touch-sized targets and no keyboard hints', async () => {
+    const tablet = await launchBrowser({ touch: true });
+    try {
+      const page = await tablet.context.newPage();
+      await page.setViewportSize({ width: 1280, height: 800 });
+      const seen = watchPage(page, server.url.replace(/\/$/, ''));
+      await page.goto(server.url);
+      await waitForRun(page);
+      assert.ok(await page.evaluate(() => matchMedia('(pointer: coarse)').matches), 'the emulated screen has a coarse pointer');
+      assert.equal(await page.locator('#help-button').isVisible(), false, 'no Keyboard button');
+      assert.equal(await page.locator('#editor-hint').isVisible(), false, 'no keyboard hint');
+      const heights = await page.$$eval('.chip, #share-button, #compare-button', (els) => els.map((e) => e.getBoundingClientRect().height));
+      assert.ok(heights.every((x) => x >= 44), `touch targets are at least 44 px: ${heights}`);
+      const m = await measure(page);
+      assert.equal(m.overflow, 0);
+      inside(m.matrix, m, 'the matrix on a tablet', 10);
+      assertClean(seen);
+    } finally {
+      await tablet.close();
+    }
+  });
+});
+
 describe('nothing lost', () => {
   test('edit, pick a preset, Back restores the edit; Undo too; reload and a new visit keep the draft', async () => {
     const { page, seen } = await open();
@@ -613,8 +645,10 @@ describe('nothing lost', () => {
     // A change of policies is a step of its own.
     const before = await page.$$eval('.chip[aria-pressed="true"]', (bs) => bs.map((b) => b.dataset.policy));
     n = await runs(page);
+    const h0 = await page.evaluate(() => location.hash);
     await page.locator('.chip[data-policy="zalando"]').click();
     await waitForRun(page, ++n);
+    await page.waitForFunction((h) => location.hash !== h, h0);
     await page.goBack();
     await page.waitForFunction((want) => JSON.stringify([...document.querySelectorAll('.chip[aria-pressed="true"]')].map((b) => b.dataset.policy)) === want, JSON.stringify(before));
 
@@ -770,6 +804,7 @@ race {
     await page.locator('#matrix td.cell[data-row="1"][data-col="strict"]').click();
     assert.match(await page.locator('#details .unfilled-note').innerText(), /\{\{nope\}\} was empty/);
     assert.match(await page.locator('#details').innerText(), /GET \/docs\/ HTTP\/1\.1/);
+    assert.match(await page.locator('#details ol.trace').innerText(), /\{\{nope\}\} is empty: the capture at line 6 found nothing/, 'the trace says why');
     await page.locator('#matrix td.cell[data-row="0"][data-col="strict"]').click();
     assert.match(await page.locator('#details').innerText(), /nope = "" \(header X-Nothing is absent from this response\)/, 'the trace says the capture found nothing');
 
@@ -822,8 +857,7 @@ race {
 describe('loading', () => {
   test('editor, presets and Share work before the engine is ready; the matrix says it is loading', async () => {
     const page = await browser.context.newPage();
-    await page.goto(`${server.url}favicon.svg`);
-    await page.evaluate(() => localStorage.clear());
+    await forgetStorage(page);
     await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url.replace(/\/$/, '') });
     const seen = watchPage(page, server.url.replace(/\/$/, ''));
     let release;

@@ -249,18 +249,21 @@ function run({ link = true } = {}) {
   if (!state.engine) {
     els.matrix.dataset.state = 'loading';
     showStatus('loading', 'Loading the simulator… You can edit and share already.');
-    editor.showWarnings(warnings(editor.value));
+    const found = warnings(editor.value);
+    editor.showWarnings(found);
+    showWarningList(found);
     return;
   }
   const t0 = performance.now();
   let outcome;
   const text = editor.value;
+  let found = [];
   try {
     const { result } = state.engine.run(text, { policies: state.policies });
     state.resultText = text;
     showResult(result);
     editor.showError(null);
-    editor.showWarnings(warnings(text, result));
+    found = warnings(text, result);
     const rows = result.steps.length;
     const cols = result.policies.length;
     const noun = new Set(columns(result).map((c) => c.isolation)).size > 1 ? ['column', 'columns'] : ['policy', 'policies'];
@@ -271,7 +274,7 @@ function run({ link = true } = {}) {
     if (!(err instanceof ScenarioError) && !(err instanceof Error)) throw err;
     const pos = err instanceof ScenarioError && err.line > 0 ? err : null;
     editor.showError(pos ? { line: pos.line, column: pos.column, message: err.detail } : null);
-    editor.showWarnings(warnings(text));
+    found = warnings(text);
     outcome = { kind: 'error', text: pos ? `Line ${pos.line}, column ${pos.column}: ${err.detail}` : err.message, pos };
     if (state.result) {
       els.matrix.classList.add('stale');
@@ -286,12 +289,12 @@ function run({ link = true } = {}) {
   els.matrix.dataset.state = outcome.kind;
   if (outcome.kind === 'ok') showStatus('ok', `${outcome.text} · ${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms${state.engine.note ?? ''}`);
   else showStatus('error', outcome.text, outcome.pos);
-  showWarningList();
+  editor.showWarnings(found);
+  showWarningList(found);
   if (state.runs === 1 && outcome.kind === 'ok') performance.mark('httpplay:first-matrix');
 }
 
-function showWarningList() {
-  const list = warnings(editor.value, state.resultText === editor.value ? state.result : null);
+function showWarningList(list) {
   els.warnings.hidden = list.length === 0;
   els.warnings.replaceChildren(...list.map((w) => h('li', {},
     h('button', { type: 'button', class: 'link-button', dataset: { line: String(w.line), column: String(w.column) } }, `Line ${w.line}`),

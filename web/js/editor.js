@@ -20,6 +20,8 @@ export class Editor {
   #list;
   #band;
   #lines = [];
+  #gutterKey = '';
+  #rendered = new Map(); // line key -> elements showing it, for reuse
   #error = null;
   #warnings = [];
   #linked = null;
@@ -163,16 +165,30 @@ export class Editor {
     this.#draw();
   }
 
-  // draw renders the highlighted text, the gutter and the marks.
+  // draw renders the highlighted text, the gutter and the marks. Lines
+  // whose text and kind did not change keep their elements, so that a
+  // keystroke redraws one line rather than the whole scenario.
   #draw() {
-    const frag = document.createDocumentFragment();
     const classes = classify(this.#ta.value);
+    const old = this.#rendered;
+    const next = [];
+    const frag = document.createDocumentFragment();
     classes.forEach((line, i) => {
-      const div = h('div', { class: `hl-line k-${line.kind}` });
-      for (const [cls, text] of line.segments) div.append(cls ? h('span', { class: cls }, text) : text);
-      if (line.segments.length === 0) div.append('\u200b');
+      const key = `${line.kind}\u0000${this.#lines[i]}`;
+      let div = old.get(key)?.pop();
+      if (!div) {
+        div = h('div', { class: `hl-line k-${line.kind}` });
+        for (const [cls, text] of line.segments) div.append(cls ? h('span', { class: cls }, text) : text);
+        if (line.segments.length === 0) div.append('\u200b');
+      }
+      next.push([key, div]);
       frag.append(div);
     });
+    this.#rendered = new Map();
+    for (const [key, div] of next) {
+      if (!this.#rendered.has(key)) this.#rendered.set(key, []);
+      this.#rendered.get(key).push(div);
+    }
     const marks = [];
     for (const w of this.#warnings) marks.push({ ...w, cls: 'warn' });
     if (this.#error) marks.push({ line: this.#error.line, column: this.#error.column, length: 1, message: this.#error.message, cls: 'error' });
@@ -194,6 +210,9 @@ export class Editor {
 
   #drawGutter() {
     const warned = new Set(this.#warnings.map((w) => w.line));
+    const key = `${this.#lines.length}|${this.#error?.line ?? 0}|${[...warned].join(',')}`;
+    if (key === this.#gutterKey) return;
+    this.#gutterKey = key;
     const frag = document.createDocumentFragment();
     for (let i = 1; i <= this.#lines.length; i++) {
       let cls = 'ln';
@@ -202,6 +221,7 @@ export class Editor {
       frag.append(h('span', { class: cls }, String(i)));
     }
     this.#gutter.replaceChildren(frag);
+    this.#drawBand();
   }
 
   #drawBand() {
