@@ -292,6 +292,9 @@ func raceBytes(rr *RaceResult) int {
 			n += 8 + len(k) + len(v)
 		}
 		n += len(o.LostUpdate)
+		for i := range o.Responses {
+			n += responseBytes(&o.Responses[i])
+		}
 	}
 	return n
 }

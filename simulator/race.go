@@ -65,10 +65,15 @@ type Outcome struct {
 	// and Example show one of them.
 	Finals     int    `json:"finals"`
 	LostUpdate string `json:"lost_update,omitempty"`
+	// Responses are what each raced request got in the example order, in
+	// request order like Statuses, replayed in full (headers, body, trace
+	// and lint) for the first outcomes shown; empty for the others.
+	Responses []Response `json:"responses,omitempty"`
 
 	finalKey string
 	world    *world
 	writes   []raceWrite
+	order    []int // the clients of Example's steps, for replaying it
 }
 
 // raceWrite is what a successful write of a race meant to leave behind,
@@ -170,6 +175,7 @@ type partial struct {
 	world  *world
 	orders int
 	label  string
+	client int      // the client that took this step
 	next   *partial // the rest of the example order
 	write  *raceWrite
 	writes *partial // the next partial down the chain that has a write
@@ -206,6 +212,12 @@ func (s *server) runRace(rs *raceSpec, vars map[string]string, iso isolation, ma
 	}
 	res.all = outs
 	res.Outcomes = groupOutcomes(outs)
+	for i := range res.Outcomes {
+		if i == maxReplayed || (e.budget != nil && e.budget.check() != nil) {
+			break
+		}
+		res.Outcomes[i].Responses = e.replay(start, res.Outcomes[i].order)
+	}
 	if e.truncated {
 		bound := e.lowerBound()
 		res.Orders = "≥ " + bound
@@ -537,7 +549,7 @@ func (e *explorer) explore(st *raceState) []*partial {
 			// Past the limit no new state is explored, but what was found
 			// is still merged on the way back up, so the result keeps it.
 
-			n := &partial{slots: o.slots, final: o.final, world: o.world, orders: o.orders, label: label, next: o, writes: o.writes}
+			n := &partial{slots: o.slots, final: o.final, world: o.world, orders: o.orders, label: label, client: c, next: o, writes: o.writes}
 			if o.write != nil {
 				n.writes = o
 			}
@@ -575,8 +587,10 @@ func (e *explorer) materialize(p *partial) *Outcome {
 	}
 	for q := p; q != nil; q = q.next {
 		o.Example = append(o.Example, q.label)
+		o.order = append(o.order, q.client)
 	}
 	o.Example = o.Example[:len(o.Example)-1] // the terminal partial has no step
+	o.order = o.order[:len(o.order)-1]
 	for q := p; q != nil; q = q.writes {
 		if q.write != nil {
 			o.writes = append(o.writes, *q.write)
@@ -615,14 +629,38 @@ func (e *explorer) step(st *raceState, c int) (*raceState, string, *finished) {
 
 // compute carries out one step of client c.
 func (e *explorer) compute(st *raceState, c int) (*raceState, string, *finished) {
-	next := &raceState{w: st.w.clone(), clients: append([]clientState(nil), st.clients...)}
-	cs := &next.clients[c]
-	srv := *e.srv
-	srv.w = next.w
 	v := viewLean
 	if e.wantBody {
 		v = viewLeanBody
 	}
+	return e.computeIn(st, c, v)
+}
+
+// maxReplayed is how many outcomes of a race get their responses in full.
+const maxReplayed = 16
+
+// replay steps the clients in the order given from the state the race
+// started in, answering each request in full, and returns each request's
+// response in request order.
+func (e *explorer) replay(start *raceState, order []int) []Response {
+	out := make([]Response, e.nreq)
+	st := &raceState{w: start.w, clients: append([]clientState(nil), start.clients...)}
+	for _, c := range order {
+		next, _, fin := e.computeIn(st, c, viewFull)
+		if fin != nil {
+			out[fin.req] = fin.resp
+		}
+		st = next
+	}
+	return out
+}
+
+// computeIn is compute answering in view v.
+func (e *explorer) computeIn(st *raceState, c int, v view) (*raceState, string, *finished) {
+	next := &raceState{w: st.w.clone(), clients: append([]clientState(nil), st.clients...)}
+	cs := &next.clients[c]
+	srv := *e.srv
+	srv.w = next.w
 	rc := e.clients[c]
 	spec := rc.reqs[cs.idx]
 	if cs.phase == 0 {

@@ -358,3 +358,33 @@ func benchRace(b *testing.B, n int, iso string) {
 		b.ReportMetric(float64(states), "states/op")
 	})
 }
+
+// TestRaceOutcomesReplayed checks that the responses an outcome shows are
+// what its example order gives: each replayed request has the outcome's
+// status and situation, and a trace.
+func TestRaceOutcomesReplayed(t *testing.T) {
+	t.Parallel()
+	for _, p := range Presets() {
+		res, err := Run(p.Text, Options{Policies: []string{"all"}, Isolation: []string{"atomic", "check-then-act"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, st := range res.Steps {
+			for id, r := range st.Results {
+				if r.Race == nil {
+					continue
+				}
+				for n, o := range r.Race.Outcomes {
+					if n < maxReplayed && len(o.Responses) != len(o.Statuses) {
+						t.Fatalf("%s line %d %s outcome %d: %d responses for %d requests", p.Name, st.Line, id, n, len(o.Responses), len(o.Statuses))
+					}
+					for i, resp := range o.Responses {
+						if resp.Status != o.Statuses[i] || resp.Situation != o.Situations[i] || len(resp.Trace) == 0 {
+							t.Errorf("%s line %d %s outcome %d request %d: replayed %d %s, the outcome says %d %s", p.Name, st.Line, id, n, i, resp.Status, resp.Situation, o.Statuses[i], o.Situations[i])
+						}
+					}
+				}
+			}
+		}
+	}
+}

@@ -821,6 +821,14 @@ race {
       assert.match(r[1], /^PUT \/docs\/1 If-Match: "v1"$/);
       assert.match(r[2], /^\d{3}$/);
     }
+    // Each raced request's response in the example order, in full.
+    const first = page.locator('#details .outcome-details > li').first();
+    assert.equal(await first.locator('details.race-response').count(), 2, 'both raced requests have their response');
+    const status = (await first.locator('table.race-requests tbody tr td:nth-child(3)').first().innerText()).trim();
+    await first.locator('details.race-response summary').first().click();
+    const shown = await first.locator('details.race-response').first().innerText();
+    assert.match(shown, new RegExp(`HTTP/1\\.1 ${status} `), 'the replayed response has the outcome\'s status');
+    assert.match(shown, /situation/, 'and its trace');
     assertClean(seen);
     await page.close();
   });

@@ -111,6 +111,17 @@ function renderRace(container, head, policyLine, step, r) {
     if (o.example?.length) {
       li.append(h('p', { class: 'muted' }, 'For example:'), h('ol', { class: 'example-order' }, o.example.map((e) => h('li', {}, h('code', {}, e)))));
     }
+    // The engine replays the example order in full for the first outcomes:
+    // each request's response as sent back, with its trace and lint.
+    (o.responses || []).forEach((resp, i) => {
+      const req = sent[i] || {};
+      const more = h('details', { class: 'race-response' },
+        h('summary', {}, `${i + 1}. ${req.client || 'client'}: ${resp.status} ${resp.reason}, in this order`));
+      more.append(httpBlock(`HTTP/1.1 ${resp.status} ${resp.reason}`, resp.headers, resp.body));
+      more.append(traceSection(resp.trace));
+      if (resp.lint?.length) more.append(lintSection(resp.lint));
+      li.append(more);
+    });
     if (o.final !== undefined) {
       li.append(h('p', { class: 'muted' }, 'Final state:'), h('pre', { class: 'http' }, JSON.stringify(o.final, null, 2)));
     }
