@@ -37,7 +37,22 @@ func cell(r simulator.Response) string {
 		}
 		return out
 	}
+	if len(r.Unfilled) > 0 {
+		return fmt.Sprintf("%d %s ∅", r.Status, r.Reason)
+	}
 	return fmt.Sprintf("%d %s", r.Status, r.Reason)
+}
+
+// anyUnfilled reports whether some answer used an empty capture.
+func anyUnfilled(res *simulator.Result) bool {
+	for _, st := range res.Steps {
+		for _, r := range st.Results {
+			if len(r.Unfilled) > 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // propertyRows names the analysed properties in the order they are shown.
@@ -149,6 +164,9 @@ func tableMatrix(res *simulator.Result, colour bool) string {
 		}
 	}
 	b.WriteString("\n≠ marks requests the policies answer differently; --format json shows headers, bodies and the reasons.\n")
+	if anyUnfilled(res) {
+		b.WriteString("∅ marks answers to a request that used an empty capture ({{name}} found nothing); the trace says which.\n")
+	}
 	return b.String()
 }
 

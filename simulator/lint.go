@@ -65,6 +65,9 @@ func lint(req *request, resp *Response, p *Policy) []Finding {
 	if st == 415 && req.method == "PATCH" && h["Accept-Patch"] == "" {
 		add("warning", "RFC 5789 §2.2", "415 to a PATCH should say in Accept-Patch which patch formats the resource takes")
 	}
+	if st == 501 && methodIndex(req.method) < len(graphMethods) {
+		add("info", "RFC 9110 §15.6.2", "501 Not Implemented for %s, which this server implements for other resources: RFC 9110 keeps 501 for a method no resource supports, and a 405 would list what this target allows", req.method)
+	}
 	if msg := guidelineStatus(p, st); msg != "" {
 		add("error", p.URL, "%s", msg)
 	}

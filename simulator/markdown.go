@@ -33,6 +33,14 @@ func (r *Result) Markdown() string {
 		}
 	}
 	b.WriteString("\n≠ marks requests the policies answer differently.\n")
+	for _, st := range r.Steps {
+		for _, c := range st.Results {
+			if len(c.Unfilled) > 0 {
+				b.WriteString("∅ marks answers to a request that used an empty capture ({{name}} found nothing).\n")
+				return b.String()
+			}
+		}
+	}
 	return b.String()
 }
 
@@ -67,6 +75,9 @@ func mdStepLabel(st Step) string {
 // shows its outcome set, as "201+409 ×1 | 409+201 ×1".
 func mdCell(r Response) string {
 	if r.Race == nil {
+		if len(r.Unfilled) > 0 {
+			return fmt.Sprintf("%d %s ∅", r.Status, r.Reason)
+		}
 		return fmt.Sprintf("%d %s", r.Status, r.Reason)
 	}
 	// Outcomes that differ only in their situations share an entry; the

@@ -493,6 +493,15 @@ func (p *parser) request(vars varSet) (*requestSpec, error) {
 			if isRequestLine(line) {
 				return nil, p.errorf(n, indent(raw), "a blank line must separate two requests")
 			}
+			if m, ok := looksLikeRequestLine(line); ok && !textBody(req.headers) {
+				// A body that starts like "post /b" or "BREW /b" is far more
+				// likely a request missing its blank line than content.
+				hint := "methods are case-sensitive: write " + strings.ToUpper(m)
+				if strings.ToUpper(m) == m {
+					hint = "a body cannot start with a line that is a request"
+				}
+				return nil, p.errorf(n, indent(raw), "a blank line must separate two requests (%s)", hint)
+			}
 			if msg := misspeltHeader(line); msg != "" && !textBody(req.headers) {
 				return nil, p.errorf(n, indent(raw), "%s", msg)
 			}
@@ -535,6 +544,22 @@ func (p *parser) request(vars varSet) (*requestSpec, error) {
 var knownMethods = map[string]bool{
 	"GET": true, "HEAD": true, "POST": true, "PUT": true, "PATCH": true,
 	"DELETE": true, "OPTIONS": true, "TRACE": true, "CONNECT": true,
+}
+
+// looksLikeRequestLine reports whether a line has the shape of a request
+// line whose method is not one knownMethods has: a word of letters, then a
+// path.
+func looksLikeRequestLine(line string) (string, bool) {
+	toks := tokens(line)
+	if len(toks) < 2 || len(toks) > 3 || !strings.HasPrefix(toks[1].text, "/") || knownMethods[toks[0].text] {
+		return "", false
+	}
+	for _, c := range toks[0].text {
+		if (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') {
+			return "", false
+		}
+	}
+	return toks[0].text, true
 }
 
 func isRequestLine(line string) bool {

@@ -40,6 +40,8 @@ func TestParseErrors(t *testing.T) {
 		{"undefined in body", "POST /a\n{\"x\": \"{{v}}\"}", "t:2:8: {{v}} is not defined"},
 		{"unclosed braces", "GET /a\nlet v = status\n\nGET /a/{{v", "t:4:8: unclosed {{"},
 		{"requests need a blank line", "GET /a\nGET /b", "t:2:1: a blank line must separate two requests"},
+		{"a lower-case request line where a body would start", "GET /a\npost /b", "t:2:1: a blank line must separate two requests (methods are case-sensitive: write POST)"},
+		{"an unknown method where a body would start", "GET /a\nBREW /b", "t:2:1: a blank line must separate two requests (a body cannot start with a line that is a request)"},
 		{"a request line after a body", "POST /a\n{\"id\":\"1\"}\nDELETE /a/1", "t:3:1: a blank line must separate two requests: add one before \"DELETE /a/1\", or the body of line 1 swallows it"},
 		{"a request line after a multi-line body", "POST /a\n{\"note\":\n\"x\"}\nDELETE /a/1", "t:4:1: a blank line must separate two requests: add one before \"DELETE /a/1\", or the body of line 1 swallows it"},
 		{"header name with a space", "PUT /a\nContent Type: application/json\n{}", "t:2:1: \"Content Type\" is not a header name: names have no spaces (RFC 9110 §5.1); write Content-Type:"},

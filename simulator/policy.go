@@ -314,7 +314,7 @@ func parsePolicyJSON(text, id string, known map[string]*Policy) (*Policy, error)
 	var err error
 	root.ForEach(func(k, _ gjson.Result) bool {
 		if !policyFields[k.String()] {
-			err = fmt.Errorf("unknown member %q (known: base, name, summary, errors, rules, require_if_match, put_creates, patch_creates, delete_collection, refuse_delete_with_children, batch_atomic, idempotency_key, list_envelope, documents, links, statuses, forbidden_statuses)", k.String())
+			err = fmt.Errorf("unknown member %q (known: id, base, name, summary, errors, rules, require_if_match, put_creates, patch_creates, delete_collection, refuse_delete_with_children, batch_atomic, idempotency_key, list_envelope, documents, links, statuses, forbidden_statuses)", k.String())
 		}
 		return err == nil
 	})
@@ -325,6 +325,9 @@ func parsePolicyJSON(text, id string, known map[string]*Policy) (*Policy, error)
 	p.ID = root.Get("id").String()
 	if id != "" {
 		p.ID = id
+	}
+	if p.ID == "" {
+		return nil, errors.New(`a policy needs an "id": lower-case letters, digits and dashes`)
 	}
 	if !validPolicyID(p.ID) {
 		return nil, fmt.Errorf("policy id %q: use lower-case letters, digits and dashes", p.ID)
