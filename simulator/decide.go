@@ -215,12 +215,15 @@ var keyGraph = newMethodGraph(nodeIdempotencyKey)
 var decisionGraph = newMethodGraph(
 	nodeMethodImplemented,
 	nodeFieldValues,
+	nodeAuthenticated,
 	nodeTargetKind,
+	nodeAuthorizedFirst,
 	nodeMethodAllowed,
 	nodeOptions,
 	nodeAcceptable,
 	nodeMediaType,
 	nodeExists,
+	nodeAuthorized,
 	nodePreconditionsApply,
 	nodeIfMatch,
 	nodeIfNoneMatch,
@@ -232,6 +235,7 @@ var decisionGraph = newMethodGraph(
 	nodeKeepsMinimum,
 	nodeRemove,
 	nodeContentParses,
+	nodeCreator,
 	nodeCreate,
 	nodeProposed,
 	nodeIdentity,
@@ -240,6 +244,7 @@ var decisionGraph = newMethodGraph(
 	nodeValid,
 	nodeReferences,
 	nodeUnique,
+	nodeKeepsAccess,
 	nodeWrite,
 )
 

@@ -32,6 +32,12 @@ var defaultCodes = map[Situation][4]string{
 	IdempotencyKeyMissing: {"INVALID_ARGUMENT", "BadRequest", "missing_field", "IdempotencyKeyRequired"},
 	IdempotencyInFlight:   {"ABORTED", "Conflict", "invalid", "Conflict"},
 	BatchPartial:          {"INVALID_ARGUMENT", "Invalid", "invalid", "InvalidRequestContent"},
+	Unauthenticated:       {"UNAUTHENTICATED", "Unauthorized", "invalid", "Unauthorized"},
+	InvalidCredentials:    {"UNAUTHENTICATED", "Unauthorized", "invalid", "InvalidAuthenticationToken"},
+	Forbidden:             {"PERMISSION_DENIED", "Forbidden", "invalid", "Forbidden"},
+	// A hidden member is answered as a missing one unless a rule says
+	// otherwise: hiding means looking the same.
+	Hidden: {"NOT_FOUND", "NotFound", "missing", "NotFound"},
 }
 
 // errorCode is the code the rule sets or the format's usual one.
