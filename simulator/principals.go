@@ -538,3 +538,79 @@ func authSituation(name string) bool {
 	}
 	return false
 }
+
+// probeHidden compares, for a request to a member of a @private
+// collection that its principal may not see, the answer for a member that
+// exists with the answer for one that does not: hiding works only if an
+// outsider cannot tell them apart. The request that was sent is one side;
+// the other is the same request on a copy of the world, to a sibling that
+// never existed or to an existing member the principal may not see.
+func (a *analyst) probeHidden(i int, req *request, resp Response, line int) {
+	if !a.sc.decls.access.declared || resp.Situation != "hidden" && resp.Situation != "missing" {
+		return
+	}
+	coll := parentOf(req.target)
+	m := a.srv.accessFor(coll)
+	if !m.private {
+		return
+	}
+	p := requestPrincipal(req)
+	other := ""
+	if resp.Situation == "hidden" && a.srv.w.live(req.target) != nil {
+		other = joinPath(coll, fmt.Sprintf("never-existed-%d", i))
+	} else {
+		for _, mem := range a.srv.w.members(coll) {
+			if !m.allows(p, a.srv.w.res[mem].body) {
+				other = mem
+				break
+			}
+		}
+	}
+	if other == "" {
+		return
+	}
+	s := *a.srv
+	s.w = a.srv.w.clone()
+	r := *req
+	r.target, r.path = other, other
+	r.headers = copyHeaders(req.headers)
+	delete(r.headers, "Idempotency-Key")
+	got := s.handle(&r, viewLeanBody).resp
+	a.leakProbed = true
+	exists, missing, ro, rm := req.target, other, resp, got
+	if s.w.live(other) != nil {
+		exists, missing, ro, rm = other, req.target, got, resp
+	}
+	if diff := visibleDifference(ro, rm); diff != "" {
+		a.leaks = append(a.leaks, finding{line, fmt.Sprintf("line %d %s as %s: the private %s, which exists, gets %d %s, the missing %s %d %s; %s", line, req.method, p, exists, ro.Status, ro.Reason, missing, rm.Status, rm.Reason, diff)})
+	}
+}
+
+// leaksExistence judges the existence probes: those of @unique values,
+// and those of @private members (probeHidden), each described in its own
+// words when only one kind was probed.
+func (a *analyst) leaksExistence() Property {
+	none := "no create on a collection with a @unique field to probe"
+	clean := "a create with a taken @unique value looks the same from outside as one with a free value"
+	dirty := "the answer tells a taken @unique value from a free one, so anyone can test which values (e-mail addresses) have accounts"
+	if a.sc.decls.access.declared && len(a.sc.decls.access.private) > 0 {
+		none = "no create on a collection with a @unique field, and no request for a @private member its asker may not see, to probe"
+		clean = "from outside, a hidden @private member looks the same as one that does not exist (and a taken @unique value as a free one)"
+		dirty = "the answers tell a @private member that exists from one that does not (or a taken @unique value from a free one), so an outsider can test what exists"
+	}
+	return judge("https://cheatsheetseries.owasp.org/cheatsheets/Authentication_Cheat_Sheet.html#authentication-and-error-messages", a.leakProbed, false, a.leaks, none, clean, dirty)
+}
+
+// shownSituation is the situation an error body names: a hidden member is
+// named as what its answer makes it look like, a missing one where the
+// status is 404 and a forbidden one otherwise, so that no code or reason
+// in the body says "hidden" and gives the hiding away.
+func shownSituation(sit Situation, status int) Situation {
+	if sit != Hidden {
+		return sit
+	}
+	if status == 404 {
+		return Missing
+	}
+	return Forbidden
+}
