@@ -58,7 +58,7 @@ func lint(req *request, resp *Response, p *Policy) []Finding {
 		add("warning", "RFC 9110 §15.5.4", "401 to a request whose credentials were accepted: the refusal is about permission, which 403 says (or 404, to hide the target); the same credentials sent again will not change it")
 	case st == 401 && !authSituation(resp.Situation):
 		add("warning", "RFC 9110 §15.5.2", "401 means the request lacks valid credentials; here the server refused because of %q, which new credentials will not change", resp.Situation)
-	case st == 403 && !credentials && (authSituation(resp.Situation) || strings.Contains(resp.Situation, "auth")):
+	case st == 403 && !credentials && authSituation(resp.Situation):
 		add("warning", "RFC 9110 §15.5.2", "403 to a request that carries no credentials: 401 with a WWW-Authenticate challenge tells the client that credentials may get it access")
 	case st == 403 && !authSituation(resp.Situation):
 		add("info", "RFC 9110 §15.5.4", "403 says the credentials are fine but access is refused; for a conflict with the resource's state, 409 tells the client it can resolve it")
