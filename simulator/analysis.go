@@ -67,6 +67,7 @@ func (a *analyst) before(i int) {
 func (a *analyst) after(i int, req *request, resp Response) error {
 	line := a.sc.steps[i].line
 	a.sent = append(a.sent, sentStep{line: line, method: req.method, target: req.target, status: resp.Status, reason: resp.Reason})
+	a.probeHidden(i, req, resp, line)
 	if !unsafe(req.method) {
 		return nil
 	}
@@ -386,10 +387,7 @@ func (a *analyst) properties() Properties {
 			"no unsafe request to repeat",
 			"repeating any request leaves the state as one request did (responses may differ, which RFC 9110 allows)",
 			fmt.Sprintf("%d request(s) change the state again when repeated", len(a.effectBad))),
-		LeaksExistence: judge("https://cheatsheetseries.owasp.org/cheatsheets/Authentication_Cheat_Sheet.html#authentication-and-error-messages", a.leakProbed, false, a.leaks,
-			"no create on a collection with a @unique field to probe",
-			"a create with a taken @unique value looks the same from outside as one with a free value",
-			"the answer tells a taken @unique value from a free one, so anyone can test which values (e-mail addresses) have accounts"),
+		LeaksExistence: a.leaksExistence(),
 		LosesUpdates: judge("RFC 9110 §13.1.1", a.races > 0 && (len(a.lost) > 0 || a.incomplete == 0), false, a.lost,
 			a.raceUnjudged("no race in the scenario"),
 			"in every explored order, every successful write is still visible in the final state",

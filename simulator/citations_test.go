@@ -22,6 +22,7 @@ var rfcSections = map[string][]string{
 	"7396": {"2"},
 	"4918": {"11.1"},
 	"9457": {"3.1.2"},
+	"6750": {"3", "3.1"},
 }
 
 var rfcCite = regexp.MustCompile(`^RFC (\d+) §([\d.]+)$`)

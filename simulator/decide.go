@@ -218,12 +218,15 @@ var keyGraph = newMethodGraph(nodeIdempotencyKey)
 var decisionGraph = newMethodGraph(
 	nodeMethodImplemented,
 	nodeFieldValues,
+	nodeAuthenticated,
 	nodeTargetKind,
+	nodeAuthorizedFirst,
 	nodeMethodAllowed,
 	nodeOptions,
 	nodeAcceptable,
 	nodeMediaType,
 	nodeExists,
+	nodeAuthorized,
 	nodePreconditionsApply,
 	nodeIfMatch,
 	nodeIfNoneMatch,
@@ -235,6 +238,7 @@ var decisionGraph = newMethodGraph(
 	nodeKeepsMinimum,
 	nodeRemove,
 	nodeContentParses,
+	nodeCreator,
 	nodeCreate,
 	nodeProposed,
 	nodeIdentity,
@@ -243,6 +247,7 @@ var decisionGraph = newMethodGraph(
 	nodeValid,
 	nodeReferences,
 	nodeUnique,
+	nodeKeepsAccess,
 	nodeWrite,
 )
 

@@ -32,6 +32,12 @@ var defaultCodes = map[Situation][4]string{
 	IdempotencyKeyMissing: {"INVALID_ARGUMENT", "BadRequest", "missing_field", "IdempotencyKeyRequired"},
 	IdempotencyInFlight:   {"ABORTED", "Conflict", "invalid", "Conflict"},
 	BatchPartial:          {"INVALID_ARGUMENT", "Invalid", "invalid", "InvalidRequestContent"},
+	Unauthenticated:       {"UNAUTHENTICATED", "Unauthorized", "invalid", "Unauthorized"},
+	InvalidCredentials:    {"UNAUTHENTICATED", "Unauthorized", "invalid", "InvalidAuthenticationToken"},
+	Forbidden:             {"PERMISSION_DENIED", "Forbidden", "invalid", "Forbidden"},
+	// A hidden member is answered as a missing one unless a rule says
+	// otherwise: hiding means looking the same.
+	Hidden: {"NOT_FOUND", "NotFound", "missing", "NotFound"},
 }
 
 // errorCode is the code the rule sets or the format's usual one.
@@ -49,9 +55,10 @@ func errorCode(ch chosen, d *detection) string {
 	if ch.Code != "" {
 		return ch.Code
 	}
-	codes, ok := defaultCodes[d.sit]
+	sit := shownSituation(d.sit, ch.Status)
+	codes, ok := defaultCodes[sit]
 	if !ok {
-		return d.sit.String()
+		return sit.String()
 	}
 	switch chFormat(ch) {
 	case "google":
@@ -64,7 +71,7 @@ func errorCode(ch chosen, d *detection) string {
 		}
 		return codes[2]
 	case "paypal":
-		return strings.ToUpper(strings.ReplaceAll(d.sit.String(), "-", "_"))
+		return strings.ToUpper(strings.ReplaceAll(sit.String(), "-", "_"))
 	}
 	return codes[3]
 }
@@ -82,8 +89,9 @@ func errorBody(p *Policy, ch chosen, d *detection, status int, req *request) (st
 	if ch.Message != "" {
 		detail = ch.Message
 	}
+	sit := shownSituation(d.sit, status)
 	if detail == "" {
-		detail = d.sit.String()
+		detail = sit.String()
 	}
 	format := p.errorFormat()
 	code := errorCode(chosen{Rule: ch.Rule, owner: p}, d)
@@ -119,7 +127,7 @@ func errorBody(p *Policy, ch chosen, d *detection, status int, req *request) (st
 		w.raw("links", paypalLinks(ch.Cite)).str("message", detail).str("name", code)
 		return w.done(), "application/json"
 	case "jsonapi":
-		w.openArray("errors").openItem().str("code", d.sit.String()).str("detail", detail)
+		w.openArray("errors").openItem().str("code", sit.String()).str("detail", detail)
 		if ptr := jsonapiPointer(d); ptr != "" && req.method != "DELETE" && req.method != "GET" && req.method != "HEAD" {
 			// The id is never an attribute, and a pointer must name a value
 			// the request has (JSON:API 1.1, error objects).
@@ -131,7 +139,7 @@ func errorBody(p *Policy, ch chosen, d *detection, status int, req *request) (st
 		// AIP-193: every error carries an ErrorInfo in details, and the
 		// status string is the google.rpc.Code the HTTP status maps to.
 		w.open("error").num("code", status)
-		w.openArray("details").openItem().str("@type", "type.googleapis.com/google.rpc.ErrorInfo").str("domain", "simulated.httpplay.dev").str("reason", errorReason(d.sit)).close().closeArray()
+		w.openArray("details").openItem().str("@type", "type.googleapis.com/google.rpc.ErrorInfo").str("domain", "simulated.httpplay.dev").str("reason", errorReason(sit)).close().closeArray()
 		w.str("message", detail).str("status", code).close()
 		return w.done(), "application/json"
 	case "kubernetes":

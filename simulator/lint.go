@@ -11,7 +11,9 @@ import (
 // the way httplint does for real traffic. It reads only the response and
 // the request that caused it, never the policy's rules, so that custom
 // policies get the same scrutiny as built-in ones; of the policy it reads
-// only the status codes its guideline allows or forbids.
+// only the status codes its guideline allows or forbids, and, for a
+// hidden member, what it answers a missing one, since hiding is a claim
+// about two answers at once.
 func lint(req *request, resp *Response, p *Policy) []Finding {
 	var out []Finding
 	add := func(level, cite, format string, args ...any) {
@@ -48,11 +50,21 @@ func lint(req *request, resp *Response, p *Policy) []Finding {
 			add("warning", "RFC 9110 §15.5.13", "412 Precondition Failed, but the request carried no precondition (If-Match, If-None-Match, If-Unmodified-Since); 409 or 428 may be meant")
 		}
 	}
-	if st == 401 && !strings.Contains(resp.Situation, "auth") {
+	_, credentials := req.headers["Authorization"]
+	credentials = credentials && strings.TrimSpace(req.headers["Authorization"]) != ""
+	permission := resp.Situation == "forbidden" || resp.Situation == "hidden"
+	switch {
+	case st == 401 && permission && credentials:
+		add("warning", "RFC 9110 §15.5.4", "401 to a request whose credentials were accepted: the refusal is about permission, which 403 says (or 404, to hide the target); the same credentials sent again will not change it")
+	case st == 401 && !authSituation(resp.Situation):
 		add("warning", "RFC 9110 §15.5.2", "401 means the request lacks valid credentials; here the server refused because of %q, which new credentials will not change", resp.Situation)
-	}
-	if st == 403 && !strings.Contains(resp.Situation, "auth") {
+	case st == 403 && !credentials && authSituation(resp.Situation):
+		add("warning", "RFC 9110 §15.5.2", "403 to a request that carries no credentials: 401 with a WWW-Authenticate challenge tells the client that credentials may get it access")
+	case st == 403 && !authSituation(resp.Situation):
 		add("info", "RFC 9110 §15.5.4", "403 says the credentials are fine but access is refused; for a conflict with the resource's state, 409 tells the client it can resolve it")
+	}
+	if msg := hidingGap(req, resp, p); msg != "" {
+		add("warning", "RFC 9110 §15.5.4", "%s", msg)
 	}
 	if strings.HasPrefix(h["Content-Type"], "application/problem+json") {
 		if s := gjson.Get(resp.Body, "status"); s.Exists() && s.Int() != int64(st) {
@@ -125,4 +137,19 @@ func guidelineStatus(p *Policy, st int) string {
 // guidelines that forbid Location on 201 use in its place.
 func selfLink(body string) string {
 	return gjson.Get(body, `links.#(rel=="self").href`).String()
+}
+
+// hidingGap says why an answer for a hidden member gives away that it
+// exists: a policy that checks existence before permission answers a
+// missing member one way, so a hidden one answered another way (403 where
+// missing ones get 404) is known to exist. "" when the answers agree.
+func hidingGap(req *request, resp *Response, p *Policy) string {
+	if resp.Situation != "hidden" || p == nil || p.permissionFirst() {
+		return ""
+	}
+	missing, ok := p.rule(ruleKeys(ruleQuery{sit: Missing, method: req.method}))
+	if !ok || missing.Status == 0 || missing.Status == resp.Status {
+		return ""
+	}
+	return fmt.Sprintf("this member is hidden with %d but a member that does not exist gets %d: the difference tells whoever asks that it exists; answer both alike (404 for both, or check permission first and answer 403 for both)", resp.Status, missing.Status)
 }

@@ -30,6 +30,12 @@ func TestLint(t *testing.T) {
 		{"428 without explanation", `{"require_if_match":true,"rules":{"precondition-required":{"status":428,"body":"none"}}}`, "POST /a\n{\"id\":\"1\"}\n\nDELETE /a/1", "RFC 6585 §3", "warning"},
 		{"problem status mismatch", `{"rules":{"missing":{"status":404,"headers":{"Content-Type":"application/problem+json"},"body":{"type":"about:blank","status":400}}}}`, "GET /a/1", "RFC 9457 §3.1.2", "error"},
 		{"HEAD never has content", `{}`, "POST /a\n{\"id\":\"1\"}\n\nHEAD /a/1", "", ""},
+		{"401 with a challenge is clean", `{}`, "@auth /a\n\nGET /a/1", "", ""},
+		{"403 for a missing credential", `{"rules":{"unauthenticated":{"status":403,"headers":{}}}}`, "@auth /a\n\nGET /a/1", "RFC 9110 §15.5.2", "warning"},
+		{"401 for a principal lacking permission", `{"rules":{"forbidden":{"status":401,"headers":{"WWW-Authenticate":"Bearer"}}}}`, ownedPost + "DELETE /p/1\nAuthorization: Bearer bob", "RFC 9110 §15.5.4", "warning"},
+		{"403 for hidden where missing is 404", `{"rules":{"hidden":{"status":403}}}`, "@private /p\n" + ownedPost + "GET /p/1\nAuthorization: Bearer bob", "RFC 9110 §15.5.4", "warning"},
+		{"404 for hidden and missing is clean", `{}`, "@private /p\n" + ownedPost + "GET /p/1\nAuthorization: Bearer bob", "", ""},
+		{"403 for hidden, permission first, is clean", `{"permission_first":true,"rules":{"hidden":{"status":403}}}`, "@private /p\n" + ownedPost + "GET /p/1\nAuthorization: Bearer bob", "", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

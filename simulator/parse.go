@@ -252,9 +252,12 @@ func (p *parser) declaration() error {
 	toks := tokens(p.lines[p.i])
 	p.i++
 	name, args := toks[0], toks[1:]
+	if handled, err := p.accessDeclaration(lineNo, name, args); handled {
+		return err
+	}
 	usage, known := declUsage[name.text]
 	if !known {
-		return p.errorf(lineNo, name.col, "unknown declaration %q: expected @unique, @immutable, @min, @ref, @required, @isolation or @policy", name.text)
+		return p.errorf(lineNo, name.col, "unknown declaration %q: expected @unique, @immutable, @min, @ref, @required, @isolation, @policy, @users, @auth, @owner, @acl or @private", name.text)
 	}
 	// Every request is checked against every constraint, so their number
 	// bounds the work of each step; @policy declarations are columns,
@@ -874,6 +877,7 @@ func (p *parser) client(name string, open, col int) (clientSpec, error) {
 			if err != nil {
 				return c, err
 			}
+			p.implyCredential(req, name)
 			c.reqs = append(c.reqs, req)
 		}
 	}

@@ -70,6 +70,10 @@ type Policy struct {
 	// RefuseDeleteWithChildren makes DELETE of a resource under which
 	// others live an in-use refusal.
 	RefuseDeleteWithChildren *bool
+	// PermissionFirst checks whether the principal may act on a target
+	// before whether the target exists (AIP-211), so that a private
+	// member's answer does not depend on its existence.
+	PermissionFirst *bool
 	// IdempotencyKey is honour, ignore or require.
 	IdempotencyKey string
 	// ListEnvelope, when set, is the member of an object that holds a
@@ -139,6 +143,7 @@ func (p *Policy) inherited(get func(*Policy) string, def string) string {
 type settings struct {
 	requireIfMatch, putCreates, batchAtomic, patchCreates bool
 	deleteCollection, refuseDeleteWithChildren, links     bool
+	permissionFirst                                       bool
 	listEnvelope, documents, mediaType                    string
 	idempotencyKey, errorFormat                           string
 	allowed, forbidden                                    []int
@@ -154,6 +159,7 @@ func (p *Policy) settings() *settings {
 			deleteCollection:         p.flag(func(q *Policy) *bool { return q.DeleteCollection }, false),
 			refuseDeleteWithChildren: p.flag(func(q *Policy) *bool { return q.RefuseDeleteWithChildren }, false),
 			links:                    p.flag(func(q *Policy) *bool { return q.Links }, false),
+			permissionFirst:          p.flag(func(q *Policy) *bool { return q.PermissionFirst }, false),
 			listEnvelope:             p.inherited(func(q *Policy) string { return q.ListEnvelope }, ""),
 			documents:                p.inherited(func(q *Policy) string { return q.Documents }, "plain"),
 			idempotencyKey:           p.inherited(func(q *Policy) string { return q.IdempotencyKey }, "honour"),
@@ -181,6 +187,7 @@ func (p *Policy) patchCreates() bool             { return p.settings().patchCrea
 func (p *Policy) deleteCollection() bool         { return p.settings().deleteCollection }
 func (p *Policy) refuseDeleteWithChildren() bool { return p.settings().refuseDeleteWithChildren }
 func (p *Policy) links() bool                    { return p.settings().links }
+func (p *Policy) permissionFirst() bool          { return p.settings().permissionFirst }
 func (p *Policy) listEnvelope() string           { return p.settings().listEnvelope }
 func (p *Policy) documents() string              { return p.settings().documents }
 func (p *Policy) idempotencyKey() string         { return p.settings().idempotencyKey }
@@ -294,7 +301,7 @@ var policyFields = map[string]bool{
 	"guideline": true, "default": true, "errors": true, "require_if_match": true,
 	"put_creates": true, "batch_atomic": true, "idempotency_key": true, "rules": true,
 	"patch_creates": true, "delete_collection": true, "list_envelope": true, "documents": true,
-	"links": true, "refuse_delete_with_children": true, "statuses": true, "forbidden_statuses": true,
+	"links": true, "refuse_delete_with_children": true, "permission_first": true, "statuses": true, "forbidden_statuses": true,
 }
 
 var errorFormats = map[string]bool{
@@ -314,7 +321,7 @@ func parsePolicyJSON(text, id string, known map[string]*Policy) (*Policy, error)
 	var err error
 	root.ForEach(func(k, _ gjson.Result) bool {
 		if !policyFields[k.String()] {
-			err = fmt.Errorf("unknown member %q (known: id, base, name, summary, errors, rules, require_if_match, put_creates, patch_creates, delete_collection, refuse_delete_with_children, batch_atomic, idempotency_key, list_envelope, documents, links, statuses, forbidden_statuses)", k.String())
+			err = fmt.Errorf("unknown member %q (known: id, base, name, summary, errors, rules, require_if_match, put_creates, patch_creates, delete_collection, refuse_delete_with_children, permission_first, batch_atomic, idempotency_key, list_envelope, documents, links, statuses, forbidden_statuses)", k.String())
 		}
 		return err == nil
 	})
@@ -395,6 +402,9 @@ func parsePolicyJSON(text, id string, known map[string]*Policy) (*Policy, error)
 		return nil, err
 	}
 	if p.Links, err = boolFlag("links"); err != nil {
+		return nil, err
+	}
+	if p.PermissionFirst, err = boolFlag("permission_first"); err != nil {
 		return nil, err
 	}
 	if e := root.Get("list_envelope"); e.Exists() {

@@ -27,6 +27,7 @@ var presetOrder = []string{
 	"follow-twice", "follow-put", "post-existing-id", "duplicate-signup", "delete-twice",
 	"immutable-deployment", "stale-if-match", "form-validation", "unknown-category",
 	"vote-without-download", "category-in-use", "last-contact", "bulk-create", "idempotency-key",
+	"follow-needs-login", "owner-only-delete", "acl-self-removal", "private-or-missing",
 	"booking-race", "concurrent-edit", "follow-race", "idempotency-race", "delete-race",
 }
 

@@ -112,7 +112,7 @@ func (s *server) body(req *request, ch chosen, d *detection, subject *resource, 
 			return s.representation(d.subject, subject.body, status), media
 		}
 		if d.sit == Listed {
-			return s.listing(d.subject), media
+			return s.listing(req, d.subject), media
 		}
 		return "", ""
 	case "ack":
@@ -175,12 +175,22 @@ func (s *server) representation(path, body string, status int) string {
 	return body
 }
 
-// listing renders a collection in the policy's envelope.
-func (s *server) listing(coll string) string {
+// listing renders a collection in the policy's envelope, with only the
+// members the asker may see (@private).
+func (s *server) listing(req *request, coll string) string {
+	private := s.accessFor(coll).private
+	var members []string
+	if private || s.policy.documents() == "jsonapi" {
+		for _, p := range s.w.members(coll) {
+			if !private || s.visibleTo(req, coll, p, s.w.res[p].body) {
+				members = append(members, p)
+			}
+		}
+	}
 	if s.policy.documents() == "jsonapi" {
 		var b strings.Builder
 		b.WriteString(`{"data":[`)
-		for i, p := range s.w.members(coll) {
+		for i, p := range members {
 			if i > 0 {
 				b.WriteByte(',')
 			}
@@ -189,7 +199,21 @@ func (s *server) listing(coll string) string {
 		b.WriteString("]}")
 		return b.String()
 	}
-	list := s.w.listBody(coll)
+	var list string
+	if private {
+		var b strings.Builder
+		b.WriteByte('[')
+		for i, p := range members {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(s.w.res[p].body)
+		}
+		b.WriteByte(']')
+		list = b.String()
+	} else {
+		list = s.w.listBody(coll)
+	}
 	switch env := s.policy.listEnvelope(); env {
 	case "":
 		return list

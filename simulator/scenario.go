@@ -73,6 +73,8 @@ type declarations struct {
 	// isolations, when the scenario names more than one, asks for a
 	// column per policy and isolation.
 	isolations []isolation
+	// access is who may do what (principals.go).
+	access accessDecls
 }
 
 type uniqueDecl struct {

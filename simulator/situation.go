@@ -40,6 +40,11 @@ const (
 	IdempotencyMismatch
 	IdempotencyKeyMissing
 	IdempotencyInFlight
+	Unauthenticated
+	InvalidCredentials
+	Forbidden
+	Hidden
+	AccessRevoked
 	numSituations
 )
 
@@ -77,6 +82,11 @@ var situationNames = [numSituations]string{
 	IdempotencyMismatch:   "idempotency-mismatch",
 	IdempotencyKeyMissing: "idempotency-key-missing",
 	IdempotencyInFlight:   "idempotency-in-flight",
+	Unauthenticated:       "unauthenticated",
+	InvalidCredentials:    "invalid-credentials",
+	Forbidden:             "forbidden",
+	Hidden:                "hidden",
+	AccessRevoked:         "access-revoked",
 }
 
 // String returns the situation's name as used in policies and results.
@@ -91,7 +101,7 @@ func (s Situation) String() string {
 // it asked; the analysis uses it to tell "done" from "refused".
 func (s Situation) Success() bool {
 	switch s {
-	case Read, Listed, NotModified, Created, Replaced, Updated, Unchanged, Deleted, AlreadyPresent, BatchCreated, IdempotentReplay, OptionsAnswered:
+	case Read, Listed, NotModified, Created, Replaced, Updated, Unchanged, Deleted, AlreadyPresent, BatchCreated, IdempotentReplay, OptionsAnswered, AccessRevoked:
 		return true
 	}
 	return false
