@@ -123,6 +123,9 @@ func New(policy string, options ...Option) (*Server, error) {
 // Policy describes the server's policy.
 func (s *Server) Policy() simulator.PolicyInfo { return s.sim.Policy() }
 
+// Isolation is "atomic" or "check-then-act".
+func (s *Server) Isolation() string { return s.sim.Isolation() }
+
 // State returns a copy of the world.
 func (s *Server) State() simulator.State { return s.sim.State() }
 
