@@ -343,13 +343,16 @@ type checkDiff struct {
 type checkRank struct {
 	Policy string `json:"policy"`
 	Same   int    `json:"same"`
-	Of     int    `json:"of"`
+	// Identical counts the request rows answered byte for byte alike,
+	// which breaks ties between policies that differ only in details.
+	Identical int `json:"identical"`
+	Of        int `json:"of"`
 }
 
 // compareLive sets each row's live answers beside the simulated ones.
 func compareLive(res *simulator.Result, rounds [][]simulator.LiveStep, base, expect string) *checkReport {
 	rep := &checkReport{Title: res.Title, Base: base, Policies: res.Policies, Rounds: len(rounds), Expect: expect}
-	same := map[string]int{}
+	same, identical := map[string]int{}, map[string]int{}
 	for i, st := range res.Steps {
 		cs := checkStep{Line: st.Line, Label: stepLabel(st), Request: st.Request, Same: []string{}, sim: st}
 		first := rounds[0][i]
@@ -382,6 +385,9 @@ func compareLive(res *simulator.Result, rounds [][]simulator.LiveStep, base, exp
 			if len(d.What) == 0 {
 				cs.Same = append(cs.Same, p)
 				same[p]++
+				if r := first.Response; r != nil && sameResponse(st.Results[p], *r) {
+					identical[p]++
+				}
 				continue
 			}
 			if cs.Differs == nil {
@@ -392,13 +398,30 @@ func compareLive(res *simulator.Result, rounds [][]simulator.LiveStep, base, exp
 		rep.Steps = append(rep.Steps, cs)
 	}
 	for _, p := range res.Policies {
-		rep.Ranking = append(rep.Ranking, checkRank{Policy: p, Same: same[p], Of: len(res.Steps)})
+		rep.Ranking = append(rep.Ranking, checkRank{Policy: p, Same: same[p], Identical: identical[p], Of: len(res.Steps)})
 	}
-	sort.SliceStable(rep.Ranking, func(a, b int) bool { return rep.Ranking[a].Same > rep.Ranking[b].Same })
+	sort.SliceStable(rep.Ranking, func(a, b int) bool {
+		ra, rb := rep.Ranking[a], rep.Ranking[b]
+		return ra.Same > rb.Same || ra.Same == rb.Same && ra.Identical > rb.Identical
+	})
 	if expect != "" {
 		rep.Pass = same[expect] == len(res.Steps)
 	}
 	return rep
+}
+
+// sameResponse reports whether a live answer is the simulated one byte for
+// byte: status, every header field the policy sends and no other, body.
+func sameResponse(sim, live simulator.Response) bool {
+	if sim.Status != live.Status || sim.Body != live.Body || len(sim.Headers) != len(live.Headers) {
+		return false
+	}
+	for k, v := range sim.Headers {
+		if live.Headers[simulator.CanonicalHeader(k)] != v {
+			return false
+		}
+	}
+	return true
 }
 
 // referenceSituation is what a request was about for lint: the situation
@@ -618,9 +641,9 @@ func (rep *checkReport) summary() string {
 	var b strings.Builder
 	if len(rep.Ranking) > 0 {
 		top := rep.Ranking[0]
-		fmt.Fprintf(&b, "closest: %s, %d of %d rows\n", top.Policy, top.Same, top.Of)
+		fmt.Fprintf(&b, "closest: %s, %d of %d rows (%d identical)\n", top.Policy, top.Same, top.Of, top.Identical)
 		for _, r := range rep.Ranking[1:] {
-			fmt.Fprintf(&b, "         %s, %d of %d\n", r.Policy, r.Same, r.Of)
+			fmt.Fprintf(&b, "         %s, %d of %d (%d identical)\n", r.Policy, r.Same, r.Of, r.Identical)
 		}
 		b.WriteString("\n")
 	}
