@@ -619,7 +619,9 @@ func (rep *checkReport) table() string {
 				b.WriteString("  " + c + strings.Repeat(" ", pad))
 			}
 		}
-		b.WriteString("\n")
+		trimmed := strings.TrimRight(b.String(), " ")
+		b.Reset()
+		b.WriteString(trimmed + "\n")
 	}
 	b.WriteString("\n")
 	b.WriteString(rep.summary())
