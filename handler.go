@@ -15,7 +15,6 @@ func newHandler(static http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/api/", api)
 	mux.Handle("/api", api)
-	mux.Handle(sandboxPrefix, newSandboxes())
 	mux.Handle("/", static)
 	return mux
 }

@@ -32,6 +32,16 @@ const (
 	maxSandboxRequests = 64
 )
 
+// withSandboxes mounts serve's mock beside next. It is added by serve
+// alone, not by newHandler, so that the Worker, which does not serve the
+// mock, does not carry its code.
+func withSandboxes(next http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle(sandboxPrefix, newSandboxes())
+	mux.Handle("/", next)
+	return mux
+}
+
 // sandboxes holds the worlds of serve's mock.
 type sandboxes struct {
 	mu    sync.Mutex

@@ -101,7 +101,7 @@ func TestSandboxBounds(t *testing.T) {
 // a path under the server.
 func TestServeMock(t *testing.T) {
 	t.Parallel()
-	ts := httptest.NewServer(newHandler(http.NotFoundHandler()))
+	ts := httptest.NewServer(withSandboxes(newHandler(http.NotFoundHandler())))
 	defer ts.Close()
 	resp, err := ts.Client().Post(ts.URL+"/mock/zalando/users", "application/json", strings.NewReader(`{"name":"ann"}`))
 	if err != nil {
@@ -115,5 +115,20 @@ func TestServeMock(t *testing.T) {
 	code, out, errOut := runCheck(t, "--base", ts.URL+"/mock/zalando", "--reset", "/_httpplay/reset", "--expect", "zalando", "preset:follow-twice")
 	if code != 0 {
 		t.Fatalf("check of serve's mock: exit %d\n%s%s", code, errOut, out)
+	}
+}
+
+// TestServeMainMountsMock: the mock is under /mock/ in the server that
+// `httpplay serve` starts, and the playground's files are still served.
+func TestServeMainMountsMock(t *testing.T) {
+	t.Parallel()
+	base, _, stop := startServe(t)
+	defer stop()
+	resp, body := get(t, base+"/mock/strict/things/1")
+	if resp.StatusCode != 404 || resp.Header.Get("Content-Type") != "application/problem+json" || !strings.Contains(body, `"status":404`) {
+		t.Errorf("GET /mock/strict/things/1: %d %q %s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	}
+	if resp, _ := get(t, base+"/"); resp.StatusCode != 200 {
+		t.Errorf("GET /: %d", resp.StatusCode)
 	}
 }
