@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/httpplay/httpplay/simulator"
@@ -47,6 +48,10 @@ const (
 // maxLiveBody bounds a live response body: far above any answer to a
 // scenario's requests, far below what would strain the checker.
 const maxLiveBody = 1 << 20
+
+// maxLiveTotal bounds the bodies of one check's live answers together,
+// all of which the report keeps.
+const maxLiveTotal = 32 << 20
 
 // maxRepeat bounds --repeat, so that one check sends a bounded number of
 // requests: MaxSteps each round.
@@ -211,6 +216,8 @@ type liveClient struct {
 	base    *url.URL
 	client  *http.Client
 	timeout time.Duration
+	// kept counts the body bytes read so far, for maxLiveTotal.
+	kept atomic.Int64
 }
 
 func newLiveClient(base *url.URL, timeout time.Duration) *liveClient {
@@ -267,6 +274,9 @@ func (c *liveClient) send(ctx context.Context, r simulator.Request) (simulator.R
 	}
 	if len(body) > maxLiveBody {
 		return simulator.Response{}, fmt.Errorf("%s %s: the response body is larger than %d MiB", r.Method, r.Path, maxLiveBody>>20)
+	}
+	if c.kept.Add(int64(len(body))) > maxLiveTotal {
+		return simulator.Response{}, fmt.Errorf("%s %s: the server's answers add up to more than %d MiB", r.Method, r.Path, maxLiveTotal>>20)
 	}
 	out := simulator.Response{Status: resp.StatusCode, Reason: http.StatusText(resp.StatusCode), Body: string(body), Headers: map[string]string{}}
 	for k, v := range resp.Header {

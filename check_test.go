@@ -277,3 +277,27 @@ func TestCheckUsage(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckTotalBound: answers each under the bound for one body but
+// together over the bound for a check stop it, so that what the report
+// keeps stays bounded.
+func TestCheckTotalBound(t *testing.T) {
+	t.Parallel()
+	body := strings.Repeat("x", 900<<10)
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, body)
+	}))
+	defer ts.Close()
+	scenario := filepath.Join(t.TempDir(), "many.http")
+	var text strings.Builder
+	for i := range 40 {
+		text.WriteString("GET /things/" + string(rune('a'+i%26)) + "\n\n")
+	}
+	if err := os.WriteFile(scenario, []byte(text.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCheck(t, "--base", ts.URL, "--policies", "strict", scenario)
+	if code != checkExitNetwork || !strings.Contains(errOut, "add up to more than 32 MiB") {
+		t.Errorf("exit %d, stderr %q\n%s", code, errOut, out)
+	}
+}

@@ -166,27 +166,44 @@ func (s *Server) Handle(r Request) Response {
 	req.target = cleanPath(req.path)
 	req.badField = firstCtlField(req)
 
-	s.mu.Lock()
-	if unsafe(req.method) && s.full() {
-		s.mu.Unlock()
-		return worldFull(s.maxRes, s.maxMem)
-	}
-	// The caches hold per-request memos; a fresh one per request keeps a
-	// long-lived server's memory bounded by its world.
-	srv := &server{policy: s.policy, decls: s.decls, w: s.w, cache: newRunCache()}
-	if s.iso != checkThenAct || !unsafe(req.method) {
-		resp := srv.handle(req, viewFull).resp
-		s.mu.Unlock()
-		return resp
-	}
 	// Check-then-act: the read and the write are two steps, and the
 	// lock is let go between them so that a concurrent request may come
 	// in between, as one can in the simulator's races.
-	d := srv.detect(req, false)
-	s.mu.Unlock()
+	split := s.iso == checkThenAct && unsafe(req.method)
+	var resp Response
+	var d *detection
+	var srv *server
+	s.locked(func() {
+		if unsafe(req.method) && s.full() {
+			resp = worldFull(s.maxRes, s.maxMem)
+			return
+		}
+		// The caches hold per-request memos; a fresh one per request
+		// keeps a long-lived server's memory bounded by its world.
+		srv = &server{policy: s.policy, decls: s.decls, w: s.w, cache: newRunCache()}
+		if split {
+			d = srv.detect(req, false)
+			return
+		}
+		resp = srv.handle(req, viewFull).resp
+	})
+	if d != nil {
+		s.locked(func() {
+			// The write lands in the world there is now, which a Reset
+			// between the two steps may have replaced.
+			srv.w = s.w
+			resp = srv.respond(req, d, viewFull).resp
+		})
+	}
+	return resp
+}
+
+// locked runs f holding the server's lock, which a panic in f lets go
+// too, so that a host that recovers from it can go on serving.
+func (s *Server) locked(f func()) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return srv.respond(req, d, viewFull).resp
+	f()
 }
 
 // full reports whether the world is at its bounds.
