@@ -51,6 +51,10 @@ func runCLI(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return serveCommand(args[1:], stdout, stderr)
 	case "render":
 		return renderCommand(args[1:], stdin, stdout, stderr)
+	case "mock":
+		return mockCommand(args[1:], stdout, stderr)
+	case "check":
+		return checkCommand(args[1:], stdin, stdout, stderr)
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(stdout, usage)
 		return 0

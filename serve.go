@@ -91,7 +91,7 @@ func serveMain(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return 1
 	}
 	fmt.Fprintf(stdout, "httpplay playground: %s\n", displayURL(ln.Addr()))
-	if err := serve(ctx, ln, withStaticHeaders(newHandler(static))); err != nil {
+	if err := serve(ctx, ln, withStaticHeaders(withSandboxes(newHandler(static)))); err != nil {
 		fmt.Fprintf(stderr, "httpplay serve: %v\n", err)
 		return 1
 	}

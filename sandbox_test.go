@@ -1,0 +1,134 @@
+package main
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+func sandboxDo(t *testing.T, h http.Handler, method, path, session, body string) (int, string) {
+	t.Helper()
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if session != "" {
+		req.Header.Set(sandboxHeader, session)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec.Code, rec.Body.String()
+}
+
+func TestSandboxWorlds(t *testing.T) {
+	t.Parallel()
+	s := newSandboxes()
+	tests := []struct {
+		method, path, session, body string
+		status                      int
+		contains                    string
+	}{
+		{"PUT", "/mock/strict/notes/1", "ann", `{"t":"a"}`, 201, ""},
+		{"GET", "/mock/strict/notes/1", "ann", "", 200, `"t":"a"`},
+		{"GET", "/mock/strict/notes/1", "bob", "", 404, ""},
+		{"GET", "/mock/strict/notes/1", "", "", 404, ""},
+		{"GET", "/mock/idempotent/notes/1", "ann", "", 404, ""},
+		{"DELETE", "/mock/strict/notes/1", "ann", "", 204, ""},
+		{"DELETE", "/mock/strict/notes/1", "ann", "", 404, ""},
+		{"DELETE", "/mock/idempotent/notes/1", "ann", "", 204, ""},
+		{"PUT", "/mock/strict/a%2Fb", "ann", `{}`, 201, ""},
+		{"GET", "/mock/strict/_httpplay/state", "ann", "", 200, `"/a%2Fb"`},
+		{"POST", "/mock/strict/_httpplay/reset", "ann", "", 204, ""},
+		{"GET", "/mock/strict/_httpplay/state", "ann", "", 200, `"resources": {}`},
+		{"GET", "/mock/nope/x", "", "", 404, "for a policy among strict"},
+		{"GET", "/mock/", "", "", 404, "for a policy among"},
+		{"GET", "/mock/strict/x", "not a token!", "", 400, sandboxHeader},
+		{"GET", "/mock/strict/x", strings.Repeat("a", maxSandboxSessionID+1), "", 400, sandboxHeader},
+	}
+	for _, tt := range tests {
+		code, body := sandboxDo(t, s, tt.method, tt.path, tt.session, tt.body)
+		if code != tt.status || !strings.Contains(body, tt.contains) {
+			t.Errorf("%s %s (%q): %d %s, want %d containing %q", tt.method, tt.path, tt.session, code, body, tt.status, tt.contains)
+		}
+	}
+}
+
+// TestSandboxBounds: worlds expire when idle, and past maxSandboxes the
+// least recently used is forgotten first.
+func TestSandboxBounds(t *testing.T) {
+	t.Parallel()
+	s := newSandboxes()
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	s.now = func() time.Time { return now }
+	sandboxDo(t, s, "PUT", "/mock/strict/k/1", "keep", `{}`)
+	for i := range maxSandboxes - 1 {
+		now = now.Add(time.Second)
+		sandboxDo(t, s, "PUT", "/mock/strict/k/1", "s"+string(rune('a'+i%26))+strings.Repeat("x", i/26), `{}`)
+	}
+	if n := s.count(); n != maxSandboxes {
+		t.Fatalf("%d worlds, want %d", n, maxSandboxes)
+	}
+	now = now.Add(time.Second)
+	if code, _ := sandboxDo(t, s, "GET", "/mock/strict/k/1", "keep", ""); code != 200 {
+		t.Fatalf("the first world is gone before any bound: %d", code)
+	}
+	now = now.Add(time.Second)
+	sandboxDo(t, s, "GET", "/mock/strict/k/1", "newcomer", "")
+	if n := s.count(); n != maxSandboxes {
+		t.Fatalf("%d worlds past the bound, want %d", n, maxSandboxes)
+	}
+	if code, _ := sandboxDo(t, s, "GET", "/mock/strict/k/1", "keep", ""); code != 200 {
+		t.Errorf("the recently used world was forgotten: %d", code)
+	}
+	if code, _ := sandboxDo(t, s, "GET", "/mock/strict/k/1", "sa", ""); code != 404 {
+		t.Errorf("the least recently used world is still there: %d", code)
+	}
+	now = now.Add(sandboxIdle + time.Minute)
+	sandboxDo(t, s, "GET", "/mock/strict/k/1", "late", "")
+	if n := s.count(); n != 1 {
+		t.Errorf("%d worlds after every other was idle too long, want 1", n)
+	}
+	for i := range sandboxResources + 1 {
+		code, _ := sandboxDo(t, s, "PUT", "/mock/strict/many/"+strings.Repeat("x", i+1), "late", `{}`)
+		if i < sandboxResources && code != 201 || i == sandboxResources && code != 507 {
+			t.Fatalf("PUT %d: %d", i, code)
+		}
+	}
+}
+
+// TestServeMock: serve mounts the mock, and check can check it, its base
+// a path under the server.
+func TestServeMock(t *testing.T) {
+	t.Parallel()
+	ts := httptest.NewServer(withSandboxes(newHandler(http.NotFoundHandler())))
+	defer ts.Close()
+	resp, err := ts.Client().Post(ts.URL+"/mock/zalando/users", "application/json", strings.NewReader(`{"name":"ann"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 201 || resp.Header.Get("Location") != "/users/1" {
+		t.Fatalf("POST /mock/zalando/users: %d, Location %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	code, out, errOut := runCheck(t, "--base", ts.URL+"/mock/zalando", "--reset", "/_httpplay/reset", "--expect", "zalando", "preset:follow-twice")
+	if code != 0 {
+		t.Fatalf("check of serve's mock: exit %d\n%s%s", code, errOut, out)
+	}
+}
+
+// TestServeMainMountsMock: the mock is under /mock/ in the server that
+// `httpplay serve` starts, and the playground's files are still served.
+func TestServeMainMountsMock(t *testing.T) {
+	t.Parallel()
+	base, _, stop := startServe(t)
+	defer stop()
+	resp, body := get(t, base+"/mock/strict/things/1")
+	if resp.StatusCode != 404 || resp.Header.Get("Content-Type") != "application/problem+json" || !strings.Contains(body, `"status":404`) {
+		t.Errorf("GET /mock/strict/things/1: %d %q %s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	}
+	if resp, _ := get(t, base+"/"); resp.StatusCode != 200 {
+		t.Errorf("GET /: %d", resp.StatusCode)
+	}
+}
