@@ -138,13 +138,14 @@ test-wasm:
 	GOOS=js GOARCH=wasm $(GO) test -count=1 -exec="$(WASM_EXEC)" ./simulator/... ./wasm/...
 
 ## fuzz: a short run of each fuzz target: the scenario parser and runner, the runner under a
-## tight budget, the API, Accept-Encoding and Markdown rendering (FUZZTIME=10m make fuzz for a long run)
+## tight budget, the API, Accept-Encoding, Markdown rendering and the policy server (FUZZTIME=10m make fuzz for a long run)
 fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./simulator
 	$(GO) test -run='^$$' -fuzz='^FuzzRunBudget$$' -fuzztime=$(FUZZTIME) ./simulator
 	$(GO) test -run='^$$' -fuzz='^FuzzRun$$' -fuzztime=$(FUZZTIME) .
 	$(GO) test -run='^$$' -fuzz='^FuzzAcceptEncoding$$' -fuzztime=$(FUZZTIME) .
 	$(GO) test -run='^$$' -fuzz='^FuzzRender$$' -fuzztime=$(FUZZTIME) .
+	$(GO) test -run='^$$' -fuzz='^FuzzServeHTTP$$' -fuzztime=$(FUZZTIME) ./policyserver
 
 ## bench-load: many concurrent heavy API runs against the native server on 127.0.0.1 (bounded:
 ## LOAD_FLAGS='-clients 100 -duration 10s -requests 3000'); BASE_BIN=old/httpplay compares with another build

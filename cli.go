@@ -26,6 +26,11 @@ Usage:
   httpplay serve [--addr HOST:PORT] [--web DIR]
   httpplay render [--check|-w] [--format table|html|json] [--policies a,b]
                   [--playground URL] [--mdbook] [FILE...]
+  httpplay mock --policy ID [--declare FILE] [--addr HOST:PORT]
+                [--policy-file F] [--isolation atomic|check-then-act]
+  httpplay check --base URL [--policies a,b,...|all] [--expect ID]
+                 [--format table|json|markdown|junit] [--timeout 10s]
+                 [--repeat N --reset PATH] [--policy-file F]... SCENARIO
 
 run plays a scenario (a file, - for standard input, or a built-in preset)
 against each policy and prints the matrix. Exit status: 0 done, 1 the

@@ -26,8 +26,10 @@ import (
 const cliHostileTimeout = 2 * time.Second
 
 // cliMaxRSS is the peak resident memory no hostile input may take the
-// command line past; the README states it with the figures measured.
-const cliMaxRSS = 512 << 20
+// command line past; the README states it with the figures measured. It is
+// above the CLI's soft memory limit (512 MiB), which the collector holds
+// the heap near, not under: resident memory passes it by a few per cent.
+const cliMaxRSS = 640 << 20
 
 var (
 	cliBinaryOnce sync.Once

@@ -65,7 +65,7 @@ func PlayLive(ctx context.Context, src string, opts LiveOptions) ([]LiveStep, er
 	if opts.Send == nil {
 		return nil, errors.New("simulator: PlayLive needs a Send function")
 	}
-	b := newBudget(ctx, Options{MaxValueBytes: opts.MaxValueBytes}, 1)
+	b := newBudget(ctx, Options{MaxValueBytes: opts.MaxValueBytes})
 	vars := map[string]string{}
 	out := make([]LiveStep, len(sc.steps))
 	for i, st := range sc.steps {
@@ -146,7 +146,7 @@ func wrapLive(file string, line, col int, err error) error {
 // sendLive substitutes variables, sends the request and takes its
 // captures from the answer.
 func sendLive(ctx context.Context, spec *requestSpec, vars map[string]string, b *budget, send func(context.Context, Request) (Response, error)) (Response, error) {
-	req, err := spec.resolve(vars, b)
+	req, err := spec.resolve(scope{own: vars}, b)
 	if err != nil {
 		return Response{}, err
 	}
@@ -183,11 +183,6 @@ func Lint(req Request, resp Response) []Finding {
 		r.headers[canonicalHeader(k)] = v
 	}
 	r.target = cleanPath(r.path)
-	if resp.Situation == "" {
-		// The checks that read the situation would blame the server for
-		// what is not known.
-		resp.Situation = "authentication"
-	}
 	out := lint(r, &resp, nil)
 	if out == nil {
 		out = []Finding{}

@@ -163,8 +163,6 @@ type detection struct {
 	missing bool
 	// notObject: the content is JSON but not the object a member needs.
 	notObject bool
-	// q is the state of the walk that is building this detection.
-	q query
 	// node names the decision node that decided the situation.
 	node string
 	lean bool // record no trace (see viewLean)
