@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseErrors(t *testing.T) {
@@ -185,7 +186,9 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, src string) {
 		lines := strings.Count(src, "\n") + 1
 		const bound = 300
-		res, err := Run(src, Options{Policies: []string{"all"}, MaxStates: bound})
+		// A tight deadline keeps each input short, so that one costly
+		// mutation cannot stall a fuzz worker past the run's -fuzztime.
+		res, err := Run(src, Options{Policies: []string{"all"}, MaxStates: bound, Timeout: 500 * time.Millisecond})
 		if err != nil {
 			var perr *Error
 			if !errors.As(err, &perr) {
