@@ -36,7 +36,10 @@ func (s *server) askIdempotencyKey(q *query) verdict {
 		}
 		return pass
 	}
-	fp := req.method + " " + req.target + " " + s.fingerprintBody(req.body)
+	fp := req.method + " " + req.target + " " + req.headers["Content-Type"] + " " + s.fingerprintBody(req.body)
+	// A key belongs to whoever sent it: another principal (or none) using
+	// the same key must not be handed the first one's response.
+	key = scopedKey(req, key)
 	e, seen := s.w.keys[key]
 	switch {
 	case !seen:
@@ -59,6 +62,15 @@ func (s *server) askIdempotencyKey(q *query) verdict {
 	r := e.resp
 	d.replay = &r
 	return decide(fmt.Sprintf("key %s seen before with the same request, first answered %d", key, r.status))
+}
+
+// scopedKey is an Idempotency-Key as the server stores it: with the
+// credentials it came with.
+func scopedKey(req *request, key string) string {
+	if auth := strings.TrimSpace(req.headers["Authorization"]); auth != "" {
+		return auth + "\x00" + key
+	}
+	return key
 }
 
 func (s *server) fingerprintBody(body string) string {

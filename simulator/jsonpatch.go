@@ -1,7 +1,9 @@
 package simulator
 
 import (
+	"encoding/json"
 	"fmt"
+	"math/big"
 	"reflect"
 	"strconv"
 	"strings"
@@ -88,7 +90,10 @@ func applyJSONPatch(doc any, ops []any) (any, string) {
 			from := op["from"].(string)
 			var v any
 			if name == "move" {
-				if path == from || strings.HasPrefix(path, from+"/") {
+				if path == from {
+					continue // moving a value onto itself changes nothing
+				}
+				if strings.HasPrefix(path, from+"/") {
 					err = fmt.Errorf("cannot move %s into itself", from)
 					break
 				}
@@ -268,15 +273,50 @@ func deepCopy(v any) any {
 }
 
 // jsonEqual compares two decoded JSON values as RFC 6902 §4.6 does:
-// numbers by value, objects regardless of member order.
+// numbers by their value (1.0 equals 1), objects regardless of member
+// order, arrays element by element.
 func jsonEqual(a, b any) bool {
-	return reflect.DeepEqual(canonicalValue(a), canonicalValue(b))
+	switch x := a.(type) {
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for k, v := range x {
+			w, ok := y[k]
+			if !ok || !jsonEqual(v, w) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		y, ok := b.([]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !jsonEqual(x[i], y[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	if na, ok := numberOf(a); ok {
+		nb, ok := numberOf(b)
+		return ok && na.Cmp(nb) == 0
+	}
+	return reflect.DeepEqual(a, b)
 }
 
-func canonicalValue(v any) any {
-	c, _, ok := canonicalJSON(mustJSON(v))
+// numberOf reads a decoded JSON number exactly, whatever its spelling.
+func numberOf(v any) (*big.Float, bool) {
+	s, ok := v.(interface{ String() string })
 	if !ok {
-		return v
+		return nil, false
 	}
-	return c
+	if _, isNum := v.(json.Number); !isNum {
+		return nil, false
+	}
+	f, _, err := big.ParseFloat(s.String(), 10, 256, big.ToNearestEven)
+	return f, err == nil
 }

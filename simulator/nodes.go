@@ -195,7 +195,9 @@ var nodeAcceptable = &node{
 	cite:     "RFC 9110 §12.5.1",
 	ask: func(s *server, q *query) verdict {
 		accept, ok := q.req.header("Accept")
-		if !ok || strings.TrimSpace(accept) == "" {
+		if !ok || strings.TrimSpace(accept) == "" || q.req.method == "DELETE" || q.req.method == "OPTIONS" {
+			// Accept is about the content of the answer; a DELETE or an
+			// OPTIONS that succeeds has none to negotiate.
 			return pass
 		}
 		offered := s.policy.mediaType()
@@ -215,17 +217,26 @@ var nodeAcceptable = &node{
 // non-zero weight that matches the media type (RFC 9110 §12.5.1).
 func acceptsMediaType(accept, mt string) bool {
 	typ, _, _ := strings.Cut(mt, "/")
+	// The most specific range that matches decides (RFC 9110 §12.5.1):
+	// "application/json;q=0, */*" refuses JSON.
+	best, zero := -1, false
 	for _, rng := range strings.Split(accept, ",") {
 		name, params, _ := strings.Cut(rng, ";")
 		name = strings.ToLower(strings.TrimSpace(name))
-		if zeroWeight(params) {
-			continue
+		spec := -1
+		switch name {
+		case mt:
+			spec = 2
+		case typ + "/*":
+			spec = 1
+		case "*/*":
+			spec = 0
 		}
-		if name == "*/*" || name == typ+"/*" || name == mt {
-			return true
+		if spec > best {
+			best, zero = spec, zeroWeight(params)
 		}
 	}
-	return false
+	return best >= 0 && !zero
 }
 
 func zeroWeight(params string) bool {
@@ -341,7 +352,7 @@ var nodePreconditionsApply = &node{
 		if q.absent == Read || q.isCollection(s) || !hasPreconditions(q.req) {
 			return pass
 		}
-		status := s.statusFor(q.absent, q.req.method)
+		status := s.choose(ruleQuery{sit: q.absent, method: q.req.method, rel: q.d.rel}).Status
 		if status >= 200 && status < 300 {
 			return goOn(fmt.Sprintf("without preconditions the answer would be %d, so they are evaluated", status))
 		}
@@ -495,15 +506,23 @@ var nodeInUse = &node{
 	question: "Does another resource still refer to the target (@ref)?",
 	methods:  []string{"DELETE"},
 	ask: func(s *server, q *query) verdict {
+		targets := []string{q.req.target}
 		if q.isCollection(s) {
-			return pass
+			// Deleting a collection deletes each member: none may be in use.
+			targets = s.w.members(q.req.target)
 		}
-		by, field := s.referrer(q.req.target)
+		by, field, target := "", "", ""
+		for _, t := range targets {
+			if by, field = s.referrer(t); by != "" {
+				target = t
+				break
+			}
+		}
 		if by == "" {
 			return pass
 		}
 		q.d.sit, q.d.field = InUse, field
-		q.d.detail = fmt.Sprintf("%s is still referred to by %s (field %s)", q.req.target, by, field)
+		q.d.detail = fmt.Sprintf("%s is still referred to by %s (field %s)", target, by, field)
 		return decide(q.d.detail)
 	},
 }
@@ -662,7 +681,13 @@ var nodeCreate = &node{
 		d.unique, d.rel, d.write = it.unique, it.rel, it.write
 		d.notObject = it.sit == Malformed
 		if it.sit == Duplicate || it.sit == AlreadyPresent {
-			d.replace = &write{path: it.subject, body: q.body}
+			// An upsert stores the new representation under the existing
+			// member's identity.
+			body := q.body
+			if obj, ok := q.value.(map[string]any); ok {
+				body = withID(obj, lastSegment(it.subject))
+			}
+			d.replace = &write{path: it.subject, body: body}
 		}
 		if d.lean {
 			return decide("")

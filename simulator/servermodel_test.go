@@ -66,6 +66,28 @@ var serverModelCases = []struct {
 	// RFC 9110 §5.5: an id with CR LF would reach Location; it is refused.
 	{"CR LF in a body id", "POST /a\n{\"id\":\"x\\r\\nSet-Cookie: a=b\"}",
 		map[string]int{"strict": 422, "zalando": 400}, "-Location"},
+	// An Idempotency-Key belongs to whoever sent it: no one else gets its replay.
+	{"a key reused without credentials", "@users ann bob\n@auth /notes\n\nPOST /notes\nAuthorization: Bearer ann\nIdempotency-Key: k1\n{\"t\":1}\n\nPOST /notes\nIdempotency-Key: k1\n{\"t\":1}",
+		map[string]int{"strict": 401}, ""},
+	{"a key reused by another principal", "@users ann bob\n\nPOST /notes\nAuthorization: Bearer ann\nIdempotency-Key: k1\n{\"t\":1}\n\nPOST /notes\nAuthorization: Bearer bob\nIdempotency-Key: k1\n{\"t\":1}",
+		map[string]int{"strict": 201}, ""},
+	// RFC 9110 §13.2.1 with the policy's relationship rule: JSON:API answers
+	// 204 to removing a gone link, so its If-Match is evaluated (412).
+	{"If-Match on removing a gone link", "PUT /u/a/f/b\n{\"id\":\"b\"}\n\nDELETE /u/a/f/b\n\nDELETE /u/a/f/b\nIf-Match: \"v1\"",
+		map[string]int{"strict": 404, "jsonapi": 412}, ""},
+	// RFC 9110 §12.5.1: Accept is about content; the most specific range decides.
+	{"Accept on a DELETE", "POST /a\n{\"id\":\"1\"}\n\nDELETE /a/1\nAccept: text/plain",
+		map[string]int{"strict": 204}, ""},
+	{"Accept refusing JSON by weight", "POST /a\n{\"id\":\"1\"}\n\nGET /a/1\nAccept: application/json;q=0, */*",
+		map[string]int{"strict": 406}, ""},
+	// RFC 6902 §4.6: numbers compare by value; §4.4: a move onto itself is allowed.
+	{"json patch test 1.0 against 1", "POST /a\n{\"id\":\"1\",\"n\":1.0}\n\nPATCH /a/1\nContent-Type: application/json-patch+json\n[{\"op\":\"test\",\"path\":\"/n\",\"value\":1}]",
+		map[string]int{"strict": 200}, ""},
+	{"json patch move onto itself", "POST /a\n{\"id\":\"1\",\"n\":1}\n\nPATCH /a/1\nContent-Type: application/json-patch+json\n[{\"op\":\"move\",\"from\":\"/n\",\"path\":\"/n\"}]",
+		map[string]int{"strict": 200}, ""},
+	// Deleting a collection deletes its members: none may still be referred to.
+	{"delete of a collection in use", "@ref /posts category /categories\n\nPOST /categories\n{\"id\":\"c1\"}\n\nPOST /posts\n{\"id\":\"p1\",\"category\":\"c1\"}\n\nDELETE /categories",
+		map[string]int{"kubernetes": 409, "strict": 405}, ""},
 	// RFC 9110 §9.3.2: HEAD sends GET's header fields.
 	{"head keeps the media type", "POST /a\n{\"id\":\"1\"}\n\nHEAD /a/1",
 		map[string]int{"strict": 200, "jsonapi": 200}, "ETag: \"v1\""},
