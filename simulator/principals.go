@@ -369,7 +369,7 @@ var nodeAuthorized = &node{
 // authorize is the question of both authorization nodes; first says
 // whether it is asked before the target's existence is.
 func (s *server) authorize(q *query, first bool) verdict {
-	if !s.decls.access.declared || q.req.method == "POST" || q.req.method == "OPTIONS" || q.isCollection(s) {
+	if !s.decls.access.declared || q.req.method == "OPTIONS" || q.isCollection(s) {
 		return pass
 	}
 	t := q.req.target
@@ -378,6 +378,15 @@ func (s *server) authorize(q *query, first bool) verdict {
 		return pass
 	}
 	p := requestPrincipal(q.req)
+	if q.req.method == "POST" && q.cur == nil {
+		// A POST under a member that does not exist creates in a
+		// collection of its own; in a private collection it is answered
+		// as a hidden member is, so that it tells nothing either.
+		if !m.private {
+			return pass
+		}
+		return s.hide(q, p, fmt.Sprintf("%s is not a member %s may see in the private collection %s", t, p, parentOf(t)))
+	}
 	if q.cur == nil {
 		creates := q.req.method == "PUT" && s.policy.putCreates() || q.req.method == "PATCH" && s.policy.patchCreates()
 		if !first || !m.private || creates {

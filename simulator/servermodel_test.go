@@ -88,6 +88,12 @@ var serverModelCases = []struct {
 	// Deleting a collection deletes its members: none may still be referred to.
 	{"delete of a collection in use", "@ref /posts category /categories\n\nPOST /categories\n{\"id\":\"c1\"}\n\nPOST /posts\n{\"id\":\"p1\",\"category\":\"c1\"}\n\nDELETE /categories",
 		map[string]int{"kubernetes": 409, "strict": 405}, ""},
+	// A POST under a private member is a change of it: an outsider learns
+	// nothing, whether the member exists or not, and creates nothing.
+	{"POST under someone else's private member", "@users ann bob\n@private /notes\n@owner /notes owner\n\nPOST /notes\nAuthorization: Bearer ann\n{\"id\":\"1\"}\n\nPOST /notes/1\nAuthorization: Bearer bob\nIf-Match: \"v1\"\n{}",
+		map[string]int{"strict": 404, "google-aip": 403}, ""},
+	{"POST under a private member that does not exist", "@users ann bob\n@private /notes\n@owner /notes owner\n\nPOST /notes/77\nAuthorization: Bearer bob\nIf-Match: \"v1\"\n{}",
+		map[string]int{"strict": 404, "google-aip": 403}, ""},
 	// RFC 9110 §9.3.2: HEAD sends GET's header fields.
 	{"head keeps the media type", "POST /a\n{\"id\":\"1\"}\n\nHEAD /a/1",
 		map[string]int{"strict": 200, "jsonapi": 200}, "ETag: \"v1\""},
