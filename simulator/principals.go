@@ -369,8 +369,11 @@ var nodeAuthorized = &node{
 // authorize is the question of both authorization nodes; first says
 // whether it is asked before the target's existence is.
 func (s *server) authorize(q *query, first bool) verdict {
-	if !s.decls.access.declared || q.req.method == "OPTIONS" || q.isCollection(s) {
+	if !s.decls.access.declared || q.req.method == "OPTIONS" {
 		return pass
+	}
+	if q.isCollection(s) {
+		return s.authorizeCollection(q)
 	}
 	t := q.req.target
 	m := s.accessFor(parentOf(t))
@@ -428,6 +431,29 @@ func (s *server) authorize(q *query, first bool) verdict {
 	return decide(q.d.detail)
 }
 
+// authorizeCollection asks, for a DELETE of a whole collection (under a
+// policy that deletes collections), whether the principal may delete
+// every member: deleting the list deletes each of them.
+func (s *server) authorizeCollection(q *query) verdict {
+	if q.req.method != "DELETE" {
+		return pass
+	}
+	m := s.accessFor(q.req.target)
+	if !m.controlled() {
+		return pass
+	}
+	p := requestPrincipal(q.req)
+	for _, member := range s.w.members(q.req.target) {
+		body := s.w.res[member].body
+		if !m.allows(p, body) {
+			q.d.sit = Forbidden
+			q.d.detail = fmt.Sprintf("%s may not delete %s: only %s may delete %s", p, q.req.target, m.who(member, body), member)
+			return decide(q.d.detail)
+		}
+	}
+	return pass
+}
+
 // hide decides a hidden target. The trace says why; the error body says
 // only what the policy's status says, in the same words whatever the
 // truth: "does not exist" where hidden members are answered 404, as a
@@ -464,9 +490,8 @@ var nodeCreator = &node{
 		if !s.decls.access.declared || q.req.method != "POST" && q.cur != nil {
 			return pass
 		}
-		obj, ok := q.value.(map[string]any)
 		p := requestPrincipal(q.req)
-		if !ok || p.name == "" {
+		if p.name == "" {
 			return pass
 		}
 		coll := q.req.target
@@ -475,30 +500,60 @@ var nodeCreator = &node{
 		}
 		m := s.accessFor(coll)
 		var added []string
-		var out map[string]any
-		set := func(field string, v any) {
+		switch v := q.value.(type) {
+		case map[string]any:
+			out, a := stamp(v, m, p.name)
 			if out == nil {
-				out = make(map[string]any, len(obj)+2)
-				for k, x := range obj {
-					out[k] = x
+				return pass
+			}
+			added = a
+			q.value = out
+		case []any:
+			// Each member of a batch is given its creator too.
+			items := make([]any, len(v))
+			for i, item := range v {
+				items[i] = item
+				if obj, ok := item.(map[string]any); ok {
+					if out, a := stamp(obj, m, p.name); out != nil {
+						items[i], added = out, a
+					}
 				}
 			}
-			out[field] = v
-			added = append(added, field)
-		}
-		if _, has := obj[m.owner]; m.owner != "" && !has {
-			set(m.owner, p.name)
-		}
-		if _, has := obj[m.acl]; m.acl != "" && !has {
-			set(m.acl, []any{p.name})
-		}
-		if out == nil {
+			if added == nil {
+				return pass
+			}
+			q.value = items
+		default:
 			return pass
 		}
-		q.body = mustJSON(out)
+		q.body = mustJSON(q.value)
 		_, q.value, _ = canonicalJSON(q.body)
 		return goOn(fmt.Sprintf("the create names no %s: %s is given them", strings.Join(added, " or "), p.name))
 	},
+}
+
+// stamp is obj with the creator given the @owner and @acl fields it lacks,
+// or nil when it names them; obj, shared by the run's cache, is copied.
+func stamp(obj map[string]any, m memberAccess, name string) (map[string]any, []string) {
+	var added []string
+	var out map[string]any
+	set := func(field string, v any) {
+		if out == nil {
+			out = make(map[string]any, len(obj)+2)
+			for k, x := range obj {
+				out[k] = x
+			}
+		}
+		out[field] = v
+		added = append(added, field)
+	}
+	if _, has := obj[m.owner]; m.owner != "" && !has {
+		set(m.owner, name)
+	}
+	if _, has := obj[m.acl]; m.acl != "" && !has {
+		set(m.acl, []any{name})
+	}
+	return out, added
 }
 
 // nodeKeepsAccess asks whether a change an allowed principal makes leaves

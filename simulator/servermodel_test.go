@@ -94,6 +94,12 @@ var serverModelCases = []struct {
 		map[string]int{"strict": 404, "google-aip": 403}, ""},
 	{"POST under a private member that does not exist", "@users ann bob\n@private /notes\n@owner /notes owner\n\nPOST /notes/77\nAuthorization: Bearer bob\nIf-Match: \"v1\"\n{}",
 		map[string]int{"strict": 404, "google-aip": 403}, ""},
+	// Deleting a collection deletes every member: each needs the principal's permission.
+	{"delete of a collection with someone else's member", "@users ann bob\n@owner /notes owner\n\nPOST /notes\nAuthorization: Bearer ann\n{\"id\":\"1\"}\n\nDELETE /notes\nAuthorization: Bearer bob",
+		map[string]int{"kubernetes": 403, "strict": 405}, ""},
+	// Batch items get their creator as owner, so the creator may change them.
+	{"a batch item's owner is its creator", "@users ann bob\n@owner /notes owner\n\nPOST /notes\nAuthorization: Bearer ann\n[{\"id\":\"1\"}]\n\nPUT /notes/1\nAuthorization: Bearer ann\n{\"id\":\"1\",\"owner\":\"ann\",\"x\":1}",
+		map[string]int{"strict": 200}, ""},
 	// RFC 9110 §9.3.2: HEAD sends GET's header fields.
 	{"head keeps the media type", "POST /a\n{\"id\":\"1\"}\n\nHEAD /a/1",
 		map[string]int{"strict": 200, "jsonapi": 200}, "ETag: \"v1\""},
