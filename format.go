@@ -8,40 +8,8 @@ import (
 	"github.com/httpplay/httpplay/simulator"
 )
 
-// cell is the short form of one policy's answer to one step; a race
-// shows its outcome set, as "201+409 ×1 | 409+201 ×1".
-func cell(r simulator.Response) string {
-	if r.Race != nil {
-		// Outcomes that differ only in their final state share a cell entry;
-		// the JSON keeps them apart.
-		var order []string
-		orders := map[string]int{}
-		for _, o := range r.Race.Outcomes {
-			st := make([]string, len(o.Statuses))
-			for i, s := range o.Statuses {
-				st[i] = fmt.Sprint(s)
-			}
-			k := strings.Join(st, "+")
-			if _, seen := orders[k]; !seen {
-				order = append(order, k)
-			}
-			orders[k] += o.Orders
-		}
-		parts := make([]string, len(order))
-		for i, k := range order {
-			parts[i] = fmt.Sprintf("%s ×%d", k, orders[k])
-		}
-		out := strings.Join(parts, " | ")
-		if !r.Race.Complete {
-			out += " (incomplete)"
-		}
-		return out
-	}
-	if len(r.Unfilled) > 0 {
-		return fmt.Sprintf("%d %s ∅", r.Status, r.Reason)
-	}
-	return fmt.Sprintf("%d %s", r.Status, r.Reason)
-}
+// cell is the short form of one policy's answer to one step.
+func cell(r simulator.Response) string { return r.Brief() }
 
 // anyUnfilled reports whether some answer used an empty capture.
 func anyUnfilled(res *simulator.Result) bool {

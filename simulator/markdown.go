@@ -71,8 +71,12 @@ func mdStepLabel(st Step) string {
 	return fmt.Sprintf("race (%d clients, %d requests)", len(clients), len(st.Race))
 }
 
-// mdCell is the short form of one column's answer to one step; a race
-// shows its outcome set, as "201+409 ×1 | 409+201 ×1".
+// Brief is the short form of a column's answer to a step, as the matrix's
+// cells show it: "409 Conflict", with ∅ when the request used an empty
+// capture; a race shows its outcome set, as "201+409 ×1 | 409+201 ×1".
+func (r Response) Brief() string { return mdCell(r) }
+
+// mdCell is Response.Brief.
 func mdCell(r Response) string {
 	if r.Race == nil {
 		if len(r.Unfilled) > 0 {
