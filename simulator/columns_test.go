@@ -189,3 +189,16 @@ func ExampleResult_Markdown() {
 	//
 	// ≠ marks requests the policies answer differently.
 }
+
+func ExampleResponse_Brief() {
+	res, err := Run("# Read what is not there\nGET /notes/1", Options{Policies: []string{"strict", "google-aip"}})
+	if err != nil {
+		panic(err)
+	}
+	for _, id := range res.Policies {
+		fmt.Println(id, res.Steps[0].Results[id].Brief())
+	}
+	// Output:
+	// strict 404 Not Found
+	// google-aip 404 Not Found
+}
