@@ -59,12 +59,7 @@ const maxRepeat = 100
 
 // checkCommand runs `httpplay check`.
 func checkCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fl := flag.NewFlagSet("check", flag.ContinueOnError)
-	fl.SetOutput(stderr)
-	fl.Usage = func() {
-		fmt.Fprint(stderr, checkUsage)
-		fl.PrintDefaults()
-	}
+	fl := newFlags("check", checkUsage, stderr)
 	base := fl.String("base", "", "the URL of the server to check, such as http://localhost:8080 (required)")
 	policies := fl.String("policies", "all", "comma-separated policy ids to compare with, or all")
 	expect := fl.String("expect", "", "the policy the server must answer as on every row (exit 4 otherwise)")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -51,22 +50,14 @@ func mockCommand(args []string, stdout, stderr io.Writer) int {
 
 // mockMain is mockCommand with the stop signal given as a context.
 func mockMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fl := flag.NewFlagSet("mock", flag.ContinueOnError)
-	fl.SetOutput(stderr)
-	fl.Usage = func() {
-		fmt.Fprint(stderr, mockUsage)
-		fl.PrintDefaults()
-	}
+	fl := newFlags("mock", mockUsage, stderr)
 	policy := fl.String("policy", "", "the id of the policy to serve (see httpplay policies), or of the --policy-file one")
 	declare := fl.String("declare", "", "a file of declarations, such as @unique /users email")
 	addr := fl.String("addr", defaultMockAddr, "address to listen on")
 	policyFile := fl.String("policy-file", "", "a JSON file defining a custom policy to serve")
 	isolation := fl.String("isolation", "", "atomic or check-then-act (default: the declarations' @isolation, else atomic)")
 	if err := fl.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+		return usageStatus(err)
 	}
 	if fl.NArg() > 0 {
 		fmt.Fprintf(stderr, "httpplay mock: unexpected argument %q\n", fl.Arg(0))

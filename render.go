@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -42,9 +41,7 @@ type renderConfig struct {
 
 // renderCommand runs `httpplay render`.
 func renderCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("render", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, renderUsage); fs.PrintDefaults() }
+	fs := newFlags("render", renderUsage, stderr)
 	check := fs.Bool("check", false, "report blocks whose output is stale and exit 1; write nothing")
 	write := fs.Bool("w", false, "write the rendered files in place")
 	format := fs.String("format", "table", "default output of a block: table (Markdown), html or json")
@@ -53,10 +50,7 @@ func renderCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int
 	mdbook := fs.Bool("mdbook", false, "act as an mdBook preprocessor: [context, book] JSON on stdin, the book on stdout")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+		return usageStatus(err)
 	}
 	cfg := renderConfig{format: *format, playground: *playground}
 	if *policies != "" {
