@@ -863,26 +863,38 @@ race {
 });
 
 describe('loading', () => {
-  test('editor, presets and Share work before the engine is ready; the matrix says it is loading', async () => {
+  test('before the engine is ready: presets come from the server, written text waits, Share works', async () => {
     const page = await browser.context.newPage();
     await forgetStorage(page);
     await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url.replace(/\/$/, '') });
     const seen = watchPage(page, server.url.replace(/\/$/, ''));
+    const posts = [];
+    page.on('request', (r) => { if (r.method() !== 'GET') posts.push(`${r.method()} ${r.url()}`); });
     let release;
     const held = new Promise((ok) => { release = ok; });
     await page.route('**/httpplay.wasm', async (route) => {
       await held;
       await route.continue();
     });
+    let served;
     try {
       await page.goto(server.url);
-      await page.waitForFunction(() => document.getElementById('scenario').value.length > 0);
-      assert.equal(await page.locator('#matrix').getAttribute('data-state'), 'loading');
-      assert.match(await page.locator('#matrix').innerText(), /Loading the simulator/);
+      // The default preset's matrix is the server's answer.
+      await waitForRun(page);
+      assert.equal(await page.locator('#matrix').getAttribute('data-state'), 'ok');
+      assert.match(await page.locator('#editor-status').innerText(), /run by the server while the simulator loads/);
       assert.ok(await page.locator('#preset option').count() > 10, 'the presets are there');
       assert.ok(await page.locator('.chip[data-policy]').count() > 10, 'the chips are there');
       await page.selectOption('#preset', 'delete-twice');
       assert.equal(await page.locator('#scenario').inputValue(), presets.find((p) => p.name === 'delete-twice').text);
+      await waitForRun(page, 2);
+      assert.equal(await page.locator('#matrix-title').textContent(), 'DELETE the same resource twice');
+      served = await page.locator('#matrix').innerHTML();
+      // Text the user wrote is not sent anywhere: it waits for the engine.
+      await page.locator('#scenario').fill('GET /users/alice\n');
+      await page.locator('#scenario').press('Control+Enter');
+      assert.equal(await page.locator('#matrix').getAttribute('data-state'), 'loading');
+      assert.match(await page.locator('#editor-status').innerText(), /Loading the simulator/);
       await page.locator('#share-button').click();
       await page.locator('#share-menu button[data-action="copy-link"]').click();
       await page.waitForFunction(() => document.getElementById('toast').textContent === 'Link copied to the clipboard.');
@@ -892,9 +904,15 @@ describe('loading', () => {
     } finally {
       release();
     }
-    await waitForRun(page);
+    await waitForRun(page, 3);
     assert.equal(await page.locator('#matrix').getAttribute('data-state'), 'ok');
-    assert.equal(await page.locator('#matrix-title').textContent(), 'DELETE the same resource twice');
+    assert.doesNotMatch(await page.locator('#editor-status').innerText(), /by the server/);
+    // The engine's matrix of the preset is the server's, to the last attribute.
+    await page.selectOption('#preset', 'delete-twice');
+    await waitForRun(page, 4);
+    assert.equal(await page.locator('#matrix').innerHTML(), served);
+    assert.deepEqual(posts, [], 'nothing was posted');
+    assert.ok(seen.requests.every((u) => !u.includes('/api/') || /\/api\/presets\/(follow-twice|delete-twice)\?policies=/.test(u)), seen.requests.join(' '));
     await page.unrouteAll({ behavior: 'wait' });
     assertClean(seen);
     await page.close();

@@ -5,11 +5,15 @@
 // draft in this browser's localStorage; nothing is sent anywhere.
 //
 // The editor, the presets and the chips come from catalog.js and work at
-// once; only the matrix waits for the engine (startEngine).
+// once; only the matrix waits for the engine (startEngine). While it
+// loads, a built-in preset's matrix comes from the server that sent the
+// page, if it has the JSON API (askServer): only the preset's name and
+// the policy ids are sent, never text the user wrote.
 
 import { $, h } from './dom.js';
 import { Editor } from './editor.js';
 import { loadEngine, ScenarioError } from './engine.js';
+import { presetResult } from './engine-api.js';
 import { renderMatrix, columns } from './matrix.js';
 import { renderDetails, renderCompare, describeCell } from './details.js';
 import { warnings, stepRanges } from './language.js';
@@ -73,6 +77,13 @@ const state = {
   timer: 0,
   writtenHash: null,
   hoverRow: null,
+  // asked counts the questions to the server while the engine loads, so
+  // that a late answer to an older one is dropped, and asking settles when
+  // the last one has; served is the key and status line of the matrix the
+  // server answered, while it is the one shown.
+  asked: 0,
+  asking: null,
+  served: null,
 };
 
 /**
@@ -81,8 +92,13 @@ const state = {
  * promise it returns.
  */
 function startEngine() {
-  return loadEngine();
+  return loadEngine('httpplay.wasm', { after: firstMatrixAsked });
 }
+
+// firstMatrixAsked settles once the first matrix was asked of the server
+// (askServer) or not asked at all: the engine starts after it.
+let firstAsked;
+const firstMatrixAsked = new Promise((settle) => { firstAsked = settle; });
 
 const enginePromise = startEngine();
 
@@ -91,13 +107,22 @@ main().catch((err) => {
 });
 
 async function main() {
-  fillPresets();
-  fillChips();
-  wireEvents();
-  await applyLink(await readLink(location.hash), { initial: true });
+  try {
+    fillPresets();
+    fillChips();
+    wireEvents();
+    await applyLink(await readLink(location.hash), { initial: true });
+  } finally {
+    // An answer on its way is usually sooner than the engine's start and
+    // first run, which block the main thread while the module warms up.
+    firstAsked(state.asking);
+  }
   enginePromise.then((engine) => {
     state.engine = engine;
-    run();
+    // The server's matrix is the same engine's answer: running it again
+    // would only take the main thread from a reader who may be using it.
+    if (state.served?.key === runKey()) showStatus('ok', `${state.served.status}${engine.note ?? ''}`);
+    else run();
   }, (err) => {
     showStatus('error', `The engine could not start: ${err.message}`);
     els.matrix.dataset.state = 'failed';
@@ -252,14 +277,51 @@ function run({ link = true } = {}) {
     const found = warnings(editor.value);
     editor.showWarnings(found);
     showWarningList(found);
+    state.asking = askServer({ link });
     return;
   }
+  const policies = state.policies;
+  present((text) => state.engine.run(text, { policies }).result, { link, note: state.engine.note ?? '' });
+}
+
+// SERVER_NOTE ends the status line of a matrix the server answered.
+const SERVER_NOTE = ' · run by the server while the simulator loads';
+
+// runKey names what a matrix shows: the text and the policies.
+function runKey() {
+  return JSON.stringify([editor.value, state.policies]);
+}
+
+/**
+ * askServer shows a built-in preset's matrix from the page's server while
+ * the engine is still loading, so that a first visit does not wait for
+ * the WebAssembly module to download, compile and warm up. It sends only
+ * a preset's name and policy ids; any other text waits for the engine.
+ */
+async function askServer({ link }) {
+  const ticket = ++state.asked;
+  const preset = state.presets.find((p) => p.text === editor.value);
+  if (!preset) return;
+  const key = runKey();
   const t0 = performance.now();
+  const answer = await presetResult(preset.name, state.policies);
+  if (answer === null || state.engine || ticket !== state.asked || runKey() !== key) return;
+  const status = present(() => answer.result, { link, note: SERVER_NOTE, t0 });
+  state.served = status === null ? null : { key, status };
+}
+
+/**
+ * present shows what compute(text) returns for the editor's text, or the
+ * error it throws, with the status line; t0 is when the run began. It
+ * returns the status line's text of a matrix, or null after an error.
+ */
+function present(compute, { link, note, t0 = performance.now() }) {
+  state.served = null;
   let outcome;
   const text = editor.value;
   let found = [];
   try {
-    const { result } = state.engine.run(text, { policies: state.policies });
+    const result = compute(text);
     state.resultText = text;
     showResult(result);
     editor.showError(null);
@@ -287,11 +349,13 @@ function run({ link = true } = {}) {
   els.matrix.dataset.runs = String(state.runs);
   els.matrix.dataset.runMs = ms.toFixed(2);
   els.matrix.dataset.state = outcome.kind;
-  if (outcome.kind === 'ok') showStatus('ok', `${outcome.text} · ${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms${state.engine.note ?? ''}`);
+  const status = outcome.kind === 'ok' ? `${outcome.text} · ${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms` : null;
+  if (status !== null) showStatus('ok', status + note);
   else showStatus('error', outcome.text, outcome.pos);
   editor.showWarnings(found);
   showWarningList(found);
   if (state.runs === 1 && outcome.kind === 'ok') performance.mark('httpplay:first-matrix');
+  return status;
 }
 
 function showWarningList(list) {

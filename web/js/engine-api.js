@@ -24,6 +24,34 @@ export async function loadApiEngine(cause) {
   return new ApiEngine(policies, presets);
 }
 
+// PRESET_WAIT bounds the wait for a preset's matrix from the server: the
+// page holds the engine's first run for it, and a server slower than this
+// is slower than the engine.
+const PRESET_WAIT = 2000;
+
+/**
+ * presetResult asks the page's server for the matrix of a built-in preset
+ * under the given policies (GET api/presets/{name}) and resolves to
+ * {json, result} as Engine.run returns it, or to null where the server
+ * cannot answer it: a static host without the API, a network error, an
+ * empty policy list, a run past the API's bounds, or no answer within
+ * PRESET_WAIT. The server runs the same engine, so the answer is the one
+ * Engine.run would give.
+ */
+export async function presetResult(name, policies) {
+  if (policies.length === 0) return null;
+  try {
+    const query = new URLSearchParams({ policies: policies.join(',') });
+    const res = await fetch(`api/presets/${encodeURIComponent(name)}?${query}`,
+      { headers: { Accept: 'application/json' }, signal: AbortSignal.timeout(PRESET_WAIT) });
+    if (res.status !== 200 || !(res.headers.get('Content-Type') || '').startsWith('application/json')) return null;
+    const json = await res.text();
+    return { json, result: JSON.parse(json) };
+  } catch {
+    return null;
+  }
+}
+
 async function getJSON(url) {
   const res = await fetch(url, { headers: { Accept: 'application/json' } });
   if (!res.ok) throw new Error(`${url}: ${res.status} ${res.statusText}`);

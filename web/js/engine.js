@@ -23,19 +23,22 @@ let loading = null;
 
 /**
  * loadEngine fetches, compiles and starts the engine once per page and
- * resolves to an Engine. url is relative to the page.
+ * resolves to an Engine. url is relative to the page. The module compiles
+ * at once, but starts only once after has settled: starting runs Go's main
+ * on the page's main thread, which the page may need first.
  */
-export function loadEngine(url = 'httpplay.wasm') {
+export function loadEngine(url = 'httpplay.wasm', { after = null } = {}) {
   // Without the module (a build without `make wasm`) the server may run scenarios.
-  loading ??= start(url).catch((err) => import('./engine-api.js').then((api) => api.loadApiEngine(err)));
+  loading ??= start(url, after).catch((err) => import('./engine-api.js').then((api) => api.loadApiEngine(err)));
   return loading;
 }
 
-async function start(url) {
+async function start(url, after) {
   if (typeof globalThis.Go !== 'function') throw new Error('wasm_exec.js did not load');
   const go = new globalThis.Go();
   // boot.js has usually started compiling long before this module ran.
   const module = await (globalThis.httpplayCompile ?? compile(url));
+  await after?.catch(() => {});
   const instance = await WebAssembly.instantiate(module, go.importObject);
   // The marks let `make bench-web` break the time to the first matrix down.
   performance.mark('httpplay:engine-compiled');
