@@ -71,12 +71,17 @@ func writeError(w http.ResponseWriter, err error) {
 	send(w, p.Status, "application/problem+json", mustJSON(p))
 }
 
-// problemFor describes an error: a *Problem as it is, an error of the
-// simulator's run as the problem type it belongs to.
+// problemFor describes an error: a *Problem as it is, a read past
+// limitBody's bound as a 413, and an error of the simulator's run as the
+// problem type it belongs to.
 func problemFor(err error) *Problem {
 	var p *Problem
 	if errors.As(err, &p) {
 		return p
+	}
+	var maxErr *http.MaxBytesError
+	if errors.As(err, &maxErr) {
+		return tooLarge(maxErr.Limit)
 	}
 	var le *simulator.LimitError
 	if errors.As(err, &le) {

@@ -176,20 +176,18 @@ func incompleteRace(res *simulator.Result) *Problem {
 	return nil
 }
 
-// readBody reads the request body, which limitBody bounds.
+// readBody reads the request body, which limitBody bounds: past the bound
+// it fails with the *http.MaxBytesError that writeError answers 413.
 func readBody(r *http.Request) ([]byte, error) {
 	if r.Body == nil { // the Worker's requests without a body
 		return nil, nil
 	}
 	body, err := io.ReadAll(r.Body)
 	var maxErr *http.MaxBytesError
-	switch {
-	case errors.As(err, &maxErr):
-		return nil, tooLarge(maxErr.Limit)
-	case err != nil:
+	if err != nil && !errors.As(err, &maxErr) {
 		return nil, httpProblem(http.StatusBadRequest, "the body could not be read: "+err.Error())
 	}
-	return body, nil
+	return body, err
 }
 
 // decodeRunRequest parses the JSON form of POST /api/run strictly: member
