@@ -10,8 +10,8 @@ import (
 )
 
 // withStreamBody gives every request with a body a streamBody in place of
-// the one syumai/workers made, so that drain can discard a refused upload
-// in JavaScript.
+// the one syumai/workers made, so that the API's drain (internal/api) can
+// discard a refused upload in JavaScript.
 func withStreamBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if raw, ok := r.Body.(interface{ GetRawJSBody() js.Value }); ok {

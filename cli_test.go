@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/httpplay/httpplay/internal/hostile"
 	"github.com/httpplay/httpplay/simulator"
 )
 
@@ -26,10 +27,10 @@ func TestCLI(t *testing.T) {
 	mustWrite(t, policy, `{"id":"gone","rules":{"previously-deleted":{"status":410}}}`)
 	badMember := filepath.Join(dir, "member.json")
 	mustWrite(t, badMember, "{\"id\": \"x\",\n \"rules\": {\"missing\": {\"status\": 404, \"colour\": 1}}}")
+	doubled := filepath.Join(dir, "doubled.http")
+	mustWrite(t, doubled, hostile.Doubling(17))
 	hostile := filepath.Join(dir, "hostile.http")
 	mustWrite(t, hostile, "# Title \x1b]0;owned\x07\nGET /a\x1b[2J\u202e\x9b\n")
-	doubled := filepath.Join(dir, "doubled.http")
-	mustWrite(t, doubled, doubling(17))
 
 	tests := []struct {
 		name        string
@@ -53,7 +54,7 @@ func TestCLI(t *testing.T) {
 		{"policy file member", []string{"run", "--policy-file", badMember, good}, "", 2, nil, `member.json:2:39: rules: missing: unknown member "colour"`, ""},
 		{"control characters in a table", []string{"run", "--policies", "strict", hostile}, "", 0, []string{`Title \x1b]0;owned\x07`, `GET /a\x1b[2J\u202e\x9b`}, "", "\x1b"},
 		{"control characters in markdown", []string{"run", "--policies", "strict", "--format", "markdown", hostile}, "", 0, []string{`Title \x1b]0;owned\x07`, "`GET /a\\x1b[2J\\u202e\\x9b`"}, "", "\x1b"},
-		{"value past its limit", []string{"run", "--policies", "strict", doubled}, "", 1, nil, "doubled.http:65:1: the body after {{name}} substitution would be 1 048 594 bytes, over the limit of 1 MiB for one value", ""},
+		{"value past its limit", []string{"run", "--policies", "strict", doubled}, "", 1, nil, "doubled.http:66:1: the body after {{name}} substitution would be 1 048 594 bytes, over the limit of 1 MiB for one value", ""},
 		{"bad timeout", []string{"run", "--timeout", "0s", good}, "", 2, nil, "--timeout must be positive", ""},
 		{"scenario error", []string{"run", bad}, "", 1, nil, "bad.http:3:9: unknown capture \"cookie\"", ""},
 		{"missing file", []string{"run", filepath.Join(dir, "nope.http")}, "", 2, nil, "no such file", ""},

@@ -2,7 +2,10 @@
 
 package main
 
-import "github.com/syumai/workers"
+import (
+	"github.com/httpplay/httpplay/internal/api"
+	"github.com/syumai/workers"
+)
 
 // entry serves the JSON API as a Cloudflare Worker. Static files never reach
 // Go there: wrangler serves web/ as Workers static assets and routes only
@@ -15,7 +18,7 @@ import "github.com/syumai/workers"
 // handler keeps no state between requests (every run gets its own worlds),
 // which is what lets requests share the instance, concurrently too.
 func entry() int {
-	workers.ServeNonBlock(withRawResponse(withStreamBody(newHandler(nil))))
+	workers.ServeNonBlock(withRawResponse(withStreamBody(api.New(api.Options{}))))
 	workers.Ready()
 	select {}
 }

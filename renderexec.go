@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/httpplay/httpplay/internal/api"
 )
 
 // roundTrip sends req on a new connection to addr and returns the status
@@ -204,7 +206,7 @@ func (c *commandRunner) curl(b *block, cmd command) (string, error) {
 		return "", err
 	}
 	if c.server == nil {
-		c.server = httptest.NewServer(newHandler(nil))
+		c.server = httptest.NewServer(api.New(api.Options{}))
 	}
 	target := req.url
 	if i := strings.Index(target, "://"); i >= 0 {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/httpplay/httpplay/internal/api"
 )
 
 func sandboxDo(t *testing.T, h http.Handler, method, path, session, body string) (int, string) {
@@ -101,7 +103,7 @@ func TestSandboxBounds(t *testing.T) {
 // a path under the server.
 func TestServeMock(t *testing.T) {
 	t.Parallel()
-	ts := httptest.NewServer(withSandboxes(newHandler(http.NotFoundHandler())))
+	ts := httptest.NewServer(withSandboxes(api.New(api.Options{Static: http.NotFoundHandler()})))
 	defer ts.Close()
 	resp, err := ts.Client().Post(ts.URL+"/mock/zalando/users", "application/json", strings.NewReader(`{"name":"ann"}`))
 	if err != nil {

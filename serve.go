@@ -14,6 +14,9 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/httpplay/httpplay/internal/api"
+	"github.com/httpplay/httpplay/internal/static"
 )
 
 // embeddedWeb is the playground as it was in web/ when the binary was
@@ -72,7 +75,7 @@ func serveMain(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "httpplay serve: --web %s: %v\n", *dir, err)
 		return 1
 	}
-	static, err := staticFiles(*dir, files)
+	handler, err := fileHandler(*dir, files)
 	if err != nil {
 		fmt.Fprintf(stderr, "httpplay serve: --web %s: %v\n", *dir, err)
 		return 1
@@ -91,7 +94,7 @@ func serveMain(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return 1
 	}
 	fmt.Fprintf(stdout, "httpplay playground: %s\n", displayURL(ln.Addr()))
-	if err := serve(ctx, ln, withStaticHeaders(withSandboxes(newHandler(static)))); err != nil {
+	if err := serve(ctx, ln, playground(handler)); err != nil {
 		fmt.Fprintf(stderr, "httpplay serve: %v\n", err)
 		return 1
 	}
@@ -116,14 +119,21 @@ func playgroundFiles(dir string) (fs.FS, string, error) {
 	return os.DirFS(dir), dir, nil
 }
 
-// staticFiles is the static handler for files: served from the directory
-// dir when one was given (read on every request, and confined to it),
-// else from files as they are.
-func staticFiles(dir string, files fs.FS) (http.Handler, error) {
+// playground is the handler of `httpplay serve`: the JSON API, the mock
+// under /mock/, and the playground's files, whose security headers are on
+// every answer outside /api/.
+func playground(files http.Handler) http.Handler {
+	return static.WithHeaders(withSandboxes(api.New(api.Options{Static: files})), "/api")
+}
+
+// fileHandler is the handler of the playground's files: served from the
+// directory dir when one was given (read on every request, and confined to
+// it), else from files as they are.
+func fileHandler(dir string, files fs.FS) (http.Handler, error) {
 	if dir == "" {
-		return staticFS(files), nil
+		return static.FS(files), nil
 	}
-	return staticHandler(dir)
+	return static.Dir(dir)
 }
 
 // hasFile reports whether fsys holds the regular file name.
@@ -142,14 +152,13 @@ func defaultAddr(getenv func(string) string) string {
 }
 
 // The server's timeouts. The write timeout runs from the end of the request
-// headers, so it covers reading the body, waiting for a run slot, the run
-// with its grace past the deadline, and sending the result; the API also
-// moves the write deadline to resultWriteTime after its run, so that a
-// finished result is never discarded.
+// headers, so it covers reading the body and then the API's answer: the
+// wait for a run slot, the run with its grace past the deadline, and the
+// sending of the result (see api.MaxAnswerTime).
 const (
 	readHeaderTimeout = 5 * time.Second
 	readTimeout       = 15 * time.Second
-	writeTimeout      = readTimeout + runQueueWait + 2*apiTimeout + resultWriteTime
+	writeTimeout      = readTimeout + api.MaxAnswerTime
 )
 
 // serve answers requests on ln until ctx is done, then shuts down gracefully.

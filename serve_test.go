@@ -4,14 +4,18 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/httpplay/httpplay/internal/static"
 )
 
 // syncBuffer is a bytes.Buffer safe for a server goroutine and a test.
@@ -97,6 +101,45 @@ func get(t *testing.T, url string, header ...string) (*http.Response, string) {
 	return res, string(body)
 }
 
+// writeWeb creates a playground directory with the given files.
+func writeWeb(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// testWeb is a playground with a page and a module.
+var testWeb = map[string]string{
+	"index.html":    "<!doctype html><title>playground</title>",
+	"httpplay.wasm": "\x00asm\x01\x00\x00\x00",
+}
+
+// TestEmbeddedWeb serves the copy of web/ built into the test binary
+// through serve's whole handler.
+func TestEmbeddedWeb(t *testing.T) {
+	t.Parallel()
+	files, _, err := playgroundFiles("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := playground(static.FS(files))
+	for target, want := range map[string]int{"/": 200, "/embed": 200, "/js/app.js": 200, "/_headers": 404, "/api/health": 200} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", target, nil))
+		if rec.Code != want {
+			t.Errorf("GET %s from the built-in copy: status %d, want %d", target, rec.Code, want)
+		}
+	}
+	if _, err := fs.Stat(files, "_headers"); err == nil {
+		t.Errorf("the built-in copy holds _headers, which is host configuration")
+	}
+}
+
 func TestServeMainServesUntilCancelled(t *testing.T) {
 	t.Parallel()
 	base, stderr, stop := startServe(t, "--web", writeWeb(t, testWeb))
@@ -166,26 +209,6 @@ func TestServeMainAPIWithoutPlayground(t *testing.T) {
 				t.Errorf("stderr %q, want %q", stderr.String(), tt.stderr)
 			}
 		})
-	}
-}
-
-// TestServeCompresses checks the negotiation end to end, over a real
-// connection: the module goes out as brotli to a browser.
-func TestServeCompresses(t *testing.T) {
-	t.Parallel()
-	dir, wasm, br, _, _ := compressedWeb(t)
-	base, _, stop := startServe(t, "--web", dir)
-	defer stop()
-	res, body := get(t, base+"/httpplay.wasm", "Accept-Encoding", "gzip, deflate, br, zstd")
-	if res.Header.Get("Content-Encoding") != "br" || body != br || res.Header.Get("Vary") != "Accept-Encoding" {
-		t.Errorf("GET httpplay.wasm accepting br: %q, Vary %q, %d bytes", res.Header.Get("Content-Encoding"), res.Header.Get("Vary"), len(body))
-	}
-	if res.ContentLength != int64(len(br)) {
-		t.Errorf("Content-Length %d, want %d", res.ContentLength, len(br))
-	}
-	res, body = get(t, base+"/httpplay.wasm")
-	if res.Header.Get("Content-Encoding") != "" || body != wasm {
-		t.Errorf("GET httpplay.wasm without Accept-Encoding: %q, %d bytes", res.Header.Get("Content-Encoding"), len(body))
 	}
 }
 

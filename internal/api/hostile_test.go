@@ -1,4 +1,4 @@
-package main
+package api
 
 import (
 	"encoding/json"
@@ -61,7 +61,7 @@ func peakHeap(f func()) (peak uint64, elapsed time.Duration) {
 // answer the corpus expects. It is not parallel, so that the heap and the
 // timings are its own.
 func TestHostileAPI(t *testing.T) {
-	h := newHandler(nil)
+	h := New(Options{})
 	for _, c := range hostile.Corpus() {
 		t.Run(c.Name, func(t *testing.T) {
 			body := map[string]any{"scenario": c.Scenario}
@@ -92,7 +92,7 @@ func TestHostileAPI(t *testing.T) {
 			if peak > apiMaxHeap {
 				t.Errorf("peak heap %d MiB, over the figure of %d MiB", peak>>20, apiMaxHeap>>20)
 			}
-			var p problem
+			var p Problem
 			switch c.API {
 			case hostile.OK:
 				if rec.Code != http.StatusOK {

@@ -1,4 +1,4 @@
-package main
+package api
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 	"testing"
 	"testing/iotest"
 
+	"github.com/httpplay/httpplay/internal/hostile"
 	"github.com/httpplay/httpplay/simulator"
 )
 
@@ -38,7 +39,7 @@ func serveAPI(t *testing.T, c apiCase) *httptest.ResponseRecorder {
 		req.Header.Set(k, v)
 	}
 	rec := httptest.NewRecorder()
-	newHandler(nil).ServeHTTP(rec, req)
+	New(Options{}).ServeHTTP(rec, req)
 	return rec
 }
 
@@ -93,9 +94,9 @@ func wantProblem(typ string, status int, fragments ...string) func(*testing.T, [
 	}
 }
 
-func decodeProblem(t *testing.T, body []byte) problem {
+func decodeProblem(t *testing.T, body []byte) Problem {
 	t.Helper()
-	var p problem
+	var p Problem
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&p); err != nil {
@@ -241,7 +242,7 @@ func TestAPIRoutes(t *testing.T) {
 // the body the handler writes and keeps the GET's headers.
 func TestAPIHead(t *testing.T) {
 	t.Parallel()
-	srv := httptest.NewServer(newHandler(nil))
+	srv := httptest.NewServer(New(Options{}))
 	defer srv.Close()
 	for _, path := range []string{"/api/presets/follow-twice", "/api/health", "/api/policies"} {
 		get, err := http.Get(srv.URL + path)
@@ -268,17 +269,6 @@ func TestAPIHead(t *testing.T) {
 			t.Errorf("HEAD %s: Content-Length %q for a GET body of %d bytes", path, head.Header.Get("Content-Length"), len(getBody))
 		}
 	}
-}
-
-// doubling is a scenario that captures a value and sends it back doubled,
-// n times: the value grows as 2^n.
-func doubling(n int) string {
-	var b strings.Builder
-	b.WriteString("POST /vs\n{\"id\": \"v\", \"v\": \"xxxxxxxxxxxxxxxx\"}\nlet a = body v\n\n")
-	for i := range n {
-		fmt.Fprintf(&b, "PUT /vs/v\n{\"v\": \"{{a}}{{a}}\", \"n\": %d}\nlet a = body v\n\n", i)
-	}
-	return b.String()
 }
 
 func TestAPIErrors(t *testing.T) {
@@ -443,7 +433,7 @@ func TestAPIErrors(t *testing.T) {
 			},
 		},
 		"a value doubled past its bound": {
-			method: "POST", path: "/api/run?policies=strict", header: text, body: doubling(13),
+			method: "POST", path: "/api/run?policies=strict", header: text, body: hostile.Doubling(13),
 			status: 422, ctype: problemCT,
 			check: func(t *testing.T, body []byte) {
 				wantProblem(problemURI(problemLimitExceeded), 422, "value-bytes", "64 KiB")(t, body)
@@ -561,7 +551,7 @@ func TestAPIBodyLimitWithoutLength(t *testing.T) {
 			req := httptest.NewRequest("POST", "/api/run", body)
 			req.ContentLength = -1
 			rec := httptest.NewRecorder()
-			newHandler(nil).ServeHTTP(rec, req)
+			New(Options{}).ServeHTTP(rec, req)
 			if rec.Code != c.status {
 				t.Fatalf("status %d, want %d: %s", rec.Code, c.status, rec.Body)
 			}
@@ -596,7 +586,7 @@ func TestAPINilBody(t *testing.T) {
 	req := httptest.NewRequest("POST", "/api/run", nil)
 	req.Body = nil
 	rec := httptest.NewRecorder()
-	newHandler(nil).ServeHTTP(rec, req)
+	New(Options{}).ServeHTTP(rec, req)
 	if rec.Code != 422 {
 		t.Fatalf("status %d, want 422: %s", rec.Code, rec.Body)
 	}
@@ -724,12 +714,12 @@ func TestProblemTypesResolve(t *testing.T) {
 	}
 }
 
-func TestNewHandlerWithStatic(t *testing.T) {
+func TestNewWithStatic(t *testing.T) {
 	t.Parallel()
 	static := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "static "+r.URL.Path)
 	})
-	h := newHandler(static)
+	h := New(Options{Static: static})
 	for path, want := range map[string]string{
 		"/":            "static /",
 		"/index.html":  "static /index.html",
@@ -759,7 +749,7 @@ func FuzzRun(f *testing.F) {
 		req := httptest.NewRequest("POST", "/api/run", strings.NewReader(body))
 		req.Header.Set("Content-Type", ctype)
 		rec := httptest.NewRecorder()
-		newHandler(nil).ServeHTTP(rec, req)
+		New(Options{}).ServeHTTP(rec, req)
 		if rec.Code != 200 && (rec.Code < 400 || rec.Code > 499) {
 			t.Fatalf("status %d for %q %q: %s", rec.Code, ctype, body, rec.Body)
 		}
@@ -771,17 +761,17 @@ func FuzzRun(f *testing.F) {
 
 func TestAPIBusy(t *testing.T) {
 	t.Parallel()
-	a := &api{slots: make(chan struct{}, 1)}
-	a.slots <- struct{}{} // a run under way
+	a := &api{slots: newRunSlots(1)}
+	a.slots.slots <- struct{}{} // a run under way
 	rec := httptest.NewRecorder()
-	a.handleRun(rec, httptest.NewRequest("POST", "/api/run", strings.NewReader("GET /users")))
+	handler(a.handleRun).ServeHTTP(rec, httptest.NewRequest("POST", "/api/run", strings.NewReader("GET /users")))
 	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") != "1" {
 		t.Fatalf("status %d, Retry-After %q; want 503 and 1", rec.Code, rec.Header().Get("Retry-After"))
 	}
 	wantProblem(problemURI(problemBusy), 503, "1 scenarios")(t, rec.Body.Bytes())
-	<-a.slots
+	<-a.slots.slots
 	rec = httptest.NewRecorder()
-	a.handleRun(rec, httptest.NewRequest("POST", "/api/run", strings.NewReader("GET /users")))
+	handler(a.handleRun).ServeHTTP(rec, httptest.NewRequest("POST", "/api/run", strings.NewReader("GET /users")))
 	if rec.Code != http.StatusOK {
 		t.Errorf("with the slot free: status %d, want 200", rec.Code)
 	}
@@ -789,16 +779,16 @@ func TestAPIBusy(t *testing.T) {
 
 func TestAPIClientGoneStopsTheRun(t *testing.T) {
 	t.Parallel()
-	a := &api{slots: make(chan struct{}, 1)}
+	a := &api{slots: newRunSlots(1)}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	req := httptest.NewRequest("POST", "/api/run", strings.NewReader(doubling(4))).WithContext(ctx)
+	req := httptest.NewRequest("POST", "/api/run", strings.NewReader(hostile.Doubling(4))).WithContext(ctx)
 	rec := httptest.NewRecorder()
-	a.handleRun(rec, req)
+	handler(a.handleRun).ServeHTTP(rec, req)
 	if rec.Body.Len() != 0 {
 		t.Errorf("answered a client that is gone: %s", rec.Body)
 	}
-	if len(a.slots) != 0 {
+	if len(a.slots.slots) != 0 {
 		t.Error("the run's slot was not given back")
 	}
 }

@@ -1,10 +1,9 @@
-package main
+package static
 
 import (
 	"bytes"
 	"compress/gzip"
 	"io"
-	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -13,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/httpplay/httpplay/internal/api"
 )
 
 // writeWeb creates a playground directory with the given files.
@@ -31,10 +32,10 @@ func writeWeb(t *testing.T, files map[string]string) string {
 	return dir
 }
 
-// newStatic is staticHandler(dir) for a test.
+// newStatic is Dir(dir) for a test.
 func newStatic(t *testing.T, dir string) http.Handler {
 	t.Helper()
-	h, err := staticHandler(dir)
+	h, err := Dir(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,12 +206,18 @@ func assertSecurityHeaders(t *testing.T, what string, h http.Header) {
 	}
 }
 
+// site is the files as the native server serves them: beside the API,
+// with their security headers on every answer outside it.
+func site(files http.Handler) http.Handler {
+	return WithHeaders(api.New(api.Options{Static: files}), "/api")
+}
+
 // TestStaticEveryAnswerIsSecured sends bad and redirected paths through
 // the whole native handler, where the ServeMux answers some of them (its
 // path-cleaning redirects are 307s) before the static handler runs.
 func TestStaticEveryAnswerIsSecured(t *testing.T) {
 	t.Parallel()
-	h := withStaticHeaders(newHandler(newStatic(t, writeWeb(t, testWeb))))
+	h := site(newStatic(t, writeWeb(t, testWeb)))
 	tests := map[string]struct {
 		target   string
 		status   int
@@ -262,7 +269,7 @@ func TestStaticSymlinks(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	h := withStaticHeaders(newHandler(newStatic(t, dir)))
+	h := site(newStatic(t, dir))
 	tests := map[string]struct {
 		status int
 		body   string
@@ -485,21 +492,45 @@ func FuzzAcceptEncoding(f *testing.F) {
 	})
 }
 
-func TestEmbeddedWeb(t *testing.T) {
+// TestStaticCompressesOverTheWire checks the negotiation end to end, over
+// a real connection: the module goes out as brotli to a browser, with its
+// exact length.
+func TestStaticCompressesOverTheWire(t *testing.T) {
 	t.Parallel()
-	files, _, err := playgroundFiles("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := withStaticHeaders(newHandler(staticFS(files)))
-	for target, want := range map[string]int{"/": 200, "/embed": 200, "/js/app.js": 200, "/_headers": 404, "/api/health": 200} {
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest("GET", target, nil))
-		if rec.Code != want {
-			t.Errorf("GET %s from the built-in copy: status %d, want %d", target, rec.Code, want)
+	dir, wasm, br, _, _ := compressedWeb(t)
+	srv := httptest.NewServer(newStatic(t, dir))
+	defer srv.Close()
+	// The transport's own gzip handling would hide what the server sent.
+	tr := &http.Transport{DisableCompression: true}
+	defer tr.CloseIdleConnections()
+	get := func(accept string) (*http.Response, string) {
+		req, err := http.NewRequest("GET", srv.URL+"/httpplay.wasm", nil)
+		if err != nil {
+			t.Fatal(err)
 		}
+		if accept != "" {
+			req.Header.Set("Accept-Encoding", accept)
+		}
+		res, err := tr.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, err := io.ReadAll(res.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res, string(body)
 	}
-	if _, err := fs.Stat(files, "_headers"); err == nil {
-		t.Errorf("the built-in copy holds _headers, which is host configuration")
+	res, body := get("gzip, deflate, br, zstd")
+	if res.Header.Get("Content-Encoding") != "br" || body != br || res.Header.Get("Vary") != "Accept-Encoding" {
+		t.Errorf("GET httpplay.wasm accepting br: %q, Vary %q, %d bytes", res.Header.Get("Content-Encoding"), res.Header.Get("Vary"), len(body))
+	}
+	if res.ContentLength != int64(len(br)) {
+		t.Errorf("Content-Length %d, want %d", res.ContentLength, len(br))
+	}
+	res, body = get("")
+	if res.Header.Get("Content-Encoding") != "" || body != wasm {
+		t.Errorf("GET httpplay.wasm without Accept-Encoding: %q, %d bytes", res.Header.Get("Content-Encoding"), len(body))
 	}
 }
