@@ -6,11 +6,14 @@
 //
 // Requests in flight at the same time share the instance: each is served on
 // its own goroutine by the same http.Handler the native server runs with
-// concurrent requests, and the Go side keeps no state between requests
-// (entry_worker.go).
+// concurrent requests, and the API keeps no state between requests
+// (entry_worker.go). The mock under /mock/ does: each sandbox's requests
+// go to its Durable Object (Sandbox below), which serves them with the Go
+// instance of its own isolate.
 //
 // wasm_exec.js is Go's own support file from the toolchain that built
 // app.wasm (`make worker` copies both into build/), so the two always match.
+import { DurableObject } from 'cloudflare:workers';
 import '../build/wasm_exec.js';
 import app from '../build/app.wasm';
 
@@ -20,8 +23,9 @@ let current = null;
 /**
  * start instantiates app.wasm and runs its main until it reports ready.
  * syumai/workers reads its handles from globalThis.context when the Go
- * program initialises: `binding` receives handleRequest, `env` the
- * Worker's bindings (this Worker has none). The request's
+ * program initialises: `binding` receives handleRequest (and the
+ * sandboxName of entry_worker.go), `env` the Worker's bindings (the
+ * Durable Object namespace, which Go does not use). The request's
  * ExecutionContext is not given, since it would belong to the first
  * request only; the Go side never uses it.
  */
@@ -62,18 +66,65 @@ function start(env) {
   return instance;
 }
 
+/** instance returns the isolate's running Go instance, started if need be. */
+async function instance(env) {
+  if (current === null || current.broken) current = start(env);
+  const go = current;
+  await go.ready;
+  return go;
+}
+
+/** serve hands a request to the Go handler and resolves to its answer. */
+async function serve(request, env) {
+  const go = await instance(env);
+  try {
+    return await Promise.race([go.binding.handleRequest(request), go.exited]);
+  } catch (err) {
+    // A trap (out of memory, unreachable code) leaves the instance
+    // unusable without making it exit; the next request starts afresh.
+    if (err instanceof WebAssembly.RuntimeError) go.broken = true;
+    throw err;
+  }
+}
+
 export default {
   async fetch(request, env) {
-    if (current === null || current.broken) current = start(env);
-    const go = current;
-    await go.ready;
-    try {
-      return await Promise.race([go.binding.handleRequest(request), go.exited]);
-    } catch (err) {
-      // A trap (out of memory, unreachable code) leaves the instance
-      // unusable without making it exit; the next request starts afresh.
-      if (err instanceof WebAssembly.RuntimeError) go.broken = true;
-      throw err;
+    // A request under /mock/ goes to the Durable Object of its sandbox,
+    // named by Go (entry_worker.go) from the policy and the session; one
+    // the mock refuses (no such policy, a bad session) gets "" and is
+    // answered here, so that no object is made for it.
+    const path = new URL(request.url).pathname;
+    if (path.startsWith('/mock/')) {
+      const go = await instance(env);
+      const name = go.binding.sandboxName(path, request.headers.get('Httpplay-Session') ?? '');
+      if (name !== '') return env.SANDBOX.get(env.SANDBOX.idFromName(name)).fetch(request);
     }
+    return serve(request, env);
   },
 };
+
+/**
+ * Sandbox is the Durable Object of one sandbox of the mock: one policy
+ * and session. Cloudflare runs at most one of each name at a time,
+ * wherever the requests come from, and hands it every request of its
+ * sandbox; it serves them with the Go instance of the isolate it runs in,
+ * whose world for the sandbox it names by a holder id of its own
+ * (sandbox.go, withHeldSandboxes). The world lives in memory only: an
+ * object made afresh, after Cloudflare evicted an idle one, has a new
+ * holder id and so an empty world, and the Go side forgets the old world
+ * by its own bounds (idle for 30 minutes, or the least recently used of
+ * 128).
+ */
+export class Sandbox extends DurableObject {
+  constructor(ctx, env) {
+    super(ctx, env);
+    this.holder = crypto.randomUUID();
+  }
+
+  async fetch(request) {
+    // The holder header is set here, over any a client sent.
+    const headers = new Headers(request.headers);
+    headers.set('Httpplay-Sandbox-Holder', this.holder);
+    return serve(new Request(request, { headers }), this.env);
+  }
+}
