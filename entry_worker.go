@@ -3,8 +3,11 @@
 package main
 
 import (
+	"net/url"
+	"strings"
 	"syscall/js"
 
+	"github.com/httpplay/httpplay/policyserver"
 	"github.com/syumai/workers"
 )
 
@@ -19,29 +22,45 @@ import (
 // API keeps no state between requests (every run gets its own worlds),
 // which is what lets requests share the instance, concurrently too. The
 // mock's worlds are the exception: each is kept for the Durable Object of
-// its sandbox, which alone forwards that sandbox's requests (see
-// withHeldSandboxes), so every request of a sandbox meets the one isolate
-// that holds its world.
+// its sandbox, which alone forwards that sandbox's requests, so every
+// request of a sandbox meets the one isolate that holds its world.
 func entry() int {
-	js.Global().Get("context").Get("binding").Set("sandboxName", sandboxName)
-	workers.ServeNonBlock(withRawResponse(withStreamBody(withDrainedBody(withHeldSandboxes(newHandler(nil))))))
+	mock := newHeldSandboxes()
+	binding := js.Global().Get("context").Get("binding")
+	binding.Set("sandboxName", sandboxName)
+	binding.Set("sandboxHeld", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		if len(args) != 2 || args[0].Type() != js.TypeString || args[1].Type() != js.TypeString {
+			return false
+		}
+		policy, session, _ := strings.Cut(args[0].String(), "/")
+		return mock.holds(policy, session, args[1].String())
+	}))
+	binding.Set("sandboxMaxBody", policyserver.DefaultMaxBodyBytes)
+	workers.ServeNonBlock(withRawResponse(withStreamBody(withDrainedBody(mountSandboxes(mock, newHandler(nil))))))
 	workers.Ready()
 	select {}
 }
 
-// sandboxName tells worker/worker.mjs which Durable Object a request under
-// /mock/ goes to: given the request's escaped path and Httpplay-Session
-// header, it returns "policy/session", or "" for a request the mock
-// refuses, which the isolate answers itself so that no object is made for
-// it. A session has no "/", so the name is unambiguous. It lives as long
-// as the instance, so it is never released.
+// sandboxName tells worker/worker.mjs where a request under /mock/ goes:
+// given the request's escaped path and Httpplay-Session header, it returns
+// {name: "policy/session", control}, control being "state" or "reset" for
+// the mock's own endpoints and "" for the policy's paths, or null for a request the mock refuses, which the isolate
+// answers itself so that no Durable Object is made for it. A session has
+// no "/", so the name is unambiguous. The functions given to JavaScript
+// live as long as the instance, so they are never released.
 var sandboxName = js.FuncOf(func(_ js.Value, args []js.Value) any {
 	if len(args) != 2 || args[0].Type() != js.TypeString || args[1].Type() != js.TypeString {
-		return ""
+		return nil
 	}
-	policy, _, status, _ := sandboxRoute(args[0].String(), args[1].String())
+	session := args[1].String()
+	policy, rest, status, _ := sandboxRoute(args[0].String(), session)
 	if status != 0 {
-		return ""
+		return nil
 	}
-	return policy + "/" + args[1].String()
+	control := ""
+	switch path, _ := url.PathUnescape("/" + rest); path {
+	case mockControl + "state", mockControl + "reset":
+		control = strings.TrimPrefix(path, mockControl)
+	}
+	return map[string]any{"name": policy + "/" + session, "control": control}
 })

@@ -42,19 +42,20 @@ func withSandboxes(next http.Handler) http.Handler {
 	return mountSandboxes(newSandboxes(), next)
 }
 
-// withHeldSandboxes mounts the mock for a host that keeps each sandbox in
-// a holder of its own, named by the holder header of every request: the
-// Worker, whose Durable Object for a policy and session (one at a time in
-// the whole deployment) sets it. A holder made afresh, as a Durable Object
-// is after an eviction, starts from an empty world, even in an isolate
-// that still keeps the world of the one before it; the bounds below then
-// forget that world.
-func withHeldSandboxes(next http.Handler) http.Handler {
+// newHeldSandboxes makes the mock's worlds for a host that keeps each
+// sandbox in a holder of its own, named by the holder header of every
+// request: the Worker, whose Durable Object for a policy and session (one
+// at a time in the whole deployment) sets it. A holder made afresh, as a
+// Durable Object is after an eviction, starts from an empty world, even
+// in an isolate that still keeps the world of the one before it; the
+// bounds below then forget that world.
+func newHeldSandboxes() *sandboxes {
 	s := newSandboxes()
 	s.held = true
-	return mountSandboxes(s, next)
+	return s
 }
 
+// mountSandboxes routes sandboxPrefix to s and the rest to next.
 func mountSandboxes(s *sandboxes, next http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle(sandboxPrefix, s)
@@ -108,6 +109,30 @@ func (s *sandboxes) get(policy, key string) (*policyserver.Server, error) {
 	}
 	s.byKey[key] = &sandbox{srv: srv, used: now}
 	return srv, nil
+}
+
+// holds reports whether the world of a policy and session under holder
+// is kept, and marks it used, so that the bounds forget others first. The
+// Worker's Durable Object asks it before each request, to know whether it
+// must first replay its journal into a fresh world.
+func (s *sandboxes) holds(policy, session, holder string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sb := s.byKey[sandboxKey(policy, session, holder)]
+	if sb != nil {
+		sb.used = s.now()
+	}
+	return sb != nil
+}
+
+// sandboxKey is the key of a world: its policy and session, and its
+// holder where a host has them.
+func sandboxKey(policy, session, holder string) string {
+	key := policy + "\x00" + session
+	if holder != "" {
+		key += "\x00" + holder
+	}
+	return key
 }
 
 // count is the number of worlds held.
@@ -168,16 +193,15 @@ func (s *sandboxes) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		mockProblem(w, status, detail)
 		return
 	}
-	key := policy + "\x00" + session
+	holder := ""
 	if s.held {
-		holder := r.Header.Get(sandboxHolderHeader)
+		holder = r.Header.Get(sandboxHolderHeader)
 		if holder == "" || !validSession(holder) {
 			mockProblem(w, http.StatusInternalServerError, "the mock's worlds are kept by their holders, and this request came through none")
 			return
 		}
-		key += "\x00" + holder
 	}
-	srv, err := s.get(policy, key)
+	srv, err := s.get(policy, sandboxKey(policy, session, holder))
 	if err != nil {
 		mockProblem(w, http.StatusInternalServerError, err.Error())
 		return

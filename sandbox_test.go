@@ -139,7 +139,8 @@ func TestServeMainMountsMock(t *testing.T) {
 // refused rather than given a world outside every holder.
 func TestHeldSandboxes(t *testing.T) {
 	t.Parallel()
-	h := withHeldSandboxes(http.NotFoundHandler())
+	s := newHeldSandboxes()
+	h := mountSandboxes(s, http.NotFoundHandler())
 	do := func(method, path, holder, body string) (int, string) {
 		t.Helper()
 		req := httptest.NewRequest(method, path, strings.NewReader(body))
@@ -172,6 +173,21 @@ func TestHeldSandboxes(t *testing.T) {
 	}
 	if code, _ := do("GET", "/api/health", "", ""); code != 404 {
 		t.Errorf("GET /api/health did not reach the next handler: %d", code)
+	}
+	for _, tt := range []struct {
+		policy, session, holder string
+		want                    bool
+	}{
+		{"strict", "ann", "h1", true},
+		{"strict", "ann", "h2", true}, // made empty by its GET
+		{"strict", "ann", "h3", false},
+		{"strict", "bob", "h1", false},
+		{"zalando", "ann", "h1", false},
+		{"strict", "ann", "", false},
+	} {
+		if got := s.holds(tt.policy, tt.session, tt.holder); got != tt.want {
+			t.Errorf("holds(%q, %q, %q) = %v, want %v", tt.policy, tt.session, tt.holder, got, tt.want)
+		}
 	}
 }
 
