@@ -102,7 +102,7 @@ try {
     // The mock: a sandbox's world, made by the first PUT (a warm-up
     // request), read and replaced.
     'GET /mock/strict/notes/1': {
-      path: '/mock/strict/notes/1', mock: true, init: { headers: { 'Httpplay-Session': 'bench' } },
+      path: '/mock/strict/notes/1', mock: true, init: { headers: { 'Httpplay-Session': 'bench-0' } },
     },
     // The PUTs take turns over 8 sandboxes, each made in the warm-up:
     // a sandbox's journal on the Worker keeps 256 requests.

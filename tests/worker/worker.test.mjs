@@ -10,7 +10,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import http from 'node:http';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -290,12 +290,11 @@ describe('static files', () => {
   });
 });
 
-describe('the mock on Durable Objects', () => {
-  // Requests that change the state in every way a client retries: a
-  // create by PUT, a conditional replace, a lost update, a conditional
-  // GET, a duplicate POST and a DELETE twice. The ETags are the
-  // simulator's, deterministic, so the scenario needs no captures.
-  const scenario = `# A sandbox on the edge
+// The mock's scenario: requests that change the state in every way a
+// client retries: a create by PUT, a conditional replace, a lost update,
+// a conditional GET, a duplicate POST and a DELETE twice. The ETags are
+// the simulator's, deterministic, so the scenario needs no captures.
+const scenario = `# A sandbox on the edge
 PUT /notes/1
 Content-Type: application/json
 {"text": "draft"}
@@ -327,46 +326,54 @@ DELETE /notes/1
 
 GET /notes
 `;
-  // Each test has sessions of its own, and every run of the test file a
-  // fresh wrangler dev, so no test meets another's world.
-  const session = (name) => ({ 'Httpplay-Session': name });
 
-  /** simulate runs the scenario in the native simulator and resolves to its JSON result. */
-  async function simulate(text) {
-    const child = promisify(execFile)(NATIVE, ['run', '--format', 'json', '--policies', 'all', '-'], { maxBuffer: 16 << 20 });
-    child.child.stdin.end(text);
-    return JSON.parse((await child).stdout);
-  }
+// Each test has sessions of its own, and every start of wrangler dev its
+// own storage (harness.mjs), so no test meets another's world.
+const session = (name) => ({ 'Httpplay-Session': name });
 
-  /**
-   * mockRequest sends a simulated request to a policy's sandbox on the
-   * worker. It asks for no content coding: wrangler dev gzips answers of
-   * the Worker for clients that accept it (fetch does), which would add
-   * Content-Encoding to the fields compared.
-   */
-  function mockRequest(policy, name, { method, path, headers, body }) {
-    const init = { method, headers: { ...headers, ...session(name), 'Accept-Encoding': 'identity' } };
-    if (body) init.body = body;
-    return request(worker.base, `/mock/${policy}${path}`, init);
-  }
+/** simulate runs a scenario in the native simulator and resolves to its JSON result. */
+async function simulate(text) {
+  const child = promisify(execFile)(NATIVE, ['run', '--format', 'json', '--policies', 'all', '-'], { maxBuffer: 16 << 20 });
+  child.child.stdin.end(text);
+  return JSON.parse((await child).stdout);
+}
 
+/**
+ * mockRequest sends a simulated request to a policy's sandbox on a
+ * worker. It asks for no content coding: wrangler dev gzips answers of
+ * the Worker for clients that accept it (fetch does), which would add
+ * Content-Encoding to the fields compared.
+ */
+function mockRequest(base, policy, name, { method, path, headers, body }) {
+  const init = { method, headers: { ...headers, ...session(name), 'Accept-Encoding': 'identity' } };
+  if (body) init.body = body;
+  return request(base, `/mock/${policy}${path}`, init);
+}
+
+/**
+ * playStep sends a step of the simulator's result to a policy's sandbox
+ * and checks the answer against the simulator's: the status, every header
+ * field the policy sends and no other but the framing, and the body.
+ */
+async function playStep(base, policy, name, step, i) {
+  const want = step.results[policy];
+  const what = `${policy}, step ${i + 1} (${step.request.method} ${step.request.path})`;
+  const got = await mockRequest(base, policy, name, step.request);
+  assert.equal(got.status, want.status, `${what}: ${got.body}`);
+  const names = [...got.headers.keys()].filter((h) => h !== 'content-length').sort();
+  assert.deepEqual(names, Object.keys(want.headers).map((h) => h.toLowerCase()).sort(), `${what}: header fields`);
+  for (const [h, v] of Object.entries(want.headers)) assert.equal(got.headers.get(h), v, `${what}: ${h}`);
+  assert.equal(got.body.toString(), want.body ?? '', `${what}: body`);
+}
+
+describe('the mock on Durable Objects', () => {
   test('a scenario played against a sandbox answers as the simulator, for every policy', async () => {
     const result = await simulate(scenario);
     assert.ok(result.policies.length >= 14, `only ${result.policies.length} policies`);
     assert.equal(result.steps.length, 9);
     // The policies' sandboxes answer at once, each its requests in order.
     await Promise.all(result.policies.map(async (policy) => {
-      for (const [i, step] of result.steps.entries()) {
-        const want = step.results[policy];
-        const what = `${policy}, step ${i + 1} (${step.request.method} ${step.request.path})`;
-        const got = await mockRequest(policy, `play-${policy}`, step.request);
-        assert.equal(got.status, want.status, `${what}: ${got.body}`);
-        // Every header field the policy sends, and no other but the framing.
-        const names = [...got.headers.keys()].filter((h) => h !== 'content-length').sort();
-        assert.deepEqual(names, Object.keys(want.headers).map((h) => h.toLowerCase()).sort(), `${what}: header fields`);
-        for (const [h, v] of Object.entries(want.headers)) assert.equal(got.headers.get(h), v, `${what}: ${h}`);
-        assert.equal(got.body.toString(), want.body ?? '', `${what}: body`);
-      }
+      for (const [i, step] of result.steps.entries()) await playStep(worker.base, policy, `play-${policy}`, step, i);
     }));
   });
 
@@ -476,6 +483,52 @@ GET /notes
       const after = await request(worker.base, '/mock/strict/big', { headers: h, signal: AbortSignal.timeout(10000) });
       assert.equal(after.status, 200, 'the world after a refused upload');
       assert.equal(after.headers.get('etag'), '"v1"', 'a refused upload changed the world');
+    }
+  });
+});
+
+describe('a sandbox\'s journal', () => {
+  // Two wrangler dev starts on one storage directory: the second has no
+  // Durable Object and no Go instance of the first, as after an eviction
+  // (or a new deployment), and its sandboxes expire after 4 s.
+  let dir;
+  before(async () => {
+    await mkdir(join(ROOT, 'build', 'worker-e2e'), { recursive: true });
+    dir = await mkdtemp(join(ROOT, 'build', 'worker-e2e', 'state-'));
+  });
+  after(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  test('a fresh object replays it: the world is the same, and goes on as the simulator says', async () => {
+    const result = await simulate(scenario);
+    const policies = ['strict', 'zalando', 'azure', 'google-aip'];
+    let w = await startWorker({ persistTo: dir });
+    try {
+      for (const policy of policies) {
+        for (const [i, step] of result.steps.slice(0, 5).entries()) await playStep(w.base, policy, 'journal', step, i);
+      }
+    } finally {
+      await w.stop();
+    }
+    w = await startWorker({ persistTo: dir, vars: { SANDBOX_IDLE_SECONDS: 4 } });
+    try {
+      for (const policy of policies) {
+        for (const [i, step] of result.steps.entries()) {
+          if (i >= 5) await playStep(w.base, policy, 'journal', step, i);
+        }
+      }
+      // An idle sandbox is forgotten, its journal too.
+      const h = { ...json, ...session('idle') };
+      assert.equal((await request(w.base, '/mock/strict/a', { method: 'PUT', headers: h, body: '{}' })).status, 201);
+      assert.equal((await request(w.base, '/mock/strict/a', { headers: h })).status, 200);
+      await new Promise((ok) => setTimeout(ok, 6500));
+      const gone = await request(w.base, '/mock/strict/a', { headers: h });
+      assert.equal(gone.status, 404, `after 6.5 s idle: ${gone.body}`);
+      assert.equal((await request(w.base, '/mock/strict/a', { method: 'PUT', headers: h, body: '{}' })).status, 201,
+        'a forgotten sandbox starts again from an empty world');
+    } finally {
+      await w.stop();
     }
   });
 });
