@@ -444,6 +444,24 @@ describe('the mock on Durable Objects', () => {
     assert.equal((await request(worker.base, '/mock/strict/a', { headers: h })).status, 404);
   });
 
+  test('a journal keeps 256 requests that may change the world, then a write is a 507 until the reset', async () => {
+    const h = { ...json, ...session('full') };
+    const put = (i) => request(worker.base, `/mock/strict/r${i % 100}`, { method: 'PUT', headers: h, body: `{"n": ${i}}` });
+    for (let i = 0; i < 256; i++) {
+      const got = await put(i);
+      assert.ok(got.status === 201 || got.status === 200, `PUT ${i}: ${got.status} ${got.body}`);
+    }
+    const full = await put(256);
+    assert.equal(full.status, 507, String(full.body));
+    assert.equal(full.headers.get('content-type'), 'application/problem+json');
+    assert.match(full.body.toString(), /POST \/mock\/strict\/_httpplay\/reset empties it/);
+    // Reads go on, and the world is the one of the 256 requests.
+    const read = await request(worker.base, '/mock/strict/r55', { headers: h });
+    assert.equal(JSON.parse(read.body).n, 255);
+    assert.equal((await request(worker.base, '/mock/strict/_httpplay/reset', { method: 'POST', headers: h })).status, 204);
+    assert.equal((await put(0)).status, 201, 'a write after the reset');
+  });
+
   // Refusals the isolate answers before any Durable Object: the same bytes
   // as the native server's mock.
   const refusals = {
