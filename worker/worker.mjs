@@ -132,8 +132,9 @@ export class Sandbox extends DurableObject {
     this.holder = crypto.randomUUID();
     const idle = Number(env.SANDBOX_IDLE_SECONDS);
     this.idleMs = (Number.isFinite(idle) && idle > 0 ? idle : DEFAULT_IDLE_SECONDS) * 1000;
-    // The alarm is moved at most once per tenth of the idle time (a
-    // minute natively), so that reads do not each cost a storage write.
+    // The alarm is moved at most once per tenth of the idle time (3
+    // minutes by default), so that requests do not each cost a storage
+    // write.
     this.alarmAt = 0;
     this.replaying = null;
     // Requests that may change the world go to Go one at a time, so that
@@ -152,18 +153,18 @@ export class Sandbox extends DurableObject {
     if (route === null) return serve(request, this.env); // the Worker answers these itself
     await this.touch();
     if (SAFE.has(request.method)) {
-      await this.restore(go, route.name);
+      await this.restore(route.name);
       return this.forward(request);
     }
-    const answer = this.writes.then(() => this.write(go, route, request));
+    const answer = this.writes.then(() => this.write(route, request));
     this.writes = answer.catch(() => {});
     return answer;
   }
 
   /** write serves a request that may change the world, and journals it. */
-  async write(go, route, request) {
-    await this.restore(go, route.name);
-    const { body, whole } = await bufferBody(request, go.binding.sandboxMaxBody);
+  async write(route, request) {
+    await this.restore(route.name);
+    const { body, whole } = await bufferBody(request, (await instance(this.env)).binding.sandboxMaxBody);
     const entry = {
       method: request.method,
       url: request.url,
@@ -215,9 +216,14 @@ export class Sandbox extends DurableObject {
    * journal into a fresh one if not. Requests that come meanwhile wait
    * for the same replay.
    */
-  async restore(go, name) {
+  async restore(name) {
+    const go = await instance(this.env);
     if (this.replaying === null && !go.binding.sandboxHeld(name, this.holder) && this.journal.requests > 0) {
-      this.replaying = this.replay().finally(() => { this.replaying = null; });
+      // A replay cut short leaves part of the world: a new holder id makes
+      // the next request replay into an empty one again.
+      this.replaying = this.replay()
+        .catch((err) => { this.holder = crypto.randomUUID(); throw err; })
+        .finally(() => { this.replaying = null; });
     }
     if (this.replaying !== null) await this.replaying;
   }
