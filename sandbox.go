@@ -31,13 +31,13 @@ const (
 	// maxSandboxRequests bounds the requests all sandboxes answer at once.
 	maxSandboxRequests = 64
 	// sandboxHolderHeader names the holder of a world where a host has
-	// one per sandbox (withHeldSandboxes); the policy never sees it.
+	// one per sandbox (newHeldSandboxes); the policy never sees it.
 	sandboxHolderHeader = "Httpplay-Sandbox-Holder"
 )
 
-// withSandboxes mounts serve's mock beside next. The hosts add it around
-// newHandler's handler, serve with this and the Worker with
-// withHeldSandboxes, since they keep the worlds in different places.
+// withSandboxes mounts serve's mock beside next. The hosts add the mock
+// around newHandler's handler, serve with this and the Worker with
+// newHeldSandboxes, since they keep the worlds in different places.
 func withSandboxes(next http.Handler) http.Handler {
 	return mountSandboxes(newSandboxes(), next)
 }
@@ -47,8 +47,9 @@ func withSandboxes(next http.Handler) http.Handler {
 // request: the Worker, whose Durable Object for a policy and session (one
 // at a time in the whole deployment) sets it. A holder made afresh, as a
 // Durable Object is after an eviction, starts from an empty world, even
-// in an isolate that still keeps the world of the one before it; the
-// bounds below then forget that world.
+// in an isolate that still keeps the world of the one before it (the
+// object then replays its journal into it, worker/worker.mjs); the bounds
+// below forget the old one.
 func newHeldSandboxes() *sandboxes {
 	s := newSandboxes()
 	s.held = true
