@@ -11,15 +11,41 @@ import (
 
 // withStreamBody gives every request with a body a streamBody in place of
 // the one syumai/workers made, so that the API's drain (internal/api) can
-// discard a refused upload in JavaScript.
+// discard a refused upload in JavaScript, and every request without one
+// http.NoBody in place of syumai/workers' nil, as net/http's server does:
+// handlers written for net/http, such as the mock's policy server, read the
+// body unchecked.
 func withStreamBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if raw, ok := r.Body.(interface{ GetRawJSBody() js.Value }); ok {
 			r.Body = &streamBody{stream: raw.GetRawJSBody()}
+		} else if r.Body == nil {
+			r.Body = http.NoBody
 		}
 		next.ServeHTTP(w, r)
 	})
 }
+
+// withDrainedBody discards, once next has answered, what is left of a
+// body next neither read to its end nor closed, up to maxUnreadDrain
+// bytes: the policy server of the mock refuses a body over its bound
+// without reading the rest, and an answer sent while the client is still
+// uploading fails in workerd ("Can't read from request stream after
+// response has been sent") and, under wrangler dev, left the next request
+// of the same client waiting until it gave up. The answer is buffered
+// (withRawResponse), so nothing is sent before the discard ends.
+func withDrainedBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r)
+		if b, ok := r.Body.(*streamBody); ok && b.err == nil {
+			b.Discard(maxUnreadDrain)
+		}
+	})
+}
+
+// maxUnreadDrain bounds the discard of withDrainedBody as the API bounds
+// its own (16 MiB): past it the upload is cut off.
+const maxUnreadDrain = 16 << 20
 
 // streamBody reads a request's ReadableStream. It exists for Discard: the
 // body syumai/workers gives can only be drained by copying every chunk into

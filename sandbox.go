@@ -30,14 +30,36 @@ const (
 	maxSandboxSessionID = 64
 	// maxSandboxRequests bounds the requests all sandboxes answer at once.
 	maxSandboxRequests = 64
+	// sandboxHolderHeader names the holder of a world where a host has
+	// one per sandbox (newHeldSandboxes); the policy never sees it.
+	sandboxHolderHeader = "Httpplay-Sandbox-Holder"
 )
 
-// withSandboxes mounts serve's mock beside next. It is added by serve
-// alone, not by newHandler, so that the Worker, which does not serve the
-// mock, does not carry its code.
+// withSandboxes mounts serve's mock beside next. The hosts add the mock
+// around the API's handler (api.New), serve with this and the Worker with
+// newHeldSandboxes, since they keep the worlds in different places.
 func withSandboxes(next http.Handler) http.Handler {
+	return mountSandboxes(newSandboxes(), next)
+}
+
+// newHeldSandboxes makes the mock's worlds for a host that keeps each
+// sandbox in a holder of its own, named by the holder header of every
+// request: the Worker, whose Durable Object for a policy and session (one
+// at a time in the whole deployment) sets it. A holder made afresh, as a
+// Durable Object is after an eviction, starts from an empty world, even
+// in an isolate that still keeps the world of the one before it (the
+// object then replays its journal into it, worker/worker.mjs); the bounds
+// below forget the old one.
+func newHeldSandboxes() *sandboxes {
+	s := newSandboxes()
+	s.held = true
+	return s
+}
+
+// mountSandboxes routes sandboxPrefix to s and the rest to next.
+func mountSandboxes(s *sandboxes, next http.Handler) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle(sandboxPrefix, newSandboxes())
+	mux.Handle(sandboxPrefix, s)
 	mux.Handle("/", next)
 	return mux
 }
@@ -48,6 +70,8 @@ type sandboxes struct {
 	byKey map[string]*sandbox
 	slots chan struct{}
 	now   func() time.Time
+	// held makes the holder header part of a world's key, and required.
+	held bool
 }
 
 type sandbox struct {
@@ -59,13 +83,12 @@ func newSandboxes() *sandboxes {
 	return &sandboxes{byKey: map[string]*sandbox{}, slots: make(chan struct{}, maxSandboxRequests), now: time.Now}
 }
 
-// get returns the world of a policy and session, making it if need be,
+// get returns the world of a policy under key, making it if need be,
 // after forgetting the worlds that have been idle too long.
-func (s *sandboxes) get(policy, session string) (*policyserver.Server, error) {
+func (s *sandboxes) get(policy, key string) (*policyserver.Server, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
-	key := policy + "\x00" + session
 	if sb := s.byKey[key]; sb != nil {
 		sb.used = now
 		return sb.srv, nil
@@ -89,6 +112,30 @@ func (s *sandboxes) get(policy, session string) (*policyserver.Server, error) {
 	return srv, nil
 }
 
+// holds reports whether the world of a policy and session under holder
+// is kept, and marks it used, so that the bounds forget others first. The
+// Worker's Durable Object asks it before each request, to know whether it
+// must first replay its journal into a fresh world.
+func (s *sandboxes) holds(policy, session, holder string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sb := s.byKey[sandboxKey(policy, session, holder)]
+	if sb != nil {
+		sb.used = s.now()
+	}
+	return sb != nil
+}
+
+// sandboxKey is the key of a world: its policy and session, and its
+// holder where a host has them.
+func sandboxKey(policy, session, holder string) string {
+	key := policy + "\x00" + session
+	if holder != "" {
+		key += "\x00" + holder
+	}
+	return key
+}
+
 // count is the number of worlds held.
 func (s *sandboxes) count() int {
 	s.mu.Lock()
@@ -110,6 +157,25 @@ func validSession(id string) bool {
 	return true
 }
 
+// sandboxRoute splits the escaped path of a request under sandboxPrefix
+// into its policy and the rest, and checks the policy and the session. A
+// request it refuses has status and detail set: the mock's answer to it.
+// The Worker asks it, before any Durable Object, where a request goes.
+func sandboxRoute(escapedPath, session string) (policy, rest string, status int, detail string) {
+	policy, rest, _ = strings.Cut(strings.TrimPrefix(escapedPath, sandboxPrefix), "/")
+	if _, ok := simulator.PolicyByID(policy); !ok {
+		ids := make([]string, 0, 16)
+		for _, p := range simulator.Policies() {
+			ids = append(ids, p.ID)
+		}
+		return "", "", http.StatusNotFound, fmt.Sprintf("the mock answers under %s{policy}/, for a policy among %s", sandboxPrefix, strings.Join(ids, ", "))
+	}
+	if !validSession(session) {
+		return "", "", http.StatusBadRequest, fmt.Sprintf("%s must be at most %d letters, digits, - and _", sandboxHeader, maxSandboxSessionID)
+	}
+	return policy, rest, 0, ""
+}
+
 // ServeHTTP routes /mock/{policy}/rest to the policy's world for the
 // session, as the request /rest; /mock/{policy}/_httpplay/state and
 // /_httpplay/reset show and empty that world.
@@ -122,22 +188,21 @@ func (s *sandboxes) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		mockProblem(w, http.StatusServiceUnavailable, fmt.Sprintf("the mock answers at most %d requests at once", maxSandboxRequests))
 		return
 	}
-	escaped := strings.TrimPrefix(r.URL.EscapedPath(), sandboxPrefix)
-	policy, rest, _ := strings.Cut(escaped, "/")
-	if _, ok := simulator.PolicyByID(policy); !ok {
-		ids := make([]string, 0, 16)
-		for _, p := range simulator.Policies() {
-			ids = append(ids, p.ID)
-		}
-		mockProblem(w, http.StatusNotFound, fmt.Sprintf("the mock answers under %s{policy}/, for a policy among %s", sandboxPrefix, strings.Join(ids, ", ")))
-		return
-	}
 	session := r.Header.Get(sandboxHeader)
-	if !validSession(session) {
-		mockProblem(w, http.StatusBadRequest, fmt.Sprintf("%s must be at most %d letters, digits, - and _", sandboxHeader, maxSandboxSessionID))
+	policy, rest, status, detail := sandboxRoute(r.URL.EscapedPath(), session)
+	if status != 0 {
+		mockProblem(w, status, detail)
 		return
 	}
-	srv, err := s.get(policy, session)
+	holder := ""
+	if s.held {
+		holder = r.Header.Get(sandboxHolderHeader)
+		if holder == "" || !validSession(holder) {
+			mockProblem(w, http.StatusInternalServerError, "the mock's worlds are kept by their holders, and this request came through none")
+			return
+		}
+	}
+	srv, err := s.get(policy, sandboxKey(policy, session, holder))
 	if err != nil {
 		mockProblem(w, http.StatusInternalServerError, err.Error())
 		return
@@ -155,6 +220,7 @@ func (s *sandboxes) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	inner.URL = &u
 	inner.Header = r.Header.Clone()
 	inner.Header.Del(sandboxHeader)
+	inner.Header.Del(sandboxHolderHeader)
 	switch path {
 	case mockControl + "state", mockControl + "reset":
 		(&mock{srv: srv, slots: make(chan struct{}, 1), log: io.Discard}).ServeHTTP(w, inner)

@@ -134,3 +134,88 @@ func TestServeMainMountsMock(t *testing.T) {
 		t.Errorf("GET /: %d", resp.StatusCode)
 	}
 }
+
+// TestHeldSandboxes: where a host holds each sandbox (the Worker's Durable
+// Objects), the holder is part of the world's key, a holder made afresh
+// starts from an empty world, and a request that names no holder is
+// refused rather than given a world outside every holder.
+func TestHeldSandboxes(t *testing.T) {
+	t.Parallel()
+	s := newHeldSandboxes()
+	h := mountSandboxes(s, http.NotFoundHandler())
+	do := func(method, path, holder, body string) (int, string) {
+		t.Helper()
+		req := httptest.NewRequest(method, path, strings.NewReader(body))
+		req.Header.Set(sandboxHeader, "ann")
+		if holder != "" {
+			req.Header.Set(sandboxHolderHeader, holder)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec.Code, rec.Body.String()
+	}
+	tests := []struct {
+		method, path, holder, body string
+		status                     int
+		contains                   string
+	}{
+		{"PUT", "/mock/strict/notes/1", "h1", `{"t":"a"}`, 201, ""},
+		{"GET", "/mock/strict/notes/1", "h1", "", 200, `"t":"a"`},
+		{"GET", "/mock/strict/notes/1", "h2", "", 404, ""},
+		{"GET", "/mock/strict/notes/1", "", "", 500, "came through none"},
+		{"GET", "/mock/strict/notes/1", "not a token!", "", 500, "came through none"},
+		{"GET", "/mock/nope/notes/1", "", "", 404, "for a policy among"},
+		{"GET", "/mock/strict/_httpplay/state", "h1", "", 200, `"/notes/1"`},
+	}
+	for _, tt := range tests {
+		code, body := do(tt.method, tt.path, tt.holder, tt.body)
+		if code != tt.status || !strings.Contains(body, tt.contains) {
+			t.Errorf("%s %s (holder %q): %d %s, want %d containing %q", tt.method, tt.path, tt.holder, code, body, tt.status, tt.contains)
+		}
+	}
+	if code, _ := do("GET", "/api/health", "", ""); code != 404 {
+		t.Errorf("GET /api/health did not reach the next handler: %d", code)
+	}
+	for _, tt := range []struct {
+		policy, session, holder string
+		want                    bool
+	}{
+		{"strict", "ann", "h1", true},
+		{"strict", "ann", "h2", true}, // made empty by its GET
+		{"strict", "ann", "h3", false},
+		{"strict", "bob", "h1", false},
+		{"zalando", "ann", "h1", false},
+		{"strict", "ann", "", false},
+	} {
+		if got := s.holds(tt.policy, tt.session, tt.holder); got != tt.want {
+			t.Errorf("holds(%q, %q, %q) = %v, want %v", tt.policy, tt.session, tt.holder, got, tt.want)
+		}
+	}
+}
+
+// TestSandboxRoute: the Worker names a request's Durable Object from this,
+// so what it accepts is exactly what the mock serves.
+func TestSandboxRoute(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		path, session, policy, rest string
+		status                      int
+	}{
+		{"/mock/strict/notes/1", "ann", "strict", "notes/1", 0},
+		{"/mock/strict/", "", "strict", "", 0},
+		{"/mock/strict", "", "strict", "", 0},
+		{"/mock/zalando/a%2Fb", "s-1_x", "zalando", "a%2Fb", 0},
+		{"/mock/", "", "", "", 404},
+		{"/mock/nope/x", "", "", "", 404},
+		{"/mock/Strict/x", "", "", "", 404},
+		{"/mock/str%69ct/x", "", "", "", 404},
+		{"/mock/strict/x", "a/b", "", "", 400},
+		{"/mock/strict/x", strings.Repeat("a", maxSandboxSessionID+1), "", "", 400},
+	}
+	for _, tt := range tests {
+		policy, rest, status, detail := sandboxRoute(tt.path, tt.session)
+		if policy != tt.policy || rest != tt.rest || status != tt.status || (status != 0) != (detail != "") {
+			t.Errorf("sandboxRoute(%q, %q) = %q, %q, %d, %q; want %q, %q, %d", tt.path, tt.session, policy, rest, status, detail, tt.policy, tt.rest, tt.status)
+		}
+	}
+}

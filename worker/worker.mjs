@@ -6,11 +6,14 @@
 //
 // Requests in flight at the same time share the instance: each is served on
 // its own goroutine by the same http.Handler the native server runs with
-// concurrent requests, and the Go side keeps no state between requests
-// (entry_worker.go).
+// concurrent requests, and the API keeps no state between requests
+// (entry_worker.go). The mock under /mock/ does: each sandbox's requests
+// go to its Durable Object (Sandbox below), which serves them with the Go
+// instance of its own isolate.
 //
 // wasm_exec.js is Go's own support file from the toolchain that built
 // app.wasm (`make worker` copies both into build/), so the two always match.
+import { DurableObject } from 'cloudflare:workers';
 import '../build/wasm_exec.js';
 import app from '../build/app.wasm';
 
@@ -20,8 +23,9 @@ let current = null;
 /**
  * start instantiates app.wasm and runs its main until it reports ready.
  * syumai/workers reads its handles from globalThis.context when the Go
- * program initialises: `binding` receives handleRequest, `env` the
- * Worker's bindings (this Worker has none). The request's
+ * program initialises: `binding` receives handleRequest (and the
+ * sandboxName of entry_worker.go), `env` the Worker's bindings (the
+ * Durable Object namespace, which Go does not use). The request's
  * ExecutionContext is not given, since it would belong to the first
  * request only; the Go side never uses it.
  */
@@ -62,18 +66,250 @@ function start(env) {
   return instance;
 }
 
+/** instance returns the isolate's running Go instance, started if need be. */
+async function instance(env) {
+  if (current === null || current.broken) current = start(env);
+  const go = current;
+  await go.ready;
+  return go;
+}
+
+/** serve hands a request to the Go handler and resolves to its answer. */
+async function serve(request, env) {
+  const go = await instance(env);
+  try {
+    return await Promise.race([go.binding.handleRequest(request), go.exited]);
+  } catch (err) {
+    // A trap (out of memory, unreachable code) leaves the instance
+    // unusable without making it exit; the next request starts afresh.
+    if (err instanceof WebAssembly.RuntimeError) go.broken = true;
+    throw err;
+  }
+}
+
 export default {
   async fetch(request, env) {
-    if (current === null || current.broken) current = start(env);
-    const go = current;
-    await go.ready;
-    try {
-      return await Promise.race([go.binding.handleRequest(request), go.exited]);
-    } catch (err) {
-      // A trap (out of memory, unreachable code) leaves the instance
-      // unusable without making it exit; the next request starts afresh.
-      if (err instanceof WebAssembly.RuntimeError) go.broken = true;
-      throw err;
+    // A request under /mock/ goes to the Durable Object of its sandbox,
+    // named by Go (entry_worker.go) from the policy and the session; one
+    // the mock refuses (no such policy, a bad session) gets null and is
+    // answered here, so that no object is made for it.
+    const path = new URL(request.url).pathname;
+    if (path.startsWith('/mock/')) {
+      const go = await instance(env);
+      const route = go.binding.sandboxName(path, request.headers.get('Httpplay-Session') ?? '');
+      if (route !== null) return env.SANDBOX.get(env.SANDBOX.idFromName(route.name)).fetch(request);
     }
+    return serve(request, env);
   },
 };
+
+/** SAFE are the methods that never change a world, and are not journaled. */
+const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** The journal of a sandbox holds at most this many requests and bytes. */
+const MAX_JOURNAL_REQUESTS = 256;
+const MAX_JOURNAL_BYTES = 1 << 20;
+/** A sandbox is forgotten this long after its last request, as natively. */
+const DEFAULT_IDLE_SECONDS = 30 * 60;
+
+/**
+ * Sandbox is the Durable Object of one sandbox of the mock: one policy
+ * and session. Cloudflare runs at most one of each name at a time,
+ * wherever the requests come from, and hands it every request of its
+ * sandbox. The world itself is Go's, in the isolate the object runs in
+ * (sandbox.go keeps it under the object's holder id); the object keeps
+ * the journal that makes it again: every request that may have changed
+ * it, in order, in the object's SQLite storage. When the object finds
+ * that Go does not hold its world (a fresh object after Cloudflare
+ * evicted the last one, a new isolate, or a world Go's bounds forgot), it
+ * replays the journal into an empty one first: the simulator is
+ * deterministic (sequential ids and versions, no clock), so the replay
+ * makes the same world. An alarm forgets the sandbox, journal and world,
+ * after its idle time.
+ */
+export class Sandbox extends DurableObject {
+  constructor(ctx, env) {
+    super(ctx, env);
+    this.holder = crypto.randomUUID();
+    const idle = Number(env.SANDBOX_IDLE_SECONDS);
+    this.idleMs = (Number.isFinite(idle) && idle > 0 ? idle : DEFAULT_IDLE_SECONDS) * 1000;
+    // The alarm is moved at most once per tenth of the idle time (3
+    // minutes by default), so that requests do not each cost a storage
+    // write.
+    this.alarmAt = 0;
+    this.replaying = null;
+    // Requests that may change the world go to Go one at a time, so that
+    // the journal's order is the order Go applied them in.
+    this.writes = Promise.resolve();
+    this.journal = { requests: 0, bytes: 0 };
+    this.hasJournal = ctx.storage.sql.exec("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'journal'").one().n > 0;
+    if (this.hasJournal) {
+      this.journal = ctx.storage.sql.exec('SELECT count(*) AS requests, coalesce(sum(length(url) + length(headers) + coalesce(length(body), 0)), 0) AS bytes FROM journal').one();
+    }
+  }
+
+  async fetch(request) {
+    const go = await instance(this.env);
+    const route = go.binding.sandboxName(new URL(request.url).pathname, request.headers.get('Httpplay-Session') ?? '');
+    if (route === null) return serve(request, this.env); // the Worker answers these itself
+    await this.touch();
+    if (SAFE.has(request.method)) {
+      await this.restore(route.name);
+      return this.forward(request);
+    }
+    const answer = this.writes.then(() => this.write(route, request));
+    this.writes = answer.catch(() => {});
+    return answer;
+  }
+
+  /** write serves a request that may change the world, and journals it. */
+  async write(route, request) {
+    await this.restore(route.name);
+    const { body, whole } = await bufferBody(request, (await instance(this.env)).binding.sandboxMaxBody);
+    const entry = {
+      method: request.method,
+      url: request.url,
+      headers: JSON.stringify([...request.headers].filter(([h]) => h !== 'httpplay-sandbox-holder')),
+      body: whole ? body : null,
+    };
+    const size = entry.url.length + entry.headers.length + (entry.body?.byteLength ?? 0);
+    const journaled = whole && route.control === '';
+    if (journaled && (this.journal.requests >= MAX_JOURNAL_REQUESTS || this.journal.bytes + size > MAX_JOURNAL_BYTES)) {
+      const policy = route.name.slice(0, route.name.indexOf('/'));
+      return problem(507, 'Insufficient Storage', `this sandbox has recorded ${this.journal.requests} requests ` +
+        `(${this.journal.bytes} bytes) that may change it, as many as it keeps; POST /mock/${policy}/_httpplay/reset empties it`);
+    }
+    const answer = await this.forward(new Request(request, { body, headers: request.headers }));
+    try {
+      if (route.control === 'reset' && answer.status === 204) {
+        this.forget();
+      } else if (journaled && answer.status !== 503) {
+        this.record(entry, size);
+      }
+    } catch (err) {
+      // The world changed but the journal could not say so: a new holder
+      // makes the next request replay the journal as it stands.
+      this.holder = crypto.randomUUID();
+      throw err;
+    }
+    return answer;
+  }
+
+  /** record appends a request to the journal. */
+  record(entry, size) {
+    if (!this.hasJournal) {
+      this.ctx.storage.sql.exec('CREATE TABLE journal (seq INTEGER PRIMARY KEY, method TEXT NOT NULL, url TEXT NOT NULL, headers TEXT NOT NULL, body BLOB)');
+      this.hasJournal = true;
+    }
+    this.ctx.storage.sql.exec('INSERT INTO journal (method, url, headers, body) VALUES (?, ?, ?, ?)',
+      entry.method, entry.url, entry.headers, entry.body);
+    this.journal = { requests: this.journal.requests + 1, bytes: this.journal.bytes + size };
+  }
+
+  /** forget empties the journal; the world is emptied by Go or dropped with its holder. */
+  forget() {
+    if (this.hasJournal) this.ctx.storage.sql.exec('DELETE FROM journal');
+    this.journal = { requests: 0, bytes: 0 };
+  }
+
+  /**
+   * restore makes sure Go holds the world of this object, replaying the
+   * journal into a fresh one if not. Requests that come meanwhile wait
+   * for the same replay.
+   */
+  async restore(name) {
+    const go = await instance(this.env);
+    if (this.replaying === null && !go.binding.sandboxHeld(name, this.holder) && this.journal.requests > 0) {
+      // A replay cut short leaves part of the world: a new holder id makes
+      // the next request replay into an empty one again.
+      this.replaying = this.replay()
+        .catch((err) => { this.holder = crypto.randomUUID(); throw err; })
+        .finally(() => { this.replaying = null; });
+    }
+    if (this.replaying !== null) await this.replaying;
+  }
+
+  async replay() {
+    const rows = this.ctx.storage.sql.exec('SELECT method, url, headers, body FROM journal ORDER BY seq').toArray();
+    for (const row of rows) {
+      const answer = await this.forward(new Request(row.url, { method: row.method, headers: JSON.parse(row.headers), body: row.body }));
+      await answer.arrayBuffer();
+    }
+  }
+
+  /** forward hands a request to Go under this object's holder id, set here over any a client sent. */
+  forward(request) {
+    const headers = new Headers(request.headers);
+    headers.set('Httpplay-Sandbox-Holder', this.holder);
+    return serve(new Request(request, { headers }), this.env);
+  }
+
+  /** touch moves the alarm that forgets the sandbox to its idle time from now. */
+  async touch() {
+    const at = Date.now() + this.idleMs;
+    if (at - this.alarmAt < this.idleMs / 10) return;
+    this.alarmAt = at;
+    await this.ctx.storage.setAlarm(at);
+  }
+
+  /**
+   * alarm forgets the sandbox after its idle time: the journal (all of
+   * the object's storage, the alarm included) and, through a new holder
+   * id, the world, which Go's own bounds then drop.
+   */
+  async alarm() {
+    await this.ctx.storage.deleteAll();
+    this.hasJournal = false;
+    this.journal = { requests: 0, bytes: 0 };
+    this.alarmAt = 0;
+    this.holder = crypto.randomUUID();
+  }
+}
+
+/**
+ * bufferBody reads a body of at most limit bytes into one ArrayBuffer, to
+ * journal it: {body, whole: true}. A larger one is not read further: it
+ * comes back as a stream of what was read and the rest, {body, whole:
+ * false}, for Go to refuse and discard (body_worker.go).
+ */
+async function bufferBody(request, limit) {
+  if (request.body === null) return { body: null, whole: true };
+  if (Number(request.headers.get('Content-Length')) > limit) return { body: request.body, whole: false };
+  const reader = request.body.getReader();
+  const chunks = [];
+  let size = 0;
+  while (size <= limit) {
+    const { done, value } = await reader.read();
+    if (done) {
+      const body = new Uint8Array(size);
+      let at = 0;
+      for (const c of chunks) {
+        body.set(c, at);
+        at += c.byteLength;
+      }
+      return { body: body.buffer, whole: true };
+    }
+    chunks.push(value);
+    size += value.byteLength;
+  }
+  const body = new ReadableStream({
+    async pull(controller) {
+      if (chunks.length > 0) {
+        controller.enqueue(chunks.shift());
+        return;
+      }
+      const { done, value } = await reader.read();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  });
+  return { body, whole: false };
+}
+
+/** problem is an answer of the object itself, in the form of the mock's own (mockProblem in mock.go). */
+function problem(status, title, detail) {
+  const body = JSON.stringify({ detail, status, title, type: 'about:blank' }) + '\n';
+  return new Response(body, { status, headers: { 'Content-Type': 'application/problem+json' } });
+}

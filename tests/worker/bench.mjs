@@ -1,8 +1,10 @@
 // Worker budgets (`make bench-worker`): the gzip size of the Worker's
 // module next to the browser's; the time of the first API request to a
 // fresh isolate (which starts the Go instance); and the latency of
-// GET /api/health, POST /api/run for the default preset and POST /api/run
-// for concurrent-edit under every policy, on workerd (wrangler dev) and on
+// GET /api/health, POST /api/run for the default preset, POST /api/run
+// for concurrent-edit under every policy, and a GET and a PUT of the mock
+// (on the Worker through the sandbox's Durable Object), on workerd
+// (wrangler dev) and on
 // the native server, p50 and p99 over sequential requests from one client
 // on loopback, next to a JavaScript Worker with a constant answer (the
 // floor of wrangler dev). Numbers are printed, never asserted: they depend
@@ -11,7 +13,8 @@
 // With BASELINE=DIR (another checkout, e.g. of the main branch, with
 // node_modules or a link to this one's) its Worker is built with its own
 // `make worker` and measured in the same run, request for request
-// interleaved with this one's.
+// interleaved with this one's (but for the mock, which a baseline may not
+// serve).
 
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -37,7 +40,7 @@ async function timed(base, { path, init }) {
   const res = await fetch(base + path, init);
   await res.arrayBuffer();
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (res.status !== 200) throw new Error(`${base}${path}: status ${res.status}`);
+  if (res.status !== 200 && !(res.status === 201 && init.method === 'PUT')) throw new Error(`${base}${path}: status ${res.status}`);
   return ms;
 }
 
@@ -96,14 +99,33 @@ try {
     'POST /api/run, concurrent-edit, all policies': {
       path: '/api/run?policies=all', init: { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: text('concurrent-edit') },
     },
+    // The mock: a sandbox's world, made by the first PUT (a warm-up
+    // request), read and replaced.
+    'GET /mock/strict/notes/1': {
+      path: '/mock/strict/notes/1', mock: true, init: { headers: { 'Httpplay-Session': 'bench-0' } },
+    },
+    // The PUTs take turns over 8 sandboxes, each made in the warm-up:
+    // a sandbox's journal on the Worker keeps 256 requests.
+    'PUT /mock/strict/notes/1': {
+      path: '/mock/strict/notes/1', mock: true,
+      at: (i) => ({ method: 'PUT', headers: { 'Httpplay-Session': `bench-${i % 8}`, 'Content-Type': 'application/json' }, body: '{"text": "bench"}' }),
+    },
   };
+  for (const [name, server] of targets) {
+    if (name === 'workerd baseline') continue;
+    const made = await fetch(server.base + '/mock/strict/notes/1', requests['PUT /mock/strict/notes/1'].at(0));
+    await made.arrayBuffer();
+    if (made.status !== 201 && made.status !== 200) throw new Error(`${server.base}: PUT /mock/strict/notes/1: ${made.status}`);
+  }
   console.log(`\n${N} sequential requests each after ${WARMUP} warm-up, the targets taking turns:`);
   for (const [what, req] of Object.entries(requests)) {
     const times = targets.map(() => []);
     const floors = [];
+    const skip = (k) => req.mock && targets[k][0] === 'workerd baseline';
     for (let i = 0; i < WARMUP + N; i++) {
       for (let k = 0; k < targets.length; k++) {
-        const ms = await timed(targets[k][1].base, req);
+        if (skip(k)) continue;
+        const ms = await timed(targets[k][1].base, req.at ? { path: req.path, init: req.at(i) } : req);
         if (i >= WARMUP) times[k].push(ms);
       }
       if (req.path === '/api/health') {
@@ -118,6 +140,7 @@ try {
         '  (a JavaScript Worker with a constant answer)');
     }
     for (let k = 0; k < targets.length; k++) {
+      if (skip(k)) continue;
       const t = times[k].sort((a, b) => a - b);
       console.log(`  ${targets[k][0].padEnd(17)} p50 ${pct(t, 50).toFixed(2).padStart(6)} ms  p99 ${pct(t, 99).toFixed(2).padStart(6)} ms` +
         `  (min ${t[0].toFixed(2)}, max ${t[t.length - 1].toFixed(2)})`);

@@ -4,6 +4,7 @@
 // loopback ports. Every process started here is stopped by its own id.
 
 import { spawn, execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -97,18 +98,36 @@ async function start(name, command, args, env, base, timeoutMs, { cwd = ROOT, re
  * runs (the benchmark also runs a baseline's); readyPath is the path
  * polled until the server answers: a static file, unlike the API, starts
  * no Go instance, so the first API request afterwards meets a fresh one.
+ * persistTo is the directory of the Durable Objects' storage, to start
+ * again on the storage of an earlier start (default: a new one, removed
+ * at stop); vars are the Worker's variables, given as --var.
  */
-export async function startWorker({ root = ROOT, readyPath = '/api/health' } = {}) {
+export async function startWorker({ root = ROOT, readyPath = '/api/health', persistTo = null, vars = {} } = {}) {
   const port = await freePort();
   // Its own inspector port too: the default, 9229, is taken by any other
   // wrangler dev on the machine (such as the baseline's in the benchmark).
   const inspector = await freePort();
   const wrangler = join(ROOT, 'node_modules', '.bin', 'wrangler');
-  return start('wrangler dev', wrangler,
+  // The Durable Objects' storage (the mock's journals) goes to a directory
+  // of this start alone unless persistTo names one to reuse, so that no
+  // run meets the sandboxes of an earlier one.
+  const own = persistTo === null;
+  if (own) {
+    await mkdir(join(ROOT, 'build', 'worker-e2e'), { recursive: true });
+    persistTo = await mkdtemp(join(ROOT, 'build', 'worker-e2e', 'state-'));
+  }
+  const proc = await start('wrangler dev', wrangler,
     ['dev', '--env', 'e2e', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector),
-      '--show-interactive-dev-session=false',
+      '--show-interactive-dev-session=false', '--persist-to', persistTo,
+      ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
       '--log-level', 'warn'],
     wranglerEnv, `http://127.0.0.1:${port}`, 90000, { cwd: root, readyPath });
+  const stop = proc.stop;
+  proc.stop = async () => {
+    await stop();
+    if (own) await rm(persistTo, { recursive: true, force: true });
+  };
+  return proc;
 }
 
 /** startNative runs `httpplay serve` (playground and API) on a free port. */

@@ -1,16 +1,20 @@
 // End-to-end test of the Cloudflare Worker: the built worker runs under
 // `wrangler dev` (workerd, offline) and must answer the API with the same
 // bytes as the native server, serve the playground's files with the same
-// security headers, and enforce the same limits.
+// security headers, enforce the same limits, and serve the mock under
+// /mock/ from its Durable Objects as the simulator answers.
 //
 // Run with `make test-worker` (or `node --test tests/worker/` after
 // `npm ci`); it builds what it needs.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import http from 'node:http';
 import { join } from 'node:path';
-import { ROOT, build, startNative, startWorker, request } from './harness.mjs';
+import { promisify } from 'node:util';
+import { NATIVE, ROOT, build, startNative, startWorker, request } from './harness.mjs';
 
 let worker;
 let native;
@@ -180,7 +184,7 @@ describe('limits and errors behave the same', () => {
 
   test('bodies over 64 KiB without a Content-Length', async () => {
     // A streamed upload is chunked: the limit must hold while reading, and
-    // the worker must go on answering afterwards (see drain in api.go).
+    // the worker must go on answering afterwards (see drain in internal/api).
     const streamed = (chunks) => new ReadableStream({
       start(c) {
         for (let i = 0; i < chunks; i++) c.enqueue(new TextEncoder().encode('#'.repeat(4096)));
@@ -223,7 +227,7 @@ describe('limits and errors behave the same', () => {
 });
 
 describe('static files', () => {
-  // The headers every page gets from static.go natively and web/_headers
+  // The headers every page gets from internal/static natively and web/_headers
   // on the worker.
   const security = ['content-security-policy', 'x-frame-options', 'x-content-type-options', 'referrer-policy',
     'cross-origin-opener-policy', 'cache-control'];
@@ -283,5 +287,266 @@ describe('static files', () => {
   test('host configuration is not served', async () => {
     const got = await request(worker.base, '/_headers');
     assert.equal(got.status, 404);
+  });
+});
+
+// The mock's scenario: requests that change the state in every way a
+// client retries: a create by PUT, a conditional replace, a lost update,
+// a conditional GET, a duplicate POST and a DELETE twice. The ETags are
+// the simulator's, deterministic, so the scenario needs no captures.
+const scenario = `# A sandbox on the edge
+PUT /notes/1
+Content-Type: application/json
+{"text": "draft"}
+
+PUT /notes/1
+Content-Type: application/json
+If-Match: "v1"
+{"text": "final"}
+
+PUT /notes/1
+Content-Type: application/json
+If-Match: "v1"
+{"text": "lost update"}
+
+GET /notes/1
+If-None-Match: "v2"
+
+POST /notes
+Content-Type: application/json
+{"id": "x", "text": "once"}
+
+POST /notes
+Content-Type: application/json
+{"id": "x", "text": "once"}
+
+DELETE /notes/1
+
+DELETE /notes/1
+
+GET /notes
+`;
+
+// Each test has sessions of its own, and every start of wrangler dev its
+// own storage (harness.mjs), so no test meets another's world.
+const session = (name) => ({ 'Httpplay-Session': name });
+
+/** simulate runs a scenario in the native simulator and resolves to its JSON result. */
+async function simulate(text) {
+  const child = promisify(execFile)(NATIVE, ['run', '--format', 'json', '--policies', 'all', '-'], { maxBuffer: 16 << 20 });
+  child.child.stdin.end(text);
+  return JSON.parse((await child).stdout);
+}
+
+/**
+ * mockRequest sends a simulated request to a policy's sandbox on a
+ * worker. It asks for no content coding: wrangler dev gzips answers of
+ * the Worker for clients that accept it (fetch does), which would add
+ * Content-Encoding to the fields compared.
+ */
+function mockRequest(base, policy, name, { method, path, headers, body }) {
+  const init = { method, headers: { ...headers, ...session(name), 'Accept-Encoding': 'identity' } };
+  if (body) init.body = body;
+  return request(base, `/mock/${policy}${path}`, init);
+}
+
+/**
+ * playStep sends a step of the simulator's result to a policy's sandbox
+ * and checks the answer against the simulator's: the status, every header
+ * field the policy sends and no other but the framing, and the body.
+ */
+async function playStep(base, policy, name, step, i) {
+  const want = step.results[policy];
+  const what = `${policy}, step ${i + 1} (${step.request.method} ${step.request.path})`;
+  const got = await mockRequest(base, policy, name, step.request);
+  assert.equal(got.status, want.status, `${what}: ${got.body}`);
+  const names = [...got.headers.keys()].filter((h) => h !== 'content-length').sort();
+  assert.deepEqual(names, Object.keys(want.headers).map((h) => h.toLowerCase()).sort(), `${what}: header fields`);
+  for (const [h, v] of Object.entries(want.headers)) assert.equal(got.headers.get(h), v, `${what}: ${h}`);
+  assert.equal(got.body.toString(), want.body ?? '', `${what}: body`);
+}
+
+describe('the mock on Durable Objects', () => {
+  test('a scenario played against a sandbox answers as the simulator, for every policy', async () => {
+    const result = await simulate(scenario);
+    assert.ok(result.policies.length >= 14, `only ${result.policies.length} policies`);
+    assert.equal(result.steps.length, 9);
+    // The policies' sandboxes answer at once, each its requests in order.
+    await Promise.all(result.policies.map(async (policy) => {
+      for (const [i, step] of result.steps.entries()) await playStep(worker.base, policy, `play-${policy}`, step, i);
+    }));
+  });
+
+  test('two sessions do not see each other\'s state, nor two policies', async () => {
+    const put = (policy, name) => request(worker.base, `/mock/${policy}/notes/1`,
+      { method: 'PUT', headers: { ...json, ...session(name) }, body: `{"by": "${name}"}` });
+    const get = (policy, name) => request(worker.base, `/mock/${policy}/notes/1`, { headers: session(name) });
+    assert.equal((await put('strict', 'iso-ann')).status, 201);
+    assert.equal((await put('strict', 'iso-bob')).status, 201);
+    assert.equal(JSON.parse((await get('strict', 'iso-ann')).body).by, 'iso-ann');
+    assert.equal(JSON.parse((await get('strict', 'iso-bob')).body).by, 'iso-bob');
+    assert.equal((await get('strict', 'iso-cyd')).status, 404);
+    assert.equal((await get('zalando', 'iso-ann')).status, 404);
+    // A holder header sent by a client is overwritten by the Durable Object.
+    const forged = await request(worker.base, '/mock/strict/notes/1',
+      { headers: { ...session('iso-ann'), 'Httpplay-Sandbox-Holder': 'forged' } });
+    assert.equal(JSON.parse(forged.body).by, 'iso-ann');
+  });
+
+  test('one session through two connections, and at once, sees one state', async () => {
+    // Two keep-alive agents of one socket each: two TCP connections.
+    const agents = [new http.Agent({ keepAlive: true, maxSockets: 1 }), new http.Agent({ keepAlive: true, maxSockets: 1 })];
+    const ports = new Set();
+    const send = (agent, method, path, headers = {}, body = '') => new Promise((ok, fail) => {
+      const req = http.request(worker.base + '/mock/strict' + path,
+        { agent, method, headers: { ...session('two-conns'), ...headers }, timeout: 10000 }, (res) => {
+          ports.add(res.socket.localPort);
+          const chunks = [];
+          res.on('data', (c) => chunks.push(c));
+          res.on('end', () => ok({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+        });
+      req.on('timeout', () => req.destroy(new Error('timed out')));
+      req.on('error', fail);
+      req.end(body);
+    });
+    try {
+      const [a, b] = agents;
+      assert.equal((await send(a, 'PUT', '/notes/1', json, '{"n": 1}')).status, 201);
+      const seen = await send(b, 'GET', '/notes/1');
+      assert.equal(seen.status, 200);
+      assert.equal(seen.headers.etag, '"v1"');
+      assert.equal((await send(b, 'PUT', '/notes/1', { ...json, 'If-Match': '"v1"' }, '{"n": 2}')).status, 200);
+      assert.equal((await send(a, 'PUT', '/notes/1', { ...json, 'If-Match': '"v1"' }, '{"n": 3}')).status, 412);
+      assert.equal(JSON.parse((await send(a, 'GET', '/notes/1')).body).n, 2);
+      assert.equal(ports.size, 2, `the requests went over ${ports.size} connection(s)`);
+      // Twenty creates at once, from both connections and from fetch: each
+      // gets its own id, and the collection has all twenty.
+      const creates = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 3 === 2
+        ? request(worker.base, '/mock/strict/items', { method: 'POST', headers: { ...json, ...session('two-conns') }, body: '{}' })
+        : send(agents[i % 3], 'POST', '/items', json, '{}'))));
+      const locations = creates.map((r) => (r.headers.get ? r.headers.get('location') : r.headers.location));
+      assert.deepEqual(creates.map((r) => r.status), Array(20).fill(201));
+      assert.equal(new Set(locations).size, 20, `Locations: ${locations}`);
+      const all = await send(a, 'GET', '/items');
+      assert.equal(JSON.parse(all.body).length, 20);
+    } finally {
+      for (const agent of agents) agent.destroy();
+    }
+  });
+
+  test('the state and reset endpoints are the sandbox\'s own', async () => {
+    const h = session('control');
+    assert.equal((await request(worker.base, '/mock/strict/a', { method: 'PUT', headers: { ...json, ...h }, body: '{}' })).status, 201);
+    const state = await request(worker.base, '/mock/strict/_httpplay/state', { headers: h });
+    assert.equal(state.status, 200);
+    assert.deepEqual(Object.keys(JSON.parse(state.body).state.resources), ['/a']);
+    assert.equal((await request(worker.base, '/mock/strict/_httpplay/reset', { method: 'POST', headers: h })).status, 204);
+    assert.equal((await request(worker.base, '/mock/strict/a', { headers: h })).status, 404);
+  });
+
+  test('a journal keeps 256 requests that may change the world, then a write is a 507 until the reset', async () => {
+    const h = { ...json, ...session('full') };
+    const put = (i) => request(worker.base, `/mock/strict/r${i % 100}`, { method: 'PUT', headers: h, body: `{"n": ${i}}` });
+    for (let i = 0; i < 256; i++) {
+      const got = await put(i);
+      assert.ok(got.status === 201 || got.status === 200, `PUT ${i}: ${got.status} ${got.body}`);
+    }
+    const full = await put(256);
+    assert.equal(full.status, 507, String(full.body));
+    assert.equal(full.headers.get('content-type'), 'application/problem+json');
+    assert.match(full.body.toString(), /POST \/mock\/strict\/_httpplay\/reset empties it/);
+    // Reads go on, and the world is the one of the 256 requests.
+    const read = await request(worker.base, '/mock/strict/r55', { headers: h });
+    assert.equal(JSON.parse(read.body).n, 255);
+    assert.equal((await request(worker.base, '/mock/strict/_httpplay/reset', { method: 'POST', headers: h })).status, 204);
+    assert.equal((await put(0)).status, 201, 'a write after the reset');
+  });
+
+  // Refusals the isolate answers before any Durable Object: the same bytes
+  // as the native server's mock.
+  const refusals = {
+    'a policy that does not exist': ['/mock/nope/notes/1', {}, 404],
+    'no policy at all': ['/mock/', {}, 404],
+    'a session that is not a token': ['/mock/strict/notes/1', { headers: session('not a token!') }, 400],
+    'a session over 64 characters': ['/mock/strict/notes/1', { headers: session('s'.repeat(65)) }, 400],
+  };
+  for (const [name, [path, init, status]] of Object.entries(refusals)) {
+    test(`${name} is a ${status} problem`, async () => {
+      const got = await both(path, init);
+      assert.equal(got.w.status, status, `worker: ${got.w.body}`);
+      assert.equal(got.w.headers.get('content-type'), 'application/problem+json');
+      assertSameAnswer(got, name);
+    });
+  }
+
+  test('a body over 64 KiB is refused, and the sandbox goes on answering', async () => {
+    const h = { ...json, ...session('big') };
+    assert.equal((await request(worker.base, '/mock/strict/big', { method: 'PUT', headers: h, body: '{}' })).status, 201);
+    const big = `{"pad": "${'#'.repeat(70 * 1024)}"}`;
+    const streamed = () => new ReadableStream({
+      start(c) {
+        c.enqueue(new TextEncoder().encode(big));
+        c.close();
+      },
+    });
+    const uploads = [
+      { method: 'PUT', headers: h, body: big }, // with a Content-Length
+      { method: 'PUT', headers: h, body: streamed(), duplex: 'half' }, // chunked
+    ];
+    for (const init of uploads) {
+      const got = await request(worker.base, '/mock/strict/big', { ...init, signal: AbortSignal.timeout(10000) });
+      assert.equal(got.status, 413, String(got.body));
+      assert.equal(got.headers.get('content-type'), 'application/problem+json');
+      assert.match(got.body.toString(), /at most 65536 bytes/);
+      const after = await request(worker.base, '/mock/strict/big', { headers: h, signal: AbortSignal.timeout(10000) });
+      assert.equal(after.status, 200, 'the world after a refused upload');
+      assert.equal(after.headers.get('etag'), '"v1"', 'a refused upload changed the world');
+    }
+  });
+});
+
+describe('a sandbox\'s journal', () => {
+  // Two wrangler dev starts on one storage directory: the second has no
+  // Durable Object and no Go instance of the first, as after an eviction
+  // (or a new deployment), and its sandboxes expire after 4 s.
+  let dir;
+  before(async () => {
+    await mkdir(join(ROOT, 'build', 'worker-e2e'), { recursive: true });
+    dir = await mkdtemp(join(ROOT, 'build', 'worker-e2e', 'state-'));
+  });
+  after(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  test('a fresh object replays it: the world is the same, and goes on as the simulator says', async () => {
+    const result = await simulate(scenario);
+    const policies = ['strict', 'zalando', 'azure', 'google-aip'];
+    let w = await startWorker({ persistTo: dir });
+    try {
+      for (const policy of policies) {
+        for (const [i, step] of result.steps.slice(0, 5).entries()) await playStep(w.base, policy, 'journal', step, i);
+      }
+    } finally {
+      await w.stop();
+    }
+    w = await startWorker({ persistTo: dir, vars: { SANDBOX_IDLE_SECONDS: 4 } });
+    try {
+      for (const policy of policies) {
+        for (const [i, step] of result.steps.entries()) {
+          if (i >= 5) await playStep(w.base, policy, 'journal', step, i);
+        }
+      }
+      // An idle sandbox is forgotten, its journal too.
+      const h = { ...json, ...session('idle') };
+      assert.equal((await request(w.base, '/mock/strict/a', { method: 'PUT', headers: h, body: '{}' })).status, 201);
+      assert.equal((await request(w.base, '/mock/strict/a', { headers: h })).status, 200);
+      await new Promise((ok) => setTimeout(ok, 6500));
+      const gone = await request(w.base, '/mock/strict/a', { headers: h });
+      assert.equal(gone.status, 404, `after 6.5 s idle: ${gone.body}`);
+      assert.equal((await request(w.base, '/mock/strict/a', { method: 'PUT', headers: h, body: '{}' })).status, 201,
+        'a forgotten sandbox starts again from an empty world');
+    } finally {
+      await w.stop();
+    }
   });
 });
