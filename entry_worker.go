@@ -36,6 +36,13 @@ func entry() int {
 		policy, session, _ := strings.Cut(args[0].String(), "/")
 		return mock.holds(policy, session, args[1].String())
 	}))
+	binding.Set("sandboxOpen", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		if len(args) != 2 || args[0].Type() != js.TypeString || args[1].Type() != js.TypeString {
+			return false
+		}
+		policy, session, _ := strings.Cut(args[0].String(), "/")
+		return mock.open(policy, session, args[1].String()) == nil
+	}))
 	binding.Set("sandboxMaxBody", policyserver.DefaultMaxBodyBytes)
 	workers.ServeNonBlock(withRawResponse(withStreamBody(withDrainedBody(mountSandboxes(mock, api.New(api.Options{}))))))
 	workers.Ready()
@@ -44,11 +51,13 @@ func entry() int {
 
 // sandboxName tells worker/worker.mjs where a request under /mock/ goes:
 // given the request's escaped path and Httpplay-Session header, it returns
-// {name: "policy/session", control}, control being "state" or "reset" for
-// the mock's own endpoints and "" for the policy's paths, or null for a request the mock refuses, which the isolate
-// answers itself so that no Durable Object is made for it. A session has
-// no "/", so the name is unambiguous. The functions given to JavaScript
-// live as long as the instance, so they are never released.
+// {name: "policy/session", control}, control being what follows
+// /_httpplay/ for the mock's own paths ("state", "reset", or one it does
+// not have) and "" for the policy's paths, or null for a request the mock
+// refuses, which the isolate answers itself so that no Durable Object is
+// made for it. A session has no "/", so the name is unambiguous. The
+// functions given to JavaScript live as long as the instance, so they are
+// never released.
 var sandboxName = js.FuncOf(func(_ js.Value, args []js.Value) any {
 	if len(args) != 2 || args[0].Type() != js.TypeString || args[1].Type() != js.TypeString {
 		return nil
@@ -59,8 +68,7 @@ var sandboxName = js.FuncOf(func(_ js.Value, args []js.Value) any {
 		return nil
 	}
 	control := ""
-	switch path, _ := url.PathUnescape("/" + rest); path {
-	case mockControl + "state", mockControl + "reset":
+	if path, _ := url.PathUnescape("/" + rest); strings.HasPrefix(path, mockControl) {
 		control = strings.TrimPrefix(path, mockControl)
 	}
 	return map[string]any{"name": policy + "/" + session, "control": control}

@@ -33,6 +33,12 @@ const (
 	// sandboxHolderHeader names the holder of a world where a host has
 	// one per sandbox (newHeldSandboxes); the policy never sees it.
 	sandboxHolderHeader = "Httpplay-Sandbox-Holder"
+	// sandboxOwnHeader marks, where worlds are held, the answers that are
+	// the mock's and not the policy's: "busy" (every slot taken) and
+	// "lost" (the holder's world is not kept), so that the holder neither
+	// journals them nor takes them for the world's answer. The holder
+	// removes it before a client sees the answer.
+	sandboxOwnHeader = "Httpplay-Sandbox-Own"
 )
 
 // withSandboxes mounts serve's mock beside next. The hosts add the mock
@@ -83,16 +89,40 @@ func newSandboxes() *sandboxes {
 	return &sandboxes{byKey: map[string]*sandbox{}, slots: make(chan struct{}, maxSandboxRequests), now: time.Now}
 }
 
-// get returns the world of a policy under key, making it if need be,
-// after forgetting the worlds that have been idle too long.
+// get returns the world of a policy under key, making it if need be
+// (except where worlds are held: a holder makes its world with open, so
+// that a world its holder lost is never silently made anew, empty), after
+// forgetting the worlds that have been idle too long. It returns nil for
+// a held world that is not kept.
 func (s *sandboxes) get(policy, key string) (*policyserver.Server, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.now()
 	if sb := s.byKey[key]; sb != nil {
-		sb.used = now
+		sb.used = s.now()
 		return sb.srv, nil
 	}
+	if s.held {
+		return nil, nil
+	}
+	return s.make(policy, key)
+}
+
+// open makes an empty world for a policy and session under holder, in
+// place of any it had: the holder's first step before it replays its
+// journal into the world.
+func (s *sandboxes) open(policy, session, holder string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, err := s.make(policy, sandboxKey(policy, session, holder))
+	return err
+}
+
+// make puts an empty world of a policy under key, after forgetting the
+// worlds that have been idle too long and, at maxSandboxes, the least
+// recently used. The caller holds s.mu.
+func (s *sandboxes) make(policy, key string) (*policyserver.Server, error) {
+	now := s.now()
+	delete(s.byKey, key)
 	var oldest string
 	for k, sb := range s.byKey {
 		if now.Sub(sb.used) > sandboxIdle {
@@ -115,7 +145,9 @@ func (s *sandboxes) get(policy, key string) (*policyserver.Server, error) {
 // holds reports whether the world of a policy and session under holder
 // is kept, and marks it used, so that the bounds forget others first. The
 // Worker's Durable Object asks it before each request, to know whether it
-// must first replay its journal into a fresh world.
+// must first open a world and replay its journal into it; a world lost
+// after that answer is answered "lost" (sandboxOwnHeader), never made
+// anew.
 func (s *sandboxes) holds(policy, session, holder string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -185,10 +217,15 @@ func (s *sandboxes) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		defer func() { <-s.slots }()
 	default:
 		w.Header().Set("Retry-After", "1")
+		if s.held {
+			w.Header().Set(sandboxOwnHeader, "busy")
+		}
 		mockProblem(w, http.StatusServiceUnavailable, fmt.Sprintf("the mock answers at most %d requests at once", maxSandboxRequests))
 		return
 	}
-	session := r.Header.Get(sandboxHeader)
+	// Every value counts: a second header, or a list in one, is not a
+	// session, whichever of them a host would keep.
+	session := strings.Join(r.Header.Values(sandboxHeader), ",")
 	policy, rest, status, detail := sandboxRoute(r.URL.EscapedPath(), session)
 	if status != 0 {
 		mockProblem(w, status, detail)
@@ -207,6 +244,11 @@ func (s *sandboxes) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		mockProblem(w, http.StatusInternalServerError, err.Error())
 		return
 	}
+	if srv == nil {
+		w.Header().Set(sandboxOwnHeader, "lost")
+		mockProblem(w, http.StatusServiceUnavailable, "this sandbox's world is no longer kept here; its holder makes it again")
+		return
+	}
 	rest = "/" + rest
 	path, err := url.PathUnescape(rest)
 	if err != nil {
@@ -221,8 +263,9 @@ func (s *sandboxes) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	inner.Header = r.Header.Clone()
 	inner.Header.Del(sandboxHeader)
 	inner.Header.Del(sandboxHolderHeader)
-	switch path {
-	case mockControl + "state", mockControl + "reset":
+	// The mock's own paths are its own, as under `httpplay mock`: one it
+	// does not have is a 404, not a resource of the policy's.
+	if strings.HasPrefix(path, mockControl) {
 		(&mock{srv: srv, slots: make(chan struct{}, 1), log: io.Discard}).ServeHTTP(w, inner)
 		return
 	}

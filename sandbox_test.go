@@ -47,12 +47,24 @@ func TestSandboxWorlds(t *testing.T) {
 		{"GET", "/mock/", "", "", 404, "for a policy among"},
 		{"GET", "/mock/strict/x", "not a token!", "", 400, sandboxHeader},
 		{"GET", "/mock/strict/x", strings.Repeat("a", maxSandboxSessionID+1), "", 400, sandboxHeader},
+		{"GET", "/mock/strict/x", "ann,x", "", 400, sandboxHeader},
+		{"PUT", "/mock/strict/_httpplay/nope", "ann", `{}`, 404, "the mock's own endpoints"},
+		{"GET", "/mock/strict/_httpplay/state", "ann", "", 200, `"resources": {}`},
 	}
 	for _, tt := range tests {
 		code, body := sandboxDo(t, s, tt.method, tt.path, tt.session, tt.body)
 		if code != tt.status || !strings.Contains(body, tt.contains) {
 			t.Errorf("%s %s (%q): %d %s, want %d containing %q", tt.method, tt.path, tt.session, code, body, tt.status, tt.contains)
 		}
+	}
+	// Two session headers name no session, whichever one a host would keep.
+	req := httptest.NewRequest("GET", "/mock/strict/notes/1", nil)
+	req.Header.Add(sandboxHeader, "ann")
+	req.Header.Add(sandboxHeader, "bob")
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, req)
+	if rec.Code != 400 {
+		t.Errorf("two %s headers: %d %s, want 400", sandboxHeader, rec.Code, rec.Body)
 	}
 }
 
@@ -136,14 +148,16 @@ func TestServeMainMountsMock(t *testing.T) {
 }
 
 // TestHeldSandboxes: where a host holds each sandbox (the Worker's Durable
-// Objects), the holder is part of the world's key, a holder made afresh
-// starts from an empty world, and a request that names no holder is
-// refused rather than given a world outside every holder.
+// Objects), the holder is part of the world's key, a world is made only by
+// its holder's open and starts empty, a world the host does not keep is
+// answered "lost" rather than made anew behind the holder's back, and a
+// request that names no holder is refused rather than given a world
+// outside every holder.
 func TestHeldSandboxes(t *testing.T) {
 	t.Parallel()
 	s := newHeldSandboxes()
 	h := mountSandboxes(s, http.NotFoundHandler())
-	do := func(method, path, holder, body string) (int, string) {
+	do := func(method, path, holder, body string) (int, string, string) {
 		t.Helper()
 		req := httptest.NewRequest(method, path, strings.NewReader(body))
 		req.Header.Set(sandboxHeader, "ann")
@@ -152,28 +166,43 @@ func TestHeldSandboxes(t *testing.T) {
 		}
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
-		return rec.Code, rec.Body.String()
+		return rec.Code, rec.Body.String(), rec.Header().Get(sandboxOwnHeader)
+	}
+	if err := s.open("strict", "ann", "h1"); err != nil {
+		t.Fatal(err)
 	}
 	tests := []struct {
 		method, path, holder, body string
 		status                     int
-		contains                   string
+		contains, own              string
 	}{
-		{"PUT", "/mock/strict/notes/1", "h1", `{"t":"a"}`, 201, ""},
-		{"GET", "/mock/strict/notes/1", "h1", "", 200, `"t":"a"`},
-		{"GET", "/mock/strict/notes/1", "h2", "", 404, ""},
-		{"GET", "/mock/strict/notes/1", "", "", 500, "came through none"},
-		{"GET", "/mock/strict/notes/1", "not a token!", "", 500, "came through none"},
-		{"GET", "/mock/nope/notes/1", "", "", 404, "for a policy among"},
-		{"GET", "/mock/strict/_httpplay/state", "h1", "", 200, `"/notes/1"`},
+		{"PUT", "/mock/strict/notes/1", "h1", `{"t":"a"}`, 201, "", ""},
+		{"GET", "/mock/strict/notes/1", "h1", "", 200, `"t":"a"`, ""},
+		{"GET", "/mock/strict/notes/1", "h2", "", 503, "no longer kept", "lost"},
+		{"PUT", "/mock/strict/notes/1", "h2", `{"t":"b"}`, 503, "no longer kept", "lost"},
+		{"GET", "/mock/strict/notes/1", "", "", 500, "came through none", ""},
+		{"GET", "/mock/strict/notes/1", "not a token!", "", 500, "came through none", ""},
+		{"GET", "/mock/nope/notes/1", "", "", 404, "for a policy among", ""},
+		{"GET", "/mock/strict/_httpplay/state", "h1", "", 200, `"/notes/1"`, ""},
+		{"PUT", "/mock/strict/_httpplay/nope", "h1", `{"t":"c"}`, 404, "the mock's own endpoints", ""},
+		{"GET", "/mock/strict/_httpplay/state", "h1", "", 200, `"/notes/1"`, ""},
 	}
 	for _, tt := range tests {
-		code, body := do(tt.method, tt.path, tt.holder, tt.body)
-		if code != tt.status || !strings.Contains(body, tt.contains) {
-			t.Errorf("%s %s (holder %q): %d %s, want %d containing %q", tt.method, tt.path, tt.holder, code, body, tt.status, tt.contains)
+		code, body, own := do(tt.method, tt.path, tt.holder, tt.body)
+		if code != tt.status || !strings.Contains(body, tt.contains) || own != tt.own {
+			t.Errorf("%s %s (holder %q): %d %s (own %q), want %d containing %q (own %q)", tt.method, tt.path, tt.holder, code, body, own, tt.status, tt.contains, tt.own)
 		}
 	}
-	if code, _ := do("GET", "/api/health", "", ""); code != 404 {
+	if _, body, _ := do("GET", "/mock/strict/_httpplay/state", "h1", ""); strings.Contains(body, "_httpplay") {
+		t.Errorf("a PUT to the mock's own path made a resource: %s", body)
+	}
+	if err := s.open("strict", "ann", "h1"); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, _ := do("GET", "/mock/strict/notes/1", "h1", ""); code != 404 {
+		t.Errorf("open kept the world it replaces: GET answered %d", code)
+	}
+	if code, _, _ := do("GET", "/api/health", "", ""); code != 404 {
 		t.Errorf("GET /api/health did not reach the next handler: %d", code)
 	}
 	for _, tt := range []struct {
@@ -181,7 +210,7 @@ func TestHeldSandboxes(t *testing.T) {
 		want                    bool
 	}{
 		{"strict", "ann", "h1", true},
-		{"strict", "ann", "h2", true}, // made empty by its GET
+		{"strict", "ann", "h2", false}, // its requests made nothing
 		{"strict", "ann", "h3", false},
 		{"strict", "bob", "h1", false},
 		{"zalando", "ann", "h1", false},

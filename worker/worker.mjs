@@ -87,8 +87,25 @@ async function serve(request, env) {
   }
 }
 
+/** HOLDER and OWN are the mock's internal header fields (sandbox.go). */
+const HOLDER = 'Httpplay-Sandbox-Holder';
+const OWN = 'Httpplay-Sandbox-Own';
+
+/** withoutHeaders is request, or response, without the named header fields. */
+function withoutHeaders(message, ...names) {
+  if (!names.some((n) => message.headers.has(n))) return message;
+  const headers = new Headers(message.headers);
+  for (const n of names) headers.delete(n);
+  return message instanceof Request
+    ? new Request(message, { headers })
+    : new Response(message.body, { status: message.status, statusText: message.statusText, headers });
+}
+
 export default {
   async fetch(request, env) {
+    // Only a sandbox's object names a holder: one a client sends would
+    // reach a world no object keeps.
+    request = withoutHeaders(request, HOLDER);
     // A request under /mock/ goes to the Durable Object of its sandbox,
     // named by Go (entry_worker.go) from the policy and the session; one
     // the mock refuses (no such policy, a bad session) gets null and is
@@ -108,6 +125,8 @@ const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** The journal of a sandbox holds at most this many requests and bytes. */
 const MAX_JOURNAL_REQUESTS = 256;
 const MAX_JOURNAL_BYTES = 1 << 20;
+/** At most this many writes wait for a sandbox at once; more are told to retry. */
+const MAX_QUEUED_WRITES = 32;
 /** A sandbox is forgotten this long after its last request, as natively. */
 const DEFAULT_IDLE_SECONDS = 30 * 60;
 
@@ -136,7 +155,9 @@ export class Sandbox extends DurableObject {
     // minutes by default), so that requests do not each cost a storage
     // write.
     this.alarmAt = 0;
+    this.lastRequest = 0;
     this.replaying = null;
+    this.queued = 0;
     // Requests that may change the world go to Go one at a time, so that
     // the journal's order is the order Go applied them in.
     this.writes = Promise.resolve();
@@ -148,27 +169,39 @@ export class Sandbox extends DurableObject {
   }
 
   async fetch(request) {
+    try {
+      return withoutHeaders(await this.answer(request), OWN);
+    } catch (err) {
+      // The object's own failure (storage, a replay cut short) is a
+      // problem document like the mock's, never workerd's plain text.
+      if (err instanceof Busy) return busy();
+      return problem(500, 'Internal Server Error', `the sandbox could not answer: ${err.message}`);
+    }
+  }
+
+  async answer(request) {
     const go = await instance(this.env);
     const route = go.binding.sandboxName(new URL(request.url).pathname, request.headers.get('Httpplay-Session') ?? '');
     if (route === null) return serve(request, this.env); // the Worker answers these itself
+    this.lastRequest = Date.now();
     await this.touch();
-    if (SAFE.has(request.method)) {
-      await this.restore(route.name);
-      return this.forward(request);
-    }
-    const answer = this.writes.then(() => this.write(route, request));
+    // The body is read before the request waits its turn, so that a slow
+    // upload holds neither the writes behind it nor one of Go's slots.
+    const buffered = await bufferBody(request, go.binding.sandboxMaxBody);
+    if (SAFE.has(request.method)) return this.send(route, request, buffered);
+    if (this.queued >= MAX_QUEUED_WRITES) return busy();
+    this.queued++;
+    const answer = this.writes.then(() => this.write(route, request, buffered)).finally(() => { this.queued--; });
     this.writes = answer.catch(() => {});
     return answer;
   }
 
   /** write serves a request that may change the world, and journals it. */
-  async write(route, request) {
-    await this.restore(route.name);
-    const { body, whole } = await bufferBody(request, (await instance(this.env)).binding.sandboxMaxBody);
+  async write(route, request, { body, whole }) {
     const entry = {
       method: request.method,
       url: request.url,
-      headers: JSON.stringify([...request.headers].filter(([h]) => h !== 'httpplay-sandbox-holder')),
+      headers: JSON.stringify([...request.headers].filter(([h]) => h !== HOLDER.toLowerCase())),
       body: whole ? body : null,
     };
     const size = entry.url.length + entry.headers.length + (entry.body?.byteLength ?? 0);
@@ -178,12 +211,15 @@ export class Sandbox extends DurableObject {
       return problem(507, 'Insufficient Storage', `this sandbox has recorded ${this.journal.requests} requests ` +
         `(${this.journal.bytes} bytes) that may change it, as many as it keeps; POST /mock/${policy}/_httpplay/reset empties it`);
     }
-    const answer = await this.forward(new Request(request, { body, headers: request.headers }));
+    const answer = await this.send(route, request, { body, whole });
     try {
       if (route.control === 'reset' && answer.status === 204) {
         this.forget();
-      } else if (journaled && answer.status !== 503) {
+      } else if (journaled && !answer.headers.has(OWN)) {
         this.record(entry, size);
+        // An alarm that fired while this write waited for Go deleted the
+        // storage: the new journal needs an alarm of its own.
+        if (this.alarmAt === 0) await this.touch();
       }
     } catch (err) {
       // The world changed but the journal could not say so: a new holder
@@ -192,6 +228,24 @@ export class Sandbox extends DurableObject {
       throw err;
     }
     return answer;
+  }
+
+  /**
+   * send hands a request to Go once its world is there, and once more if
+   * Go lost the world in between (its bounds forgot it, or the instance
+   * was started afresh): Go never makes a held world anew by itself, so a
+   * request never lands in an empty world the journal knows nothing of.
+   * A reset needs no replay: it empties the world.
+   */
+  async send(route, request, { body, whole }) {
+    for (let attempt = 0; ; attempt++) {
+      if (route.control === 'reset') this.open(await instance(this.env), route.name);
+      else await this.restore(route.name);
+      const answer = await this.forward(new Request(request, { body, headers: request.headers }));
+      // A stream is read once; a body that large is refused in any world.
+      if (answer.headers.get(OWN) !== 'lost' || attempt > 0 || !whole) return answer;
+      await answer.arrayBuffer();
+    }
   }
 
   /** record appends a request to the journal. */
@@ -212,43 +266,66 @@ export class Sandbox extends DurableObject {
   }
 
   /**
-   * restore makes sure Go holds the world of this object, replaying the
-   * journal into a fresh one if not. Requests that come meanwhile wait
-   * for the same replay.
+   * restore makes sure Go holds the world of this object: if not, it
+   * opens an empty one (in the same step as the question, so nothing can
+   * come between) and replays the journal into it. Requests that come
+   * meanwhile wait for the same replay.
    */
   async restore(name) {
     const go = await instance(this.env);
-    if (this.replaying === null && !go.binding.sandboxHeld(name, this.holder) && this.journal.requests > 0) {
-      // A replay cut short leaves part of the world: a new holder id makes
-      // the next request replay into an empty one again.
-      this.replaying = this.replay()
-        .catch((err) => { this.holder = crypto.randomUUID(); throw err; })
-        .finally(() => { this.replaying = null; });
+    if (this.replaying === null && !go.binding.sandboxHeld(name, this.holder)) {
+      this.open(go, name);
+      if (this.journal.requests > 0) {
+        // A replay cut short leaves part of the world: a new holder id
+        // makes the next request replay into an empty one again.
+        this.replaying = this.replay(go)
+          .catch((err) => { this.holder = crypto.randomUUID(); throw err; })
+          .finally(() => { this.replaying = null; });
+      }
     }
     if (this.replaying !== null) await this.replaying;
   }
 
-  async replay() {
+  /** open makes an empty world in Go for this object's holder. */
+  open(go, name) {
+    if (!go.binding.sandboxOpen(name, this.holder)) throw new Error(`no world could be made for ${name}`);
+  }
+
+  /**
+   * replay plays the journal into the world just opened, on the instance
+   * that opened it; any answer that is the mock's own (every slot busy,
+   * the world lost again) or another instance stops it, since the world
+   * would not be the journal's.
+   */
+  async replay(go) {
     const rows = this.ctx.storage.sql.exec('SELECT method, url, headers, body FROM journal ORDER BY seq').toArray();
     for (const row of rows) {
+      if (current !== go) throw new Error('the Go instance was started afresh during the replay');
       const answer = await this.forward(new Request(row.url, { method: row.method, headers: JSON.parse(row.headers), body: row.body }));
       await answer.arrayBuffer();
+      const own = answer.headers.get(OWN);
+      if (own === 'busy') throw new Busy();
+      if (own !== null) throw new Error(`the replay was refused (${own})`);
     }
   }
 
   /** forward hands a request to Go under this object's holder id, set here over any a client sent. */
   forward(request) {
     const headers = new Headers(request.headers);
-    headers.set('Httpplay-Sandbox-Holder', this.holder);
+    headers.set(HOLDER, this.holder);
     return serve(new Request(request, { headers }), this.env);
   }
 
-  /** touch moves the alarm that forgets the sandbox to its idle time from now. */
+  /**
+   * touch keeps the alarm that forgets the sandbox at least its idle time
+   * away: when it is nearer, it moves to a tenth more than that, so that
+   * it moves at most once per tenth of the idle time.
+   */
   async touch() {
-    const at = Date.now() + this.idleMs;
-    if (at - this.alarmAt < this.idleMs / 10) return;
-    this.alarmAt = at;
-    await this.ctx.storage.setAlarm(at);
+    const now = Date.now();
+    if (this.alarmAt - now >= this.idleMs) return;
+    this.alarmAt = now + this.idleMs + this.idleMs / 10;
+    await this.ctx.storage.setAlarm(this.alarmAt);
   }
 
   /**
@@ -257,6 +334,13 @@ export class Sandbox extends DurableObject {
    * id, the world, which Go's own bounds then drop.
    */
   async alarm() {
+    // An object that lost its memory (evicted, then woken by the alarm)
+    // has no last request, and the alarm stands for it.
+    if (this.lastRequest > 0 && Date.now() < this.lastRequest + this.idleMs) {
+      this.alarmAt = 0;
+      await this.touch();
+      return;
+    }
     await this.ctx.storage.deleteAll();
     this.hasJournal = false;
     this.journal = { requests: 0, bytes: 0 };
@@ -306,6 +390,16 @@ async function bufferBody(request, limit) {
     },
   });
   return { body, whole: false };
+}
+
+/** Busy is a replay stopped by a mock with every slot taken: the client may retry. */
+class Busy extends Error {}
+
+/** busy is the object's answer when it cannot take a request now. */
+function busy() {
+  const answer = problem(503, 'Service Unavailable', 'this sandbox has too many requests waiting; retry in a second');
+  answer.headers.set('Retry-After', '1');
+  return answer;
 }
 
 /** problem is an answer of the object itself, in the form of the mock's own (mockProblem in mock.go). */

@@ -120,7 +120,7 @@ func limitBody(limit int64, next handler) handler {
 		if r.ContentLength > limit {
 			return tooLarge(limit)
 		}
-		if r.Body != nil { // nil: the Worker's requests without a body
+		if r.Body != nil { // nil: a handler test's request without a body
 			r.Body = &limitedBody{ReadCloser: http.MaxBytesReader(w, r.Body, limit), upload: r.Body}
 		}
 		return next(w, r)

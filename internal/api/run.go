@@ -179,7 +179,7 @@ func incompleteRace(res *simulator.Result) *Problem {
 // readBody reads the request body, which limitBody bounds: past the bound
 // it fails with the *http.MaxBytesError that writeError answers 413.
 func readBody(r *http.Request) ([]byte, error) {
-	if r.Body == nil { // the Worker's requests without a body
+	if r.Body == nil { // a handler test's request without a body (servers give http.NoBody)
 		return nil, nil
 	}
 	body, err := io.ReadAll(r.Body)

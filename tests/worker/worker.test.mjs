@@ -391,6 +391,17 @@ describe('the mock on Durable Objects', () => {
     const forged = await request(worker.base, '/mock/strict/notes/1',
       { headers: { ...session('iso-ann'), 'Httpplay-Sandbox-Holder': 'forged' } });
     assert.equal(JSON.parse(forged.body).by, 'iso-ann');
+    // A session the mock refuses does not take a forged holder past the
+    // objects: it is the 400 native serve answers, and no world is made.
+    for (const value of ['iso-ann,x', 'iso-ann, x']) {
+      const spoof = (method, body) => request(worker.base, '/mock/strict/notes/1',
+        { method, headers: { ...json, 'Httpplay-Session': value, 'Httpplay-Sandbox-Holder': 'forged' }, body });
+      const put = await spoof('PUT', '{"by": "stray"}');
+      assert.equal(put.status, 400, `${value}: ${put.body}`);
+      assert.match(JSON.parse(put.body).detail, /Httpplay-Session must be/);
+      assert.equal((await spoof('GET')).status, 400);
+    }
+    assert.equal(JSON.parse((await get('strict', 'iso-ann')).body).by, 'iso-ann');
   });
 
   test('one session through two connections, and at once, sees one state', async () => {
@@ -434,12 +445,35 @@ describe('the mock on Durable Objects', () => {
     }
   });
 
+  test('a world Go\'s bounds forgot is made again from the journal, ETags included', async () => {
+    const put = (name, path, body, headers = {}) => request(worker.base, `/mock/strict${path}`,
+      { method: 'PUT', headers: { ...json, ...session(name), ...headers }, body });
+    assert.equal((await put('lru-0', '/a', '{"n": 1}')).status, 201);
+    assert.equal((await put('lru-0', '/a', '{"n": 2}', { 'If-Match': '"v1"' })).status, 200);
+    // More sandboxes than one Go instance keeps (128) push lru-0's out.
+    for (let i = 1; i <= 130; i += 10) {
+      await Promise.all(Array.from({ length: 10 }, (_, k) => put(`lru-${i + k}`, '/x', '{}')));
+    }
+    const got = await request(worker.base, '/mock/strict/a', { headers: session('lru-0') });
+    assert.equal(got.status, 200, got.body);
+    assert.equal(JSON.parse(got.body).n, 2);
+    assert.equal(got.headers.get('etag'), '"v2"');
+    assert.equal((await put('lru-0', '/a', '{"n": 3}', { 'If-Match': '"v1"' })).status, 412);
+  });
+
   test('the state and reset endpoints are the sandbox\'s own', async () => {
     const h = session('control');
     assert.equal((await request(worker.base, '/mock/strict/a', { method: 'PUT', headers: { ...json, ...h }, body: '{}' })).status, 201);
     const state = await request(worker.base, '/mock/strict/_httpplay/state', { headers: h });
     assert.equal(state.status, 200);
     assert.deepEqual(Object.keys(JSON.parse(state.body).state.resources), ['/a']);
+    // A path of the mock's own that it does not have is a 404, as under
+    // `httpplay mock`, not a resource of the policy's.
+    const stray = await request(worker.base, '/mock/strict/_httpplay/nope', { method: 'PUT', headers: { ...json, ...h }, body: '{}' });
+    assert.equal(stray.status, 404, stray.body);
+    assert.match(JSON.parse(stray.body).detail, /the mock's own endpoints/);
+    const after = await request(worker.base, '/mock/strict/_httpplay/state', { headers: h });
+    assert.deepEqual(Object.keys(JSON.parse(after.body).state.resources), ['/a']);
     assert.equal((await request(worker.base, '/mock/strict/_httpplay/reset', { method: 'POST', headers: h })).status, 204);
     assert.equal((await request(worker.base, '/mock/strict/a', { headers: h })).status, 404);
   });
