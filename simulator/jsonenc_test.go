@@ -43,3 +43,51 @@ func FuzzMustJSON(f *testing.F) {
 		}
 	})
 }
+
+// TestWithIDMatchesEncoding holds withID, which edits canonical text, to
+// the canonical encoding of the object with the id set.
+func TestWithIDMatchesEncoding(t *testing.T) {
+	t.Parallel()
+	inputs := []string{
+		`{}`, `{"a":1}`, `{"z":1}`, `{"id":7}`, `{"id":"x","name":"n"}`, `{"a":{"id":1},"b":[{"id":2}]}`,
+		`{"i":1,"ia":2,"id0":3,"idx":4}`, `{"\u003cid":1,"é":"\u2028"}`, `{"a":"}","q":"\"id\":"}`,
+	}
+	for _, in := range inputs {
+		for _, id := range []string{"1", "a/b<c>", ""} {
+			canon, v, ok := canonicalJSON(in)
+			if !ok {
+				t.Fatalf("%s does not parse", in)
+			}
+			m := map[string]any{"id": id}
+			for k, x := range v.(map[string]any) {
+				if k != "id" {
+					m[k] = x
+				}
+			}
+			if got, want := withID(canon, id), mustJSON(m); got != want {
+				t.Errorf("withID(%s, %q):\n got %s\nwant %s", canon, id, got, want)
+			}
+		}
+	}
+}
+
+func FuzzWithID(f *testing.F) {
+	f.Add(`{"b":1,"a":2}`, "7")
+	f.Add(`{"id":{"id":1},"z":[]}`, "x")
+	f.Fuzz(func(t *testing.T, body, id string) {
+		canon, v, ok := canonicalJSON(body)
+		obj, isObj := v.(map[string]any)
+		if !ok || !isObj {
+			return
+		}
+		m := map[string]any{"id": id}
+		for k, x := range obj {
+			if k != "id" {
+				m[k] = x
+			}
+		}
+		if got, want := withID(canon, id), mustJSON(m); got != want {
+			t.Fatalf("withID(%s, %q):\n got %s\nwant %s", canon, id, got, want)
+		}
+	})
+}

@@ -684,8 +684,8 @@ var nodeCreate = &node{
 			// An upsert stores the new representation under the existing
 			// member's identity.
 			body := q.body
-			if obj, ok := q.value.(map[string]any); ok {
-				body = withID(obj, lastSegment(it.subject))
+			if _, ok := q.value.(map[string]any); ok {
+				body = withID(q.body, lastSegment(it.subject))
 			}
 			d.replace = &write{path: it.subject, body: body}
 		}

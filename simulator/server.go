@@ -315,7 +315,7 @@ func (s *server) detectCreate(w *world, coll, body string, v any, index int) ite
 	}
 	if !hasID {
 		id = w.nextID(coll)
-		body = withID(obj, id)
+		body = withID(body, id)
 	}
 	it.sit = Created
 	it.subject = joinPath(coll, id)
@@ -358,15 +358,37 @@ func isControl(r rune) bool {
 	return r < 0x20 || r == 0x7f
 }
 
-// withID encodes a JSON object with a server-assigned id added; obj is
-// shared with the run's cache, so it is copied, never changed.
-func withID(obj map[string]any, id string) string {
-	m := make(map[string]any, len(obj)+1)
-	for k, v := range obj {
-		m[k] = v
+// withID is the canonical text of a JSON object (canon) with the id set to
+// a server-assigned one: added in its sorted place, or replacing the id the
+// object has. It works on the text, since encoding the decoded object
+// again would copy it and sort its keys for every create.
+func withID(canon, id string) string {
+	// at is where the id member goes and rest where the text after it
+	// resumes; by default just before the closing brace.
+	at, rest, members := len(canon)-1, len(canon)-1, false
+	gjson.Parse(canon).ForEach(func(k, v gjson.Result) bool {
+		members = true
+		switch {
+		case k.Str == "id":
+			at, rest = k.Index, v.Index+len(v.Raw)
+			return false
+		case k.Str > "id":
+			at, rest = k.Index, k.Index
+			return false
+		}
+		return true
+	})
+	b := make([]byte, 0, len(canon)+len(id)+8)
+	b = append(b, canon[:at]...)
+	if at == len(canon)-1 && members {
+		b = append(b, ',')
 	}
-	m["id"] = id
-	return mustJSON(m)
+	b = append(b, `"id":`...)
+	b = appendJSONString(b, id)
+	if at == rest && at != len(canon)-1 {
+		b = append(b, ',')
+	}
+	return string(append(b, canon[rest:]...))
 }
 
 // withoutID drops the id member, to compare two representations apart

@@ -2,13 +2,16 @@ package simulator
 
 import (
 	"encoding/json"
+	"maps"
 	"sort"
 	"strconv"
 	"strings"
 )
 
 // resource is one entry of the world: a live representation or, when
-// deleted, a tombstone that remembers the resource existed.
+// deleted, a tombstone that remembers the resource existed. A resource is
+// never changed once stored: a write stores a new one, so that copies of a
+// world share the resources they have in common.
 type resource struct {
 	body    string // canonical JSON
 	version int
@@ -32,7 +35,8 @@ func (w *world) touch() {
 	w.changes++
 }
 
-// keyEntry remembers what an Idempotency-Key was first used for.
+// keyEntry remembers what an Idempotency-Key was first used for. Like a
+// resource, it is never changed once stored.
 type keyEntry struct {
 	fingerprint string
 	done        bool
@@ -50,27 +54,17 @@ func newWorld() *world {
 	return &world{res: map[string]*resource{}, seq: map[string]int{}, keys: map[string]*keyEntry{}}
 }
 
-// clone copies the world deeply, for exploring races from a common state.
+// clone copies the world, for exploring races from a common state and for
+// probes that replay a request. Resources and key entries are never
+// changed in place, so the copy shares them and only the maps are new.
 func (w *world) clone() *world {
-	c := &world{
-		res:     make(map[string]*resource, len(w.res)),
-		seq:     make(map[string]int, len(w.seq)),
-		keys:    make(map[string]*keyEntry, len(w.keys)),
+	return &world{
+		res:     maps.Clone(w.res),
+		seq:     maps.Clone(w.seq),
+		keys:    maps.Clone(w.keys),
 		fkey:    w.fkey,
 		changes: w.changes,
 	}
-	for k, v := range w.res {
-		r := *v
-		c.res[k] = &r
-	}
-	for k, v := range w.seq {
-		c.seq[k] = v
-	}
-	for k, v := range w.keys {
-		e := *v
-		c.keys[k] = &e
-	}
-	return c
 }
 
 // size estimates the memory a world holds, for the bounds of a race.
@@ -133,22 +127,19 @@ func (w *world) isCollection(path string) bool {
 // put stores a representation at path, bumping its version so that the
 // ETag changes with every write, across deletes too.
 func (w *world) put(path, body string) *resource {
-	r := w.res[path]
-	if r == nil {
-		r = &resource{}
-		w.res[path] = r
+	r := &resource{body: body, version: 1}
+	if old := w.res[path]; old != nil {
+		r.version = old.version + 1
 	}
-	r.body = body
-	r.version++
-	r.deleted = false
+	w.res[path] = r
 	w.touch()
 	return r
 }
 
+// remove leaves a tombstone in place of the resource at path.
 func (w *world) remove(path string) {
 	if r := w.res[path]; r != nil {
-		r.deleted = true
-		r.version++
+		w.res[path] = &resource{body: r.body, version: r.version + 1, deleted: true}
 		w.touch()
 	}
 }
@@ -164,8 +155,7 @@ func (w *world) reserveKey(key, fingerprint string) {
 // world does not hold (released by a race's other order) is ignored.
 func (w *world) completeKey(key string, resp stored) {
 	if e := w.keys[key]; e != nil {
-		e.done = true
-		e.resp = resp
+		w.keys[key] = &keyEntry{fingerprint: e.fingerprint, done: true, resp: resp}
 		w.touch()
 	}
 }
