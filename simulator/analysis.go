@@ -89,16 +89,16 @@ func (a *analyst) after(i int, req *request, resp Response) error {
 	sameEffect := retry.w.changes == before || retry.w.stateKey() == a.srv.w.stateKey()
 	okAnswer := again.Status >= 200 && again.Status < 300 || again.Status == 303 && again.Headers["Location"] != ""
 	if !sameEffect {
-		a.effectBad = append(a.effectBad, finding{line, fmt.Sprintf("line %d %s %s: a second identical request changes the state again (%s)", line, req.method, req.path, again.Situation)})
+		a.effectBad = append(a.effectBad, finding{line, "line " + strconv.Itoa(line) + " " + req.method + " " + req.path + ": a second identical request changes the state again (" + again.Situation + ")"})
 	}
 	if succeeded && (!sameEffect || !okAnswer) {
-		why := fmt.Sprintf("the retry gets %d %s", again.Status, again.Reason)
+		why := "the retry gets " + strconv.Itoa(again.Status) + " " + again.Reason
 		if !sameEffect {
 			why += " and changes the state a second time"
 		} else {
 			why += ", which does not tell the client its first attempt succeeded"
 		}
-		a.retryBad = append(a.retryBad, finding{line, fmt.Sprintf("line %d %s %s (first %d): %s", line, req.method, req.path, resp.Status, why)})
+		a.retryBad = append(a.retryBad, finding{line, "line " + strconv.Itoa(line) + " " + req.method + " " + req.path + " (first " + strconv.Itoa(resp.Status) + "): " + why})
 	}
 	if a.snap != nil {
 		if err := a.check(); err != nil {
@@ -137,9 +137,9 @@ func (a *analyst) probeUpdate(i int, req *request, line int) {
 	if held == "" {
 		return // no other member holds a value to collide with
 	}
-	free := strconv.Quote(fmt.Sprintf("unused-%d", i))
+	free := strconv.Quote("unused-" + strconv.Itoa(i))
 	if strings.Contains(held, "@") {
-		free = strconv.Quote(fmt.Sprintf("unused-%d@example.org", i))
+		free = strconv.Quote("unused-" + strconv.Itoa(i) + "@example.org")
 	}
 	probe := func(value string) Response {
 		s := *a.srv
@@ -167,7 +167,7 @@ func (a *analyst) probeUpdate(i int, req *request, line int) {
 	rf, rt := probe(free), probe(held)
 	a.leakProbed = true
 	if diff := visibleDifference(rf, rt); diff != "" {
-		a.leaks = append(a.leaks, finding{line, fmt.Sprintf("line %d %s %s: setting a free %s gets %d %s, a taken one %d %s; %s", line, req.method, req.path, f, rf.Status, rf.Reason, rt.Status, rt.Reason, diff)})
+		a.leaks = append(a.leaks, finding{line, "line " + strconv.Itoa(line) + " " + req.method + " " + req.path + ": setting a free " + f + " gets " + strconv.Itoa(rf.Status) + " " + rf.Reason + ", a taken one " + strconv.Itoa(rt.Status) + " " + rt.Reason + "; " + diff})
 	}
 }
 
@@ -205,9 +205,9 @@ func (a *analyst) probeExistence(i int, req *request, line int) {
 	}
 	for n, f := range fields {
 		if orig, ok := obj[f].(string); ok && strings.Contains(orig, "@") {
-			free[f] = fmt.Sprintf("unused-%d-%d@example.org", i, n)
+			free[f] = "unused-" + strconv.Itoa(i) + "-" + strconv.Itoa(n) + "@example.org"
 		} else {
-			free[f] = fmt.Sprintf("unused-%d-%d", i, n)
+			free[f] = "unused-" + strconv.Itoa(i) + "-" + strconv.Itoa(n)
 		}
 	}
 	taken["probe"] = "a different applicant"
@@ -224,7 +224,7 @@ func (a *analyst) probeExistence(i int, req *request, line int) {
 	rt := probe(a.srv.w, taken)
 	a.leakProbed = true
 	if diff := visibleDifference(rf, rt); diff != "" {
-		a.leaks = append(a.leaks, finding{line, fmt.Sprintf("line %d POST %s: a free %s gets %d %s, a taken one %d %s; %s", line, req.path, fields[0], rf.Status, rf.Reason, rt.Status, rt.Reason, diff)})
+		a.leaks = append(a.leaks, finding{line, "line " + strconv.Itoa(line) + " POST " + req.path + ": a free " + fields[0] + " gets " + strconv.Itoa(rf.Status) + " " + rf.Reason + ", a taken one " + strconv.Itoa(rt.Status) + " " + rt.Reason + "; " + diff})
 	}
 }
 
@@ -236,7 +236,7 @@ func visibleDifference(a, b Response) string {
 		diffs = append(diffs, "the status differs")
 	}
 	if ha, hb := headerNames(a.Headers), headerNames(b.Headers); ha != hb {
-		diffs = append(diffs, fmt.Sprintf("the headers differ (%s vs %s)", ha, hb))
+		diffs = append(diffs, "the headers differ ("+ha+" vs "+hb+")")
 	}
 	if jsonShape(a.Body) != jsonShape(b.Body) {
 		diffs = append(diffs, "the body has a different shape")
@@ -381,12 +381,12 @@ func (a *analyst) properties() Properties {
 	return Properties{
 		RetrySafe: judge("RFC 9110 §9.2.2", a.succeeded > 0, true, a.retryBad,
 			"no unsafe request succeeded, so there is no lost success to retry",
-			fmt.Sprintf("every one of the %d successful unsafe requests can be retried after a lost response: the retry succeeds and changes nothing more", a.succeeded),
-			fmt.Sprintf("%d of %d successful unsafe requests are not safe to retry after a lost response", len(a.retryBad), a.succeeded)),
+			"every one of the "+strconv.Itoa(a.succeeded)+" successful unsafe requests can be retried after a lost response: the retry succeeds and changes nothing more",
+			strconv.Itoa(len(a.retryBad))+" of "+strconv.Itoa(a.succeeded)+" successful unsafe requests are not safe to retry after a lost response"),
 		IdempotentEffect: judge("RFC 9110 §9.2.2", a.unsafeSteps > 0, true, a.effectBad,
 			"no unsafe request to repeat",
 			"repeating any request leaves the state as one request did (responses may differ, which RFC 9110 allows)",
-			fmt.Sprintf("%d request(s) change the state again when repeated", len(a.effectBad))),
+			strconv.Itoa(len(a.effectBad))+" request(s) change the state again when repeated"),
 		LeaksExistence: a.leaksExistence(),
 		LosesUpdates: judge("RFC 9110 §13.1.1", a.races > 0 && (len(a.lost) > 0 || a.incomplete == 0), false, a.lost,
 			a.raceUnjudged("no race in the scenario"),
@@ -426,7 +426,7 @@ func (a *analyst) cacheableRefusals() []finding {
 				if s.method != "GET" && s.method != "HEAD" {
 					note = "; caches do not store answers to " + s.method + " (RFC 9111 §3), but the status still tells clients the condition lasts"
 				}
-				cached = append(cached, finding{s.line, fmt.Sprintf("line %d %s %s got %d %s, which caches may store without being told to, yet line %d got %d for the same request%s", s.line, s.method, s.target, s.status, s.reason, later.line, later.status, note)})
+				cached = append(cached, finding{s.line, "line " + strconv.Itoa(s.line) + " " + s.method + " " + s.target + " got " + strconv.Itoa(s.status) + " " + s.reason + ", which caches may store without being told to, yet line " + strconv.Itoa(later.line) + " got " + strconv.Itoa(later.status) + " for the same request" + note})
 				break
 			}
 		}

@@ -69,7 +69,7 @@ func (s *server) explain(d *detection, ch chosen, status int, effect string) []T
 	// one, so its trace can be extended in place.
 	out := d.trace
 	out = append(out, TraceEntry{Step: "situation", Detail: s.cache.situationLine(d.sit, d.node)})
-	out = append(out, s.decisionEntries(ch, status)...)
+	out = s.decisionEntries(out, ch, status)
 	switch {
 	case effect != "":
 		out = append(out, TraceEntry{Step: "effect", Detail: effect})
@@ -79,27 +79,41 @@ func (s *server) explain(d *detection, ch chosen, status int, effect string) []T
 	return out
 }
 
-// decisionEntries explains where the chosen rule came from, saying so
-// plainly when a guideline is silent and another policy's choice stands in.
-func (s *server) decisionEntries(ch chosen, status int) []TraceEntry {
+// decisionEntries appends to out where the chosen rule came from, saying
+// so plainly when a guideline is silent and another policy's choice stands in.
+func (s *server) decisionEntries(out []TraceEntry, ch chosen, status int) []TraceEntry {
 	detail := ch.statusLine
 	if status != ch.Status || detail == "" {
 		detail = statusLine(status, ch.Why)
 	}
-	var out []TraceEntry
-	if ch.owner != s.policy {
-		switch {
-		case s.policy.Guideline:
-			out = append(out, TraceEntry{Step: "fallback", Detail: "not specified by " + s.policy.Source + "; chosen as " + ch.owner.ID + " answers, which " + s.policy.Source + " allows"})
-		case s.policy.custom:
-			out = append(out, TraceEntry{Step: "fallback", Detail: "not overridden by " + s.policy.ID + "; as " + ch.owner.ID})
-		}
+	if ch.owner != s.policy && (s.policy.Guideline || s.policy.custom) {
+		out = append(out, TraceEntry{Step: "fallback", Detail: s.cache.fallbackLine(s.policy, ch.owner)})
 	}
-	entry := TraceEntry{Step: "status", Detail: detail, Cite: ch.Cite, URL: citeURL(ch.Cite)}
+	url := ch.url
+	if url == "" && ch.Cite != "" {
+		// A rule built in code rather than read has no link made yet.
+		url = citeURL(ch.Cite)
+	}
+	entry := TraceEntry{Step: "status", Detail: detail, Cite: ch.Cite, URL: url}
 	if ch.Why == "" {
 		entry.Detail += fmt.Sprintf(": chosen by policy %s (rule %q), with no citation", ch.owner.ID, ch.key)
 	}
 	return append(out, entry)
+}
+
+// fallbackLine says, remembered per pair of policies, that a rule of the
+// policy's base answers for it.
+func (c *runCache) fallbackLine(p, owner *Policy) string {
+	k := [2]*Policy{p, owner}
+	if v, ok := c.fallbacks[k]; ok {
+		return v
+	}
+	v := "not overridden by " + p.ID + "; as " + owner.ID
+	if p.Guideline {
+		v = "not specified by " + p.Source + "; chosen as " + owner.ID + " answers, which " + p.Source + " allows"
+	}
+	c.fallbacks[k] = v
+	return v
 }
 
 // statusLine is the trace's sentence for a chosen status.

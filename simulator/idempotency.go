@@ -1,7 +1,7 @@
 package simulator
 
 import (
-	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -48,20 +48,20 @@ func (s *server) askIdempotencyKey(q *query) verdict {
 		if d.lean {
 			return pass
 		}
-		return goOn(fmt.Sprintf("key %s is new: the response will be remembered for retries", key))
+		return goOn("key " + key + " is new: the response will be remembered for retries")
 	case e.fingerprint != fp:
 		d.sit = IdempotencyMismatch
-		d.detail = fmt.Sprintf("Idempotency-Key %s was first used for a different request", key)
-		return decide(fmt.Sprintf("key %s seen before with a different request", key))
+		d.detail = "Idempotency-Key " + key + " was first used for a different request"
+		return decide("key " + key + " seen before with a different request")
 	case !e.done:
 		d.sit = IdempotencyInFlight
-		d.detail = fmt.Sprintf("a request with Idempotency-Key %s is still being processed", key)
-		return decide(fmt.Sprintf("key %s is in flight", key))
+		d.detail = "a request with Idempotency-Key " + key + " is still being processed"
+		return decide("key " + key + " is in flight")
 	}
 	d.sit = IdempotentReplay
 	r := e.resp
 	d.replay = &r
-	return decide(fmt.Sprintf("key %s seen before with the same request, first answered %d", key, r.status))
+	return decide("key " + key + " seen before with the same request, first answered " + strconv.Itoa(r.status))
 }
 
 // scopedKey is an Idempotency-Key as the server stores it: with the

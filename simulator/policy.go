@@ -38,6 +38,7 @@ type Rule struct {
 	Cite    string
 
 	statusLine string // the trace's sentence, made once when the rule is read
+	url        string // the link to Cite, made once when the rule is read
 	// namesAllow: a header template names {allow} or {accept-patch}.
 	namesAllow bool
 }
@@ -578,6 +579,7 @@ func parseRule(p *Policy, key string, v gjson.Result) (Rule, error) {
 		}
 	}
 	r.statusLine = statusLine(r.Status, r.Why)
+	r.url = citeURL(r.Cite)
 	for _, tmpl := range r.Headers {
 		r.namesAllow = r.namesAllow || strings.Contains(tmpl, "{allow}") || strings.Contains(tmpl, "{accept-patch}")
 	}

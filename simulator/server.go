@@ -1,9 +1,9 @@
 package simulator
 
 import (
-	"fmt"
 	"maps"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/tidwall/gjson"
@@ -49,6 +49,8 @@ type runCache struct {
 	// declarations are the same for every column of a run.
 	declared map[string]bool
 	sitLines map[situationNode]string
+	// fallbacks holds the trace's fallback lines by policy and owner.
+	fallbacks map[[2]*Policy]string
 	// budget is how many more race states the whole run may explore;
 	// negative means no limit.
 	budget int
@@ -61,7 +63,7 @@ type canonical struct {
 }
 
 func newRunCache() *runCache {
-	return &runCache{canon: map[string]canonical{}, noID: map[string]string{}, segs: map[string][]string{}, keys: map[ruleQuery][]string{}, declared: map[string]bool{}, sitLines: map[situationNode]string{}, budget: -1}
+	return &runCache{canon: map[string]canonical{}, noID: map[string]string{}, segs: map[string][]string{}, keys: map[ruleQuery][]string{}, declared: map[string]bool{}, sitLines: map[situationNode]string{}, fallbacks: map[[2]*Policy]string{}, budget: -1}
 }
 
 // withoutID is the package function, remembered per body: races compare
@@ -251,7 +253,7 @@ func etagMatches(list string, r *resource, weak bool) bool {
 func (it itemResult) traceLine(coll string) string {
 	switch it.sit {
 	case Created:
-		return fmt.Sprintf("no member of %s has this identity: it would be created as %s", coll, it.subject)
+		return "no member of " + coll + " has this identity: it would be created as " + it.subject
 	default:
 		return it.detail
 	}
@@ -293,10 +295,10 @@ func (s *server) detectCreate(w *world, coll, body string, v any, index int) ite
 			it.subject, it.field = path, "id"
 			if cur.body == body {
 				it.sit = AlreadyPresent
-				it.detail = fmt.Sprintf("%s already exists with this exact representation", path)
+				it.detail = path + " already exists with this exact representation"
 			} else {
 				it.sit = Duplicate
-				it.detail = fmt.Sprintf("%s already exists with a different representation", path)
+				it.detail = path + " already exists with a different representation"
 			}
 			return it
 		}
@@ -306,10 +308,10 @@ func (s *server) detectCreate(w *world, coll, body string, v any, index int) ite
 		val := gjson.Get(body, gjsonEscape(f)).Raw
 		if s.cache.withoutID(w.res[other].body) == s.cache.withoutID(body) {
 			it.sit = AlreadyPresent
-			it.detail = fmt.Sprintf("%s already holds %s %s with the same representation", other, f, val)
+			it.detail = other + " already holds " + f + " " + val + " with the same representation"
 		} else {
 			it.sit = Duplicate
-			it.detail = fmt.Sprintf("%s %s is already used by %s", f, val, other)
+			it.detail = f + " " + val + " is already used by " + other
 		}
 		return it
 	}
@@ -430,10 +432,10 @@ func (s *server) validate(coll, body string) (field, msg string, missing bool) {
 		for _, f := range rd.fields {
 			v := gjson.Get(body, gjsonEscape(f.name))
 			if !v.Exists() || v.Type == gjson.Null || (v.Type == gjson.String && strings.TrimSpace(v.String()) == "") {
-				return f.name, fmt.Sprintf("%s is required", f.name), true
+				return f.name, f.name + " is required", true
 			}
 			if f.typ != "" && !hasType(v, f.typ) {
-				return f.name, fmt.Sprintf("%s must be %s, got %s", f.name, typeArticle(f.typ), v.Raw), false
+				return f.name, f.name + " must be " + typeArticle(f.typ) + ", got " + v.Raw, false
 			}
 		}
 	}
@@ -494,7 +496,7 @@ func (s *server) checkRefs(w *world, coll, body string) (field, target, msg stri
 		id, ok := idString(jsonValue(v))
 		path := joinPath(tcoll, id)
 		if !ok || w.live(path) == nil {
-			return rd.field, path, fmt.Sprintf("%s %s refers to %s, which does not exist", rd.field, v.Raw, path)
+			return rd.field, path, rd.field + " " + v.Raw + " refers to " + path + ", which does not exist"
 		}
 	}
 	return "", "", ""
@@ -580,10 +582,10 @@ func (s *server) detectBatch(coll string, arr []any, d *detection) string {
 		return d.detail
 	case failed == 0:
 		d.sit = BatchCreated
-		return fmt.Sprintf("all %d items of the batch can be created", len(arr))
+		return "all " + strconv.Itoa(len(arr)) + " items of the batch can be created"
 	}
 	d.sit = BatchPartial
-	d.detail = fmt.Sprintf("%d of %d items cannot be created", failed, len(arr))
+	d.detail = strconv.Itoa(failed) + " of " + strconv.Itoa(len(arr)) + " items cannot be created"
 	return d.detail
 }
 
