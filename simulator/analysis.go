@@ -81,12 +81,19 @@ func (a *analyst) after(i int, req *request, resp Response) error {
 	if succeeded {
 		a.succeeded++
 	}
-	// A lost response: the client sends the identical request again.
-	retry := *a.srv
-	retry.w = a.srv.w.clone()
-	before := retry.w.changes
-	again := retry.handle(req, viewLean).resp // only the status and Location are read
-	sameEffect := retry.w.changes == before || retry.w.stateKey() == a.srv.w.stateKey()
+	// A lost response: the client sends the identical request again, on
+	// the world as the first left it, which is then taken back.
+	w := a.srv.w
+	m := w.mark()
+	again := a.srv.handle(req, viewLean).resp // only the status and Location are read
+	sameEffect := w.changes == m.changes
+	if sameEffect {
+		w.rollback(m)
+	} else {
+		retried := w.stateKey()
+		w.rollback(m)
+		sameEffect = retried == w.stateKey()
+	}
 	okAnswer := again.Status >= 200 && again.Status < 300 || again.Status == 303 && again.Headers["Location"] != ""
 	if !sameEffect {
 		a.effectBad = append(a.effectBad, finding{line, "line " + strconv.Itoa(line) + " " + req.method + " " + req.path + ": a second identical request changes the state again (" + again.Situation + ")"})
@@ -141,9 +148,11 @@ func (a *analyst) probeUpdate(i int, req *request, line int) {
 	if strings.Contains(held, "@") {
 		free = strconv.Quote("unused-" + strconv.Itoa(i) + "@example.org")
 	}
+	s := *a.srv
+	s.w = a.snap
 	probe := func(value string) Response {
-		s := *a.srv
-		s.w = a.snap.clone()
+		m := s.w.mark()
+		defer s.w.rollback(m)
 		r := *req
 		body := `{` + strconv.Quote(f) + `:` + value + `}`
 		if req.method == "PUT" {
@@ -213,7 +222,9 @@ func (a *analyst) probeExistence(i int, req *request, line int) {
 	taken["probe"] = "a different applicant"
 	probe := func(w *world, body map[string]any) Response {
 		s := *a.srv
-		s.w = w.clone()
+		s.w = w
+		m := w.mark()
+		defer w.rollback(m)
 		r := *req
 		r.body = mustJSON(body)
 		r.headers = copyHeaders(req.headers)

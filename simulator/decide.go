@@ -176,10 +176,13 @@ func (n *node) appliesTo(method string) bool {
 // anything but the id sequence and idempotency-key reservations.
 func (s *server) detect(req *request, lean bool) *detection {
 	d := &detection{lean: lean}
-	if s.reserveKey(req, d) {
+	// One query serves both walks: the key's node reads the request and
+	// writes only the detection.
+	q := &query{req: req, d: d}
+	if s.walk(keyGraph, q) {
 		return d
 	}
-	s.detectRest(req, d)
+	s.walkRest(q)
 	return d
 }
 
@@ -194,7 +197,12 @@ func (s *server) reserveKey(req *request, d *detection) bool {
 func (s *server) detectRest(req *request, d *detection) {
 	// The query is the walk's alone: races keep detections by the
 	// thousand, and keep none of this.
-	q := &query{req: req, d: d}
+	s.walkRest(&query{req: req, d: d})
+}
+
+// walkRest walks the rest of the graph with a query of its own.
+func (s *server) walkRest(q *query) {
+	req, d := q.req, q.d
 	d.subject = req.target
 	if r := s.w.live(req.target); r != nil {
 		d.readVer = r.version

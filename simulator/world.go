@@ -27,6 +27,94 @@ type world struct {
 	// changes counts changes of any kind, so that "nothing changed" can be
 	// known without comparing states.
 	changes int
+	// undo holds, while a probe tries a request on the world itself (see
+	// mark), what each change replaced; trying counts the open marks.
+	undo   []undoEntry
+	trying int
+}
+
+// undoEntry is what one change replaced: the resource, sequence or key
+// entry under key, or its absence (had false).
+type undoEntry struct {
+	kind undoKind
+	key  string
+	had  bool
+	res  *resource
+	seq  int
+	ke   *keyEntry
+}
+
+type undoKind uint8
+
+const (
+	undoResource undoKind = iota
+	undoSequence
+	undoKey
+)
+
+// mark is a point a world can be taken back to.
+type mark struct {
+	n       int
+	fkey    string
+	changes int
+}
+
+// mark starts recording changes so that rollback can take them back: the
+// analysis replays requests on the world itself, which is cheaper than
+// on a copy of it.
+func (w *world) mark() mark {
+	w.trying++
+	return mark{n: len(w.undo), fkey: w.fkey, changes: w.changes}
+}
+
+// rollback takes back every change since m, latest first.
+func (w *world) rollback(m mark) {
+	for i := len(w.undo) - 1; i >= m.n; i-- {
+		u := w.undo[i]
+		switch {
+		case u.kind == undoResource && u.had:
+			w.res[u.key] = u.res
+		case u.kind == undoResource:
+			delete(w.res, u.key)
+		case u.kind == undoSequence && u.had:
+			w.seq[u.key] = u.seq
+		case u.kind == undoSequence:
+			delete(w.seq, u.key)
+		case u.had:
+			w.keys[u.key] = u.ke
+		default:
+			delete(w.keys, u.key)
+		}
+	}
+	// The entries are cleared so that the resources they held can go.
+	clear(w.undo[m.n:])
+	w.undo = w.undo[:m.n]
+	w.fkey, w.changes = m.fkey, m.changes
+	w.trying--
+}
+
+// saveResource records, while marked, the resource a change replaces.
+func (w *world) saveResource(path string) {
+	if w.trying > 0 {
+		r, had := w.res[path]
+		w.undo = append(w.undo, undoEntry{kind: undoResource, key: path, had: had, res: r})
+	}
+}
+
+// saveSequence records, while marked, the sequence a change replaces.
+func (w *world) saveSequence(coll string) {
+	if w.trying > 0 {
+		n, had := w.seq[coll]
+		w.undo = append(w.undo, undoEntry{kind: undoSequence, key: coll, had: had, seq: n})
+	}
+}
+
+// saveKey records, while marked, the key entry a change replaces.
+func (w *world) saveKey(key string) {
+	if w.trying > 0 {
+		e, had := w.keys[key]
+		w.undo = append(w.undo, undoEntry{kind: undoKey, key: key, had: had, ke: e})
+	}
 }
 
 // touch forgets the remembered key after a change.
@@ -127,6 +215,7 @@ func (w *world) isCollection(path string) bool {
 // put stores a representation at path, bumping its version so that the
 // ETag changes with every write, across deletes too.
 func (w *world) put(path, body string) *resource {
+	w.saveResource(path)
 	r := &resource{body: body, version: 1}
 	if old := w.res[path]; old != nil {
 		r.version = old.version + 1
@@ -139,6 +228,7 @@ func (w *world) put(path, body string) *resource {
 // remove leaves a tombstone in place of the resource at path.
 func (w *world) remove(path string) {
 	if r := w.res[path]; r != nil {
+		w.saveResource(path)
 		w.res[path] = &resource{body: r.body, version: r.version + 1, deleted: true}
 		w.touch()
 	}
@@ -147,6 +237,7 @@ func (w *world) remove(path string) {
 // reserveKey records an Idempotency-Key's first use, before its response
 // exists.
 func (w *world) reserveKey(key, fingerprint string) {
+	w.saveKey(key)
 	w.keys[key] = &keyEntry{fingerprint: fingerprint}
 	w.touch()
 }
@@ -155,6 +246,7 @@ func (w *world) reserveKey(key, fingerprint string) {
 // world does not hold (released by a race's other order) is ignored.
 func (w *world) completeKey(key string, resp stored) {
 	if e := w.keys[key]; e != nil {
+		w.saveKey(key)
 		w.keys[key] = &keyEntry{fingerprint: e.fingerprint, done: true, resp: resp}
 		w.touch()
 	}
@@ -186,6 +278,7 @@ func (w *world) removeMembers(coll string) int {
 func (w *world) advanceSequences(from *world) {
 	for coll, seq := range from.seq {
 		if seq > w.seq[coll] {
+			w.saveSequence(coll)
 			w.seq[coll] = seq
 			w.touch()
 		}
@@ -196,6 +289,7 @@ func (w *world) advanceSequences(from *world) {
 // that clients took themselves.
 func (w *world) nextID(coll string) string {
 	w.touch()
+	w.saveSequence(coll)
 	for {
 		w.seq[coll]++
 		id := strconv.Itoa(w.seq[coll])
