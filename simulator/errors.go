@@ -227,7 +227,9 @@ type jsonWriter struct {
 
 func (w *jsonWriter) key(k string) {
 	if w.b == nil {
-		w.b = append(w.b, '{')
+		// Room for a typical error body, which would otherwise grow the
+		// buffer several times.
+		w.b = append(make([]byte, 0, 256), '{')
 		w.first = true
 	}
 	if !w.first {

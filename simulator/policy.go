@@ -148,6 +148,16 @@ type settings struct {
 	listEnvelope, documents, mediaType                    string
 	idempotencyKey, errorFormat                           string
 	allowed, forbidden                                    []int
+	// rules holds, for every rule key of the policy and its bases, the
+	// rule of the nearest policy in the chain that defines it.
+	rules map[string]inheritedRule
+}
+
+// inheritedRule is a rule with the policy that defines it and how many
+// bases away that policy is (0 for the policy itself).
+type inheritedRule struct {
+	chosen
+	depth int
 }
 
 func (p *Policy) settings() *settings {
@@ -175,6 +185,16 @@ func (p *Policy) settings() *settings {
 				s.allowed, s.forbidden = q.Statuses, q.Forbidden
 				break
 			}
+		}
+		s.rules = map[string]inheritedRule{}
+		depth := 0
+		for q := p; q != nil; q = q.Base {
+			for k, r := range q.Rules {
+				if _, near := s.rules[k]; !near {
+					s.rules[k] = inheritedRule{chosen{Rule: r, key: k, owner: q}, depth}
+				}
+			}
+			depth++
 		}
 		p.resolved = s
 	})
@@ -212,16 +232,21 @@ type chosen struct {
 }
 
 // rule finds the rule for the first key that any policy in the chain
-// defines, trying the policy's own keys before its base's.
+// defines, trying the policy's own keys before its base's: of the keys
+// the nearest policy defines, the most specific.
 func (p *Policy) rule(keys []string) (chosen, bool) {
-	for q := p; q != nil; q = q.Base {
-		for _, k := range keys {
-			if r, ok := q.Rules[k]; ok {
-				return chosen{Rule: r, key: k, owner: q}, true
+	rules := p.settings().rules
+	var best inheritedRule
+	found := false
+	for _, k := range keys {
+		if r, ok := rules[k]; ok && (!found || r.depth < best.depth) {
+			best, found = r, true
+			if r.depth == 0 {
+				break
 			}
 		}
 	}
-	return chosen{}, false
+	return best.chosen, found
 }
 
 //go:embed policies/*.json

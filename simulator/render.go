@@ -53,6 +53,25 @@ func (s *server) render(req *request, d *detection, ch chosen, status int, itemS
 // expand fills a header template; ok is false when a placeholder has no
 // value, so the header is left out rather than sent empty.
 func expand(tmpl string, d *detection, subject *resource) (string, bool) {
+	switch tmpl {
+	// The templates every policy uses, answered without searching.
+	case "{location}":
+		if subject == nil {
+			return "", false
+		}
+		if strings.IndexByte(d.subject, '{') < 0 {
+			// A path that names a placeholder itself is expanded below.
+			return d.subject, true
+		}
+	case "{etag}":
+		if subject == nil {
+			return "", false
+		}
+		return etag(subject), true
+	}
+	if strings.IndexByte(tmpl, '{') < 0 {
+		return tmpl, true
+	}
 	out := tmpl
 	if strings.Contains(out, "{location}") {
 		if subject == nil {
