@@ -47,7 +47,7 @@ type sentStep struct {
 }
 
 func newAnalyst(srv *server, sc *scenario) *analyst {
-	return &analyst{srv: srv, sc: sc}
+	return &analyst{srv: srv, sc: sc, sent: make([]sentStep, 0, len(sc.steps))}
 }
 
 // before remembers the world a step starts from, which only the
@@ -379,6 +379,7 @@ func judge(cite string, judged, goodWhenClean bool, found []finding, unjudged, c
 	default:
 		v := !goodWhenClean
 		p.Value, p.Summary = &v, dirty
+		p.Lines, p.Details = make([]int, 0, len(found)), make([]string, 0, len(found))
 		for _, f := range found {
 			p.Lines = append(p.Lines, f.line)
 			p.Details = append(p.Details, f.detail)

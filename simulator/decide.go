@@ -83,6 +83,16 @@ func (q *query) isCollection(s *server) bool {
 	return q.collection
 }
 
+// about is a trace sentence about the target: the target followed by
+// rest, made only for a walk whose trace is kept, since a lean walk's
+// sentences would be built only to be dropped.
+func (q *query) about(rest string) string {
+	if q.d.lean {
+		return ""
+	}
+	return q.req.target + rest
+}
+
 // walk asks the nodes of graph that concern the request's method, in
 // order, until one decides, recording each answer in the detection's trace.
 func (s *server) walk(graph *methodGraph, q *query) bool {
@@ -176,14 +186,16 @@ func (n *node) appliesTo(method string) bool {
 // anything but the id sequence and idempotency-key reservations.
 func (s *server) detect(req *request, lean bool) *detection {
 	d := &detection{lean: lean}
-	// One query serves both walks: the key's node reads the request and
-	// writes only the detection.
-	q := &query{req: req, d: d}
-	if s.walk(keyGraph, q) {
-		return d
-	}
-	s.walkRest(q)
+	s.detectWith(&query{req: req, d: d})
 	return d
+}
+
+// detectWith walks the whole graph with one query: the key's node reads
+// the request and writes only the detection, so both walks share it.
+func (s *server) detectWith(q *query) {
+	if !s.walk(keyGraph, q) {
+		s.walkRest(q)
+	}
 }
 
 // reserveKey walks the idempotency-key part of the graph, which a race

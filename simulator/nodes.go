@@ -314,9 +314,9 @@ var nodeExists = &node{
 		}
 		switch {
 		case q.req.method == "PUT" && s.policy.putCreates():
-			return goOn(t + " does not exist: PUT would create it")
+			return goOn(q.about(" does not exist: PUT would create it"))
 		case q.req.method == "PATCH" && s.policy.patchCreates():
-			return goOn(t + " does not exist: PATCH would create it")
+			return goOn(q.about(" does not exist: PATCH would create it"))
 		}
 		if r := s.w.res[t]; r != nil && r.deleted {
 			q.absent = PreviouslyDeleted
@@ -326,16 +326,16 @@ var nodeExists = &node{
 				obj, isObj := v.(map[string]any)
 				q.d.rel = isObj && isLinkage(obj)
 			}
-			return goOn(t + " existed and was deleted (a tombstone remains)")
+			return goOn(q.about(" existed and was deleted (a tombstone remains)"))
 		}
 		q.absent = Missing
 		switch q.req.method {
 		case "PUT":
-			return goOn(t + " does not exist and this policy's PUT only updates")
+			return goOn(q.about(" does not exist and this policy's PUT only updates"))
 		case "PATCH":
-			return goOn(t + " does not exist and this policy's PATCH only updates")
+			return goOn(q.about(" does not exist and this policy's PATCH only updates"))
 		}
-		return goOn(t + " has never existed")
+		return goOn(q.about(" has never existed"))
 	},
 }
 
@@ -590,7 +590,7 @@ var nodeRemove = &node{
 			return decide(fmt.Sprintf("the %d member(s) of %s can be removed", s.w.memberCount(q.req.target), q.req.target))
 		}
 		q.d.write = &write{del: true, path: q.req.target}
-		return decide(q.req.target + " exists and can be removed")
+		return decide(q.about(" exists and can be removed"))
 	},
 }
 
@@ -776,7 +776,7 @@ var nodeUnchanged = &node{
 			return pass
 		}
 		q.d.sit = Unchanged
-		return decide(q.req.target + " already has this representation")
+		return decide(q.about(" already has this representation"))
 	},
 }
 
@@ -862,15 +862,19 @@ var nodeWrite = &node{
 		switch {
 		case q.cur == nil && q.req.method == "PATCH":
 			q.d.sit = Created
-			return verdict{detail: t + " does not exist: PATCH creates it", cite: "RFC 5789 §2", decided: true}
+			return verdict{detail: q.about(" does not exist: PATCH creates it"), cite: "RFC 5789 §2", decided: true}
 		case q.cur == nil:
 			q.d.sit = Created
-			return decide(t + " does not exist: PUT creates it")
+			return decide(q.about(" does not exist: PUT creates it"))
 		case q.req.method == "PATCH":
 			q.d.sit = Updated
-			return verdict{detail: "the patch changes " + t, cite: "RFC 5789 §2", decided: true}
+			detail := ""
+			if !q.d.lean {
+				detail = "the patch changes " + t
+			}
+			return verdict{detail: detail, cite: "RFC 5789 §2", decided: true}
 		}
 		q.d.sit = Replaced
-		return decide(t + " exists: PUT replaces its representation")
+		return decide(q.about(" exists: PUT replaces its representation"))
 	},
 }

@@ -19,9 +19,16 @@ type answer struct {
 	applied *write
 }
 
-// handle answers one request atomically.
+// handle answers one request atomically. Nothing keeps the detection
+// once the request is answered, so it is allocated with its query.
 func (s *server) handle(req *request, v view) answer {
-	return s.respond(req, s.detect(req, v != viewFull), v)
+	w := &struct {
+		d detection
+		q query
+	}{d: detection{lean: v != viewFull}}
+	w.q = query{req: req, d: &w.d}
+	s.detectWith(&w.q)
+	return s.respond(req, &w.d, v)
 }
 
 // respond runs the stages after detection on a detected situation.
