@@ -227,9 +227,7 @@ type jsonWriter struct {
 
 func (w *jsonWriter) key(k string) {
 	if w.b == nil {
-		// Room for a typical error body, which would otherwise grow the
-		// buffer several times.
-		w.b = append(make([]byte, 0, 256), '{')
+		w.b = append(w.b, '{')
 		w.first = true
 	}
 	if !w.first {
