@@ -246,13 +246,29 @@ func visibleDifference(a, b Response) string {
 	if a.Status != b.Status {
 		diffs = append(diffs, "the status differs")
 	}
-	if ha, hb := headerNames(a.Headers), headerNames(b.Headers); ha != hb {
-		diffs = append(diffs, "the headers differ ("+ha+" vs "+hb+")")
+	if !sameNames(a.Headers, b.Headers) {
+		if ha, hb := headerNames(a.Headers), headerNames(b.Headers); ha != hb {
+			diffs = append(diffs, "the headers differ ("+ha+" vs "+hb+")")
+		}
 	}
 	if jsonShape(a.Body) != jsonShape(b.Body) {
 		diffs = append(diffs, "the body has a different shape")
 	}
 	return strings.Join(diffs, ", ")
+}
+
+// sameNames reports whether two header maps have the same names, which
+// makes their headerNames equal without building them.
+func sameNames(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k := range a {
+		if _, ok := b[k]; !ok {
+			return false
+		}
+	}
+	return true
 }
 
 func headerNames(h map[string]string) string {

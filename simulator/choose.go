@@ -51,13 +51,34 @@ func ruleKeys(q ruleQuery) []string {
 	return append(keys, name)
 }
 
-// ruleKeys is the package function, remembered per query.
+// ruleKeys is the package function, remembered per query: by a number
+// for the methods the graph tells apart, which is cheaper to look up than
+// the query itself, and by the query for any other method.
 func (c *runCache) ruleKeys(q ruleQuery) []string {
-	if v, ok := c.keys[q]; ok {
+	m := methodIndex(q.method)
+	if m == len(graphMethods) {
+		if v, ok := c.keys[q]; ok {
+			return v
+		}
+		v := ruleKeys(q)
+		c.keys[q] = v
+		return v
+	}
+	n := uint32(q.sit)<<6 | uint32(m)<<3
+	if q.failure {
+		n |= 1
+	}
+	if q.rel {
+		n |= 2
+	}
+	if q.unique {
+		n |= 4
+	}
+	if v, ok := c.keyNums[n]; ok {
 		return v
 	}
 	v := ruleKeys(q)
-	c.keys[q] = v
+	c.keyNums[n] = v
 	return v
 }
 

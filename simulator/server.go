@@ -45,6 +45,10 @@ type runCache struct {
 	noID  map[string]string
 	segs  map[string][]string
 	keys  map[ruleQuery][]string
+	// keyNums holds the rule keys of queries by number (see ruleKeys).
+	keyNums map[uint32][]string
+	// unique holds uniqueFields by collection.
+	unique map[string][]string
 	// declared remembers which paths a declaration names: the scenario's
 	// declarations are the same for every column of a run.
 	declared map[string]bool
@@ -63,7 +67,7 @@ type canonical struct {
 }
 
 func newRunCache() *runCache {
-	return &runCache{canon: map[string]canonical{}, noID: map[string]string{}, segs: map[string][]string{}, keys: map[ruleQuery][]string{}, declared: map[string]bool{}, sitLines: map[situationNode]string{}, fallbacks: map[[2]*Policy]string{}, budget: -1}
+	return &runCache{canon: map[string]canonical{}, noID: map[string]string{}, segs: map[string][]string{}, keys: map[ruleQuery][]string{}, keyNums: map[uint32][]string{}, unique: map[string][]string{}, declared: map[string]bool{}, sitLines: map[situationNode]string{}, fallbacks: map[[2]*Policy]string{}, budget: -1}
 }
 
 // withoutID is the package function, remembered per body: races compare
@@ -410,10 +414,13 @@ func withoutID(body string) string {
 // gjsonEscape makes a field name a literal gjson path, since declared
 // field names may contain the path syntax's special characters.
 func gjsonEscape(field string) string {
-	if !strings.ContainsAny(field, ".*?|#@\\") {
-		return field
+	for i := 0; i < len(field); i++ {
+		switch field[i] {
+		case '.', '*', '?', '|', '#', '@', '\\':
+			return gjsonEscaper.Replace(field)
+		}
 	}
-	return gjsonEscaper.Replace(field)
+	return field
 }
 
 var gjsonEscaper = strings.NewReplacer(`\`, `\\`, ".", `\.`, "*", `\*`, "?", `\?`, "|", `\|`, "#", `\#`, "@", `\@`)
@@ -517,7 +524,13 @@ type numberString string
 
 func (n numberString) String() string { return string(n) }
 
+// uniqueFields lists the @unique fields of a collection, remembered in
+// the run cache since the declarations are the same for every column;
+// callers only read the list.
 func (s *server) uniqueFields(coll string) []string {
+	if v, ok := s.cache.unique[coll]; ok {
+		return v
+	}
 	segs := s.cache.segments(coll)
 	var out []string
 	for _, u := range s.decls.unique {
@@ -525,6 +538,7 @@ func (s *server) uniqueFields(coll string) []string {
 			out = append(out, u.field)
 		}
 	}
+	s.cache.unique[coll] = out
 	return out
 }
 
