@@ -26,13 +26,13 @@ func ruleQueryFor(d *detection, method string) ruleQuery {
 }
 
 // choose finds the policy's rule for a query, most specific key first.
-func (s *server) choose(q ruleQuery) chosen {
+func (s *server) choose(q ruleQuery) *chosen {
 	if ch, ok := s.policy.rule(s.cache.ruleKeys(q)); ok {
 		return ch
 	}
 	// Every built-in policy descends from strict, which covers every
 	// situation; this guards custom policies defined without a base.
-	return chosen{Rule: Rule{Status: 501, Body: "error", Effect: "none", Why: "The policy has no rule for this situation."}, key: q.sit.String(), owner: s.policy}
+	return &chosen{Rule: Rule{Status: 501, Body: "error", Effect: "none", Why: "The policy has no rule for this situation."}, key: q.sit.String(), owner: s.policy}
 }
 
 // ruleKeys lists the rule keys for a query, most specific first.
@@ -85,7 +85,7 @@ func (c *runCache) ruleKeys(q ruleQuery) []string {
 // explain is the trace of a response: the decision nodes' answers, the
 // situation with the node that decided it, where the rule came from, and
 // what the effect did.
-func (s *server) explain(d *detection, ch chosen, status int, effect string) []TraceEntry {
+func (s *server) explain(d *detection, ch *chosen, status int, effect string) []TraceEntry {
 	// A detection explained is a full view's own, never a race's shared
 	// one, so its trace can be extended in place.
 	out := d.trace
@@ -102,7 +102,7 @@ func (s *server) explain(d *detection, ch chosen, status int, effect string) []T
 
 // decisionEntries appends to out where the chosen rule came from, saying
 // so plainly when a guideline is silent and another policy's choice stands in.
-func (s *server) decisionEntries(out []TraceEntry, ch chosen, status int) []TraceEntry {
+func (s *server) decisionEntries(out []TraceEntry, ch *chosen, status int) []TraceEntry {
 	detail := ch.statusLine
 	if status != ch.Status || detail == "" {
 		detail = statusLine(status, ch.Why)

@@ -34,12 +34,33 @@ type node struct {
 }
 
 // verdict is a node's answer: a sentence for the trace, a citation when a
-// more precise one than the node's applies, and whether it decided.
+// more precise one than the node's applies, and whether it decided. It is
+// kept to four words, which the compiler passes in registers: the driver
+// handles one for every node it asks.
 type verdict struct {
 	detail  string
-	cite    string
+	cite    *citation
 	decided bool
 }
+
+// citation is a section a verdict cites in place of its node's, with its
+// link made once.
+type citation struct{ cite, url string }
+
+func cites(cite string) *citation { return &citation{cite: cite, url: makeCiteURL(cite)} }
+
+// The sections verdicts cite in place of their nodes'.
+var (
+	citeJSONPatchDocument   = cites("RFC 6902 §3")
+	citeJSONPatchOperations = cites("RFC 6902 §4")
+	citeJSONPatchErrors     = cites("RFC 6902 §5")
+	citePatch               = cites("RFC 5789 §2")
+	citePatchErrors         = cites("RFC 5789 §2.2")
+	citeMergePatch          = cites("RFC 7396 §2")
+	citeBearerErrors        = cites("RFC 6750 §3.1")
+	citeJSONAPIConflict     = cites("https://jsonapi.org/format/1.1/#crud-updating-responses-409")
+	citeJSONAPIResource     = cites("https://jsonapi.org/format/1.1/#document-resource-objects")
+)
 
 // pass is the verdict of a node whose question did not arise.
 var pass = verdict{}
@@ -104,8 +125,8 @@ func (s *server) walk(graph *methodGraph, q *query) bool {
 				q.d.trace = make([]TraceEntry, 0, 6)
 			}
 			cite, url := n.cite, n.url
-			if v.cite != "" {
-				cite, url = v.cite, citeURL(v.cite)
+			if v.cite != nil {
+				cite, url = v.cite.cite, v.cite.url
 			}
 			q.d.trace = append(q.d.trace, TraceEntry{Step: n.name, Detail: v.detail, Cite: cite, URL: url})
 		}

@@ -6,7 +6,7 @@ import "strconv"
 // It returns the write it carried out, for races, and a sentence for the
 // trace ("" when nothing changed). The world changes only through its own
 // methods.
-func (s *server) apply(ch chosen, d *detection, lean bool) (*write, string) {
+func (s *server) apply(ch *chosen, d *detection, lean bool) (*write, string) {
 	switch ch.Effect {
 	case "none":
 		return nil, ""

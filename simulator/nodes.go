@@ -272,7 +272,7 @@ var nodeMediaType = &node{
 				return goOn("the content is a JSON merge patch")
 			case mt == "application/json-patch+json":
 				q.patch = jsonPatchFormat
-				return verdict{detail: "the content is a JSON Patch document", cite: "RFC 6902 §3"}
+				return verdict{detail: "the content is a JSON Patch document", cite: citeJSONPatchDocument}
 			case mt == "application/json":
 				q.patch = mergePatchFormat
 				return goOn("application/json is applied as a merge patch, the only JSON patch format it can be")
@@ -280,7 +280,7 @@ var nodeMediaType = &node{
 			q.d.sit = UnsupportedMediaType
 			q.d.acceptPatch = acceptPatch
 			q.d.detail = fmt.Sprintf("PATCH with %s: this server applies %s", ct, acceptPatch)
-			return verdict{detail: q.d.detail, cite: "RFC 5789 §2.2", decided: true}
+			return verdict{detail: q.d.detail, cite: citePatchErrors, decided: true}
 		}
 		if !ok || mt == "application/json" || strings.HasSuffix(mt, "+json") {
 			return pass
@@ -620,7 +620,7 @@ var nodeContentParses = &node{
 			if msg := checkJSONPatch(v); msg != "" {
 				q.d.sit = Malformed
 				q.d.detail = msg
-				return verdict{detail: msg, cite: "RFC 6902 §4", decided: true}
+				return verdict{detail: msg, cite: citeJSONPatchOperations, decided: true}
 			}
 		}
 		if s.policy.documents() == "jsonapi" {
@@ -645,7 +645,7 @@ func (s *server) readJSONAPI(q *query, data map[string]any) verdict {
 	if typ, ok := data["type"].(string); ok && typ != lastSegment(coll) {
 		q.d.sit, q.d.field = IDMismatch, "type"
 		q.d.detail = fmt.Sprintf("the resource object's type %q is not %q, the type of %s", typ, lastSegment(coll), coll)
-		return verdict{detail: q.d.detail, cite: "https://jsonapi.org/format/1.1/#crud-updating-responses-409", decided: true}
+		return verdict{detail: q.d.detail, cite: citeJSONAPIConflict, decided: true}
 	}
 	member := map[string]any{}
 	if attrs, ok := data["attributes"].(map[string]any); ok {
@@ -658,7 +658,7 @@ func (s *server) readJSONAPI(q *query, data map[string]any) verdict {
 	}
 	q.body = mustJSON(member)
 	_, q.value, _ = canonicalJSON(q.body)
-	return verdict{detail: "the content is a JSON:API document; its resource object is read as the member", cite: "https://jsonapi.org/format/1.1/#document-resource-objects"}
+	return verdict{detail: "the content is a JSON:API document; its resource object is read as the member", cite: citeJSONAPIResource}
 }
 
 // nodeCreate decides a POST (RFC 9110 §9.3.3): an array is a batch whose
@@ -724,13 +724,13 @@ var nodeProposed = &node{
 			if msg != "" {
 				q.d.sit = PatchConflict
 				q.d.detail = msg
-				return verdict{detail: msg, cite: "RFC 6902 §5", decided: true}
+				return verdict{detail: msg, cite: citeJSONPatchErrors, decided: true}
 			}
 			q.proposed = mustJSON(out)
-			return verdict{detail: "the JSON Patch applies to the current representation", cite: "RFC 6902 §4"}
+			return verdict{detail: "the JSON Patch applies to the current representation", cite: citeJSONPatchOperations}
 		}
 		q.proposed = mustJSON(mergePatch(base, q.value))
-		return verdict{detail: "the merge patch applies to the current representation", cite: "RFC 7396 §2"}
+		return verdict{detail: "the merge patch applies to the current representation", cite: citeMergePatch}
 	},
 }
 
@@ -862,7 +862,7 @@ var nodeWrite = &node{
 		switch {
 		case q.cur == nil && q.req.method == "PATCH":
 			q.d.sit = Created
-			return verdict{detail: q.about(" does not exist: PATCH creates it"), cite: "RFC 5789 §2", decided: true}
+			return verdict{detail: q.about(" does not exist: PATCH creates it"), cite: citePatch, decided: true}
 		case q.cur == nil:
 			q.d.sit = Created
 			return decide(q.about(" does not exist: PUT creates it"))
@@ -872,7 +872,7 @@ var nodeWrite = &node{
 			if !q.d.lean {
 				detail = "the patch changes " + t
 			}
-			return verdict{detail: detail, cite: "RFC 5789 §2", decided: true}
+			return verdict{detail: detail, cite: citePatch, decided: true}
 		}
 		q.d.sit = Replaced
 		return decide(q.about(" exists: PUT replaces its representation"))

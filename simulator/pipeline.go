@@ -51,7 +51,7 @@ func (s *server) respond(req *request, d *detection, v view) answer {
 
 // derivedStatus is the rule's status, or for a rule whose status is
 // derived, the original status of a replay or the failing batch item's.
-func derivedStatus(ch chosen, d *detection, itemStatuses []int) int {
+func derivedStatus(ch *chosen, d *detection, itemStatuses []int) int {
 	if ch.Status != 0 {
 		return ch.Status
 	}

@@ -156,7 +156,7 @@ type settings struct {
 // inheritedRule is a rule with the policy that defines it and how many
 // bases away that policy is (0 for the policy itself).
 type inheritedRule struct {
-	chosen
+	*chosen
 	depth int
 }
 
@@ -191,7 +191,7 @@ func (p *Policy) settings() *settings {
 		for q := p; q != nil; q = q.Base {
 			for k, r := range q.Rules {
 				if _, near := s.rules[k]; !near {
-					s.rules[k] = inheritedRule{chosen{Rule: r, key: k, owner: q}, depth}
+					s.rules[k] = inheritedRule{&chosen{Rule: r, key: k, owner: q}, depth}
 				}
 			}
 			depth++
@@ -234,7 +234,7 @@ type chosen struct {
 // rule finds the rule for the first key that any policy in the chain
 // defines, trying the policy's own keys before its base's: of the keys
 // the nearest policy defines, the most specific.
-func (p *Policy) rule(keys []string) (chosen, bool) {
+func (p *Policy) rule(keys []string) (*chosen, bool) {
 	rules := p.settings().rules
 	var best inheritedRule
 	found := false

@@ -318,7 +318,7 @@ var nodeAuthenticated = &node{
 			} else {
 				q.d.detail = fmt.Sprintf("the credential names %s, who is not one of @users (%s)", p.name, a.userList())
 			}
-			return verdict{detail: q.d.detail, cite: "RFC 6750 §3.1", decided: true}
+			return verdict{detail: q.d.detail, cite: citeBearerErrors, decided: true}
 		case !p.present && s.needsAuth(q.req.target):
 			q.d.sit = Unauthenticated
 			q.d.detail = q.req.target + " needs credentials (@auth) and the request carries none"

@@ -8,7 +8,7 @@ import (
 // render builds the response a chosen rule describes: status line, header
 // fields from the rule's templates, and the content in the policy's
 // formats. It reads the world as the effect left it.
-func (s *server) render(req *request, d *detection, ch chosen, status int, itemStatuses []int, v view) Response {
+func (s *server) render(req *request, d *detection, ch *chosen, status int, itemStatuses []int, v view) Response {
 	resp := Response{Situation: d.sit.String(), Status: status, Reason: ReasonPhrase(status), Headers: make(map[string]string, 4)}
 	subject := s.w.live(d.subject)
 	if d.allow == "" && ch.namesAllow {
@@ -121,7 +121,7 @@ func firstFailure(items []itemResult, statuses []int) int {
 }
 
 // body renders the response content and its media type.
-func (s *server) body(req *request, ch chosen, d *detection, subject *resource, status int, itemStatuses []int) (string, string) {
+func (s *server) body(req *request, ch *chosen, d *detection, subject *resource, status int, itemStatuses []int) (string, string) {
 	media := s.policy.mediaType()
 	switch ch.Body {
 	case "none":
@@ -268,7 +268,7 @@ func kubernetesSuccess(d *detection) string {
 
 // batchBody lists each item with its own status; in an atomic batch that
 // failed, the items that would have succeeded report 424 Failed Dependency.
-func (s *server) batchBody(ch chosen, d *detection, statuses []int) string {
+func (s *server) batchBody(ch *chosen, d *detection, statuses []int) string {
 	atomicFail := d.sit == BatchPartial && (s.policy.batchAtomic() || ch.Effect == "none")
 	var b strings.Builder
 	b.WriteString(`{"items":[`)
