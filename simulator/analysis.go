@@ -29,6 +29,7 @@ type analyst struct {
 	doubleBooked []finding
 	sent         []sentStep
 	budget       *budget // nil in tests of the analysis alone
+	checks       int     // the budget's checks so far (see stepCheck)
 }
 
 type finding struct {
@@ -185,7 +186,7 @@ func (a *analyst) check() error {
 	if a.budget == nil {
 		return nil
 	}
-	return a.budget.check()
+	return a.budget.stepCheck(&a.checks)
 }
 
 // probeExistence asks the same create with a free and with a taken

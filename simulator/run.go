@@ -302,7 +302,7 @@ func play(file string, sc *scenario, cols []column, maxStates, maxTotal int, b *
 		an.budget = b
 		vars := map[string]string{}
 		out := make([]Response, len(sc.steps))
-		spent := 0
+		spent, checks := 0, 0
 		fail := func(line, col int, err error) {
 			var le *LimitError
 			if errors.As(err, &le) {
@@ -323,7 +323,7 @@ func play(file string, sc *scenario, cols []column, maxStates, maxTotal int, b *
 			if st.req != nil {
 				// Races watch the deadline themselves and stop with what
 				// they found; other steps fail once past it.
-				if err := b.check(); err != nil {
+				if err := b.stepCheck(&checks); err != nil {
 					fail(st.line, 1, err)
 					return
 				}
