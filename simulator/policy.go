@@ -186,15 +186,19 @@ func (p *Policy) settings() *settings {
 				break
 			}
 		}
-		s.rules = map[string]inheritedRule{}
-		depth := 0
-		for q := p; q != nil; q = q.Base {
-			for k, r := range q.Rules {
-				if _, near := s.rules[k]; !near {
-					s.rules[k] = inheritedRule{&chosen{Rule: r, key: k, owner: q}, depth}
+		// A policy's own rules are made once here; what it inherits points
+		// at its base's, so that every rule is held once however many
+		// policies descend from it (the collector reads them all, often).
+		s.rules = make(map[string]inheritedRule, len(p.Rules))
+		for k, r := range p.Rules {
+			s.rules[k] = inheritedRule{&chosen{Rule: r, key: k, owner: p}, 0}
+		}
+		if p.Base != nil {
+			for k, r := range p.Base.settings().rules {
+				if _, own := s.rules[k]; !own {
+					s.rules[k] = inheritedRule{r.chosen, r.depth + 1}
 				}
 			}
-			depth++
 		}
 		p.resolved = s
 	})

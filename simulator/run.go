@@ -421,19 +421,25 @@ func playColumns(n, workers, budget int, play func(ci int, cache *runCache)) {
 	}
 	close(jobs)
 	panics := make([]*columnPanic, n)
+	work := func() {
+		cache := newRunCache()
+		for ci := range jobs {
+			if !playRecovering(ci, cache, play, panics) {
+				return
+			}
+		}
+	}
 	var wg sync.WaitGroup
-	for range workers {
+	for range workers - 1 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			cache := newRunCache()
-			for ci := range jobs {
-				if !playRecovering(ci, cache, play, panics) {
-					return
-				}
-			}
+			work()
 		}()
 	}
+	// The caller is a worker too: its stack has grown already, where a new
+	// goroutine's grows again for every run.
+	work()
 	wg.Wait()
 	for _, p := range panics {
 		if p != nil {
@@ -538,6 +544,7 @@ func (r *requestSpec) resolve(vars scope, b *budget) (*request, error) {
 		maps.Copy(req.headers, w.Headers)
 		req.target = cleanPath(req.path)
 		req.badField = firstCtlField(req)
+	req.index()
 		r.resolved = req
 		return req, nil
 	}
@@ -569,6 +576,7 @@ func (r *requestSpec) resolve(vars scope, b *budget) (*request, error) {
 	}
 	req.target = cleanPath(req.path)
 	req.badField = firstCtlField(req)
+	req.index()
 	return req, nil
 }
 
