@@ -172,6 +172,7 @@ func (a *analyst) probeUpdate(i int, req *request, line int) {
 		delete(r.headers, "Idempotency-Key")
 		delete(r.headers, "Content-Type") // a merge patch or a representation, both JSON
 		delete(r.headers, "If-Match")
+		r.index()
 		return s.handle(&r, viewLeanBody).resp
 	}
 	rf, rt := probe(free), probe(held)
@@ -230,6 +231,7 @@ func (a *analyst) probeExistence(i int, req *request, line int) {
 		r.body = mustJSON(body)
 		r.headers = copyHeaders(req.headers)
 		delete(r.headers, "Idempotency-Key")
+		r.index()
 		return s.handle(&r, viewLeanBody).resp // compared by status, header names and body shape
 	}
 	rf := probe(a.snap, free)

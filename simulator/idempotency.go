@@ -36,7 +36,8 @@ func (s *server) askIdempotencyKey(q *query) verdict {
 		}
 		return pass
 	}
-	fp := req.method + " " + req.target + " " + req.headers["Content-Type"] + " " + s.fingerprintBody(req.body)
+	ct, _ := req.header("Content-Type")
+	fp := req.method + " " + req.target + " " + ct + " " + s.fingerprintBody(req.body)
 	// A key belongs to whoever sent it: another principal (or none) using
 	// the same key must not be handed the first one's response.
 	key = scopedKey(req, key)
@@ -67,8 +68,8 @@ func (s *server) askIdempotencyKey(q *query) verdict {
 // scopedKey is an Idempotency-Key as the server stores it: with the
 // credentials it came with.
 func scopedKey(req *request, key string) string {
-	if auth := strings.TrimSpace(req.headers["Authorization"]); auth != "" {
-		return auth + "\x00" + key
+	if auth, _ := req.header("Authorization"); strings.TrimSpace(auth) != "" {
+		return strings.TrimSpace(auth) + "\x00" + key
 	}
 	return key
 }

@@ -44,15 +44,15 @@ func lint(req *request, resp *Response, p *Policy) []Finding {
 		add("warning", "RFC 6585 §3", "428 Precondition Required should explain how to resubmit the request successfully")
 	}
 	if st == 412 {
-		_, im := req.headers["If-Match"]
-		_, inm := req.headers["If-None-Match"]
-		_, ius := req.headers["If-Unmodified-Since"]
+		_, im := req.header("If-Match")
+		_, inm := req.header("If-None-Match")
+		_, ius := req.header("If-Unmodified-Since")
 		if !im && !inm && !ius {
 			add("warning", "RFC 9110 §15.5.13", "412 Precondition Failed, but the request carried no precondition (If-Match, If-None-Match, If-Unmodified-Since); 409 or 428 may be meant")
 		}
 	}
-	_, credentials := req.headers["Authorization"]
-	credentials = credentials && strings.TrimSpace(req.headers["Authorization"]) != ""
+	auth, credentials := req.header("Authorization")
+	credentials = credentials && strings.TrimSpace(auth) != ""
 	permission := resp.Situation == "forbidden" || resp.Situation == "hidden"
 	switch {
 	case st == 401 && permission && credentials:

@@ -640,6 +640,7 @@ func (a *analyst) probeHidden(i int, req *request, resp Response, line int) {
 	r.target, r.path = other, other
 	r.headers = copyHeaders(req.headers)
 	delete(r.headers, "Idempotency-Key")
+	r.index()
 	got := a.srv.handle(&r, viewLeanBody).resp
 	otherLive := w.live(other) != nil
 	w.rollback(at)

@@ -114,9 +114,59 @@ type request struct {
 	// found when the request is built, since a request without variables
 	// is built once and shared by every column.
 	badField string
+	// known holds the fields of knownHeaders, looked up once by index when
+	// the request is built: the graph and lint read them for every request
+	// of every column, and a request without variables is shared by all.
+	known   [len(knownHeaders)]knownField
+	indexed bool
+}
+
+// knownField is a header field's value and whether the request has it.
+type knownField struct {
+	value string
+	ok    bool
+}
+
+// knownHeaders are the fields the decision graph and lint read, in the
+// order of knownHeader.
+var knownHeaders = [...]string{"Accept", "Authorization", "Content-Type", "Idempotency-Key", "If-Match", "If-None-Match", "If-Unmodified-Since"}
+
+// knownHeader is a field name's place in knownHeaders, or -1.
+func knownHeader(name string) int {
+	switch name {
+	case "Accept":
+		return 0
+	case "Authorization":
+		return 1
+	case "Content-Type":
+		return 2
+	case "Idempotency-Key":
+		return 3
+	case "If-Match":
+		return 4
+	case "If-None-Match":
+		return 5
+	case "If-Unmodified-Since":
+		return 6
+	}
+	return -1
+}
+
+// index looks the known fields up; whoever changes a request's headers
+// afterwards indexes it again.
+func (r *request) index() {
+	for i, name := range knownHeaders {
+		r.known[i].value, r.known[i].ok = r.headers[name]
+	}
+	r.indexed = true
 }
 
 func (r *request) header(name string) (string, bool) {
+	if r.indexed {
+		if i := knownHeader(name); i >= 0 {
+			return r.known[i].value, r.known[i].ok
+		}
+	}
 	v, ok := r.headers[name]
 	return v, ok
 }
