@@ -544,7 +544,7 @@ func (r *requestSpec) resolve(vars scope, b *budget) (*request, error) {
 		maps.Copy(req.headers, w.Headers)
 		req.target = cleanPath(req.path)
 		req.badField = firstCtlField(req)
-	req.index()
+		req.index()
 		r.resolved = req
 		return req, nil
 	}
