@@ -273,16 +273,28 @@ func play(file string, sc *scenario, cols []column, maxStates, maxTotal int, b *
 		}
 	}
 	// Requests without variables are built once and then shared by every
-	// column, so they are built before the columns may run in parallel.
+	// column, so they are built before the columns may run in parallel;
+	// so is their content's parse, which every column's cache would
+	// otherwise make again (each goroutine has a cache of its own).
+	parsed := map[string]canonical{}
+	parse := func(r *requestSpec) {
+		req, _ := r.resolve(scope{}, nil)
+		for _, body := range [...]string{req.body, "{}", "[]"} {
+			if _, ok := parsed[body]; !ok {
+				text, v, ok := canonicalJSON(body)
+				parsed[body] = canonical{text, v, ok}
+			}
+		}
+	}
 	for _, st := range sc.steps {
 		if st.req != nil && !st.req.vars {
-			st.req.resolve(scope{}, nil)
+			parse(st.req)
 		}
 		if st.race != nil {
 			for _, c := range st.race.clients {
 				for _, r := range c.reqs {
 					if !r.vars {
-						r.resolve(scope{}, nil)
+						parse(r)
 					}
 				}
 			}
@@ -374,7 +386,10 @@ func play(file string, sc *scenario, cols []column, maxStates, maxTotal int, b *
 		// explored at once. Only races spend the run-wide budget.
 		workers, budget = min(workers, maxRaceWorkers), maxTotal
 	}
-	playColumns(len(cols), workers, budget, playColumn)
+	playColumns(len(cols), workers, budget, func(ci int, cache *runCache) {
+		cache.shared = parsed
+		playColumn(ci, cache)
+	})
 	for _, err := range errs {
 		if err != nil {
 			return nil, err

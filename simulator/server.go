@@ -42,6 +42,9 @@ const (
 // the decoded values it hands out are shared and must only be read.
 type runCache struct {
 	canon map[string]canonical
+	// shared holds the parses of the run's requests without variables,
+	// made before the columns run and only read while they do.
+	shared map[string]canonical
 	noID  map[string]string
 	segs  map[string][]string
 	keys  map[ruleQuery][]string
@@ -94,6 +97,9 @@ func (c *runCache) segments(path string) []string {
 
 // canonicalJSON is the package function, remembered per distinct body.
 func (c *runCache) canonicalJSON(body string) (string, any, bool) {
+	if e, ok := c.shared[body]; ok {
+		return e.text, e.v, e.ok
+	}
 	if e, ok := c.canon[body]; ok {
 		return e.text, e.v, e.ok
 	}
