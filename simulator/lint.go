@@ -16,10 +16,8 @@ import (
 // hidden member, what it answers a missing one, since hiding is a claim
 // about two answers at once.
 func lint(req *request, resp *Response, p *Policy) []Finding {
-	var out []Finding
-	add := func(level, cite, msg string) {
-		out = append(out, Finding{Level: level, Message: msg, Cite: cite, URL: citeURL(cite)})
-	}
+	var out findings
+	add := out.add
 	st := resp.Status
 	h := resp.Headers
 	_, hasLocation := h["Location"]
@@ -94,6 +92,18 @@ func lint(req *request, resp *Response, p *Policy) []Finding {
 		add("info", "RFC 9110 §15.3", strconv.Itoa(st)+" reports success although the request was not carried out ("+resp.Situation+"); clients that only read the status will assume it was")
 	}
 	return out
+}
+
+// findings collects lint's findings.
+type findings []Finding
+
+// add appends a finding. It is kept out of line: lint runs for every
+// answer, and a copy of it at each of lint's twenty checks made lint's
+// code too large to stay in the instruction cache between answers.
+//
+//go:noinline
+func (f *findings) add(level, cite, msg string) {
+	*f = append(*f, Finding{Level: level, Message: msg, Cite: cite, URL: citeURL(cite)})
 }
 
 // isSuccessSituation tells whether a situation name means the request's
