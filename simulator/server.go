@@ -45,9 +45,9 @@ type runCache struct {
 	// shared holds the parses of the run's requests without variables,
 	// made before the columns run and only read while they do.
 	shared map[string]canonical
-	noID  map[string]string
-	segs  map[string][]string
-	keys  map[ruleQuery][]string
+	noID   map[string]string
+	segs   map[string][]string
+	keys   map[ruleQuery][]string
 	// keyNums holds the rule keys of queries by number (see ruleKeys).
 	keyNums map[uint32][]string
 	// unique holds uniqueFields by collection.
