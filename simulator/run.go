@@ -47,6 +47,11 @@ func RunContext(ctx context.Context, src string, opts Options) (*Result, error) 
 	}
 	var custom []*Policy
 	for _, pd := range sc.policies {
+		p := pd.policy
+		if p != nil {
+			custom = append(custom, p)
+			continue
+		}
 		p, perr := parsePolicyText(pd.json, pd.id)
 		if perr != nil {
 			return nil, &Error{File: file, Line: pd.line, Col: pd.col, Msg: "policy " + pd.id + ": " + perr.Error()}
