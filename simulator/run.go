@@ -450,16 +450,13 @@ func playColumns(n, workers, budget int, play func(ci int, cache *runCache)) {
 		}
 	}
 	var wg sync.WaitGroup
-	for range workers - 1 {
+	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			work()
 		}()
 	}
-	// The caller is a worker too: its stack has grown already, where a new
-	// goroutine's grows again for every run.
-	work()
 	wg.Wait()
 	for _, p := range panics {
 		if p != nil {
