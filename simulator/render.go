@@ -181,7 +181,7 @@ func (s *server) body(req *request, ch *chosen, d *detection, subject *resource,
 func (s *server) representation(path, body string, status int) string {
 	switch {
 	case s.policy.documents() == "jsonapi":
-		return `{"data":` + jsonapiResource(path, body) + `}`
+		return `{"data":` + s.jsonapiResource(path, body) + `}`
 	case s.policy.links() && status == 201:
 		links := `[{"href":` + string(appendJSONString(nil, path)) + `,"method":"GET","rel":"self"}]`
 		if obj, ok := strings.CutSuffix(strings.TrimSpace(body), "}"); ok && strings.HasPrefix(obj, "{") {
@@ -213,7 +213,7 @@ func (s *server) listing(req *request, coll string) string {
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			b.WriteString(jsonapiResource(p, s.w.res[p].body))
+			b.WriteString(s.jsonapiResource(p, s.w.res[p].body))
 		}
 		b.WriteString("]}")
 		return b.String()
@@ -247,8 +247,8 @@ func (s *server) listing(req *request, coll string) string {
 // jsonapiResource renders a stored member as a JSON:API resource object:
 // type from the collection, id from the path, and the other members as
 // attributes, since the id is never an attribute.
-func jsonapiResource(path, body string) string {
-	attrs := withoutID(body)
+func (s *server) jsonapiResource(path, body string) string {
+	attrs := s.cache.withoutID(body)
 	var w jsonWriter
 	if strings.HasPrefix(attrs, "{") && attrs != "{}" {
 		w.raw("attributes", attrs)
