@@ -1,6 +1,7 @@
 package simulator
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -88,6 +89,48 @@ func FuzzWithID(f *testing.F) {
 		}
 		if got, want := withID(canon, id), mustJSON(m); got != want {
 			t.Fatalf("withID(%s, %q):\n got %s\nwant %s", canon, id, got, want)
+		}
+	})
+}
+
+// TestIndentJSONMatchesIndent holds the result's indenter to json.Indent
+// over every preset's result and a few edge cases.
+func TestIndentJSONMatchesIndent(t *testing.T) {
+	t.Parallel()
+	srcs := []string{`{}`, `[]`, `{"a":[]}`, `{"a":{},"b":[{}]}`, `"x"`, `[1,"a\"b\\\\",{"c:d":"{[,]}"}]`}
+	for _, p := range Presets() {
+		res, err := Run(p.Text, Options{Policies: []string{"all"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(res)
+		srcs = append(srcs, string(b))
+	}
+	for _, src := range srcs {
+		var want bytes.Buffer
+		if err := json.Indent(&want, []byte(src), "", "  "); err != nil {
+			t.Fatalf("%q: %v", src, err)
+		}
+		if got := indentJSON(nil, []byte(src)); !bytes.Equal(got, want.Bytes()) {
+			t.Errorf("indentJSON(%.60q) differs from json.Indent:\n got %.200s\nwant %.200s", src, got, want.Bytes())
+		}
+	}
+}
+
+func FuzzIndentJSON(f *testing.F) {
+	f.Add(`{"a":[1,{"b":"}\""}],"c":{}}`)
+	f.Fuzz(func(t *testing.T, s string) {
+		var v any
+		if json.Unmarshal([]byte(s), &v) != nil {
+			return
+		}
+		src, _ := json.Marshal(v)
+		var want bytes.Buffer
+		if err := json.Indent(&want, src, "", "  "); err != nil {
+			t.Fatal(err)
+		}
+		if got := indentJSON(nil, src); !bytes.Equal(got, want.Bytes()) {
+			t.Fatalf("indentJSON(%q):\n got %s\nwant %s", src, got, want.Bytes())
 		}
 	})
 }

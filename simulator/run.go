@@ -608,10 +608,77 @@ func (r *request) public() *Request {
 // JSON encodes the result the one way every host sends it: indented with
 // two spaces, keys of maps sorted, and a final newline.
 func (r *Result) JSON() []byte {
-	b, err := json.MarshalIndent(r, "", "  ")
+	b, err := json.Marshal(r)
 	if err != nil {
 		// Every field is a string, number, map or slice of those.
 		panic(err)
 	}
-	return append(b, '\n')
+	return append(indentJSON(make([]byte, 0, len(b)+len(b)/2), b), '\n')
+}
+
+// indentJSON appends src, JSON as json.Marshal writes it (valid, with no
+// space outside strings), to dst indented by two spaces a level, byte for
+// byte as json.Indent(dst, src, "", "  ") would: empty objects and arrays
+// stay {} and []. It trusts src to be valid, which json.Indent checks with
+// a scanner that cost as much as encoding the result.
+func indentJSON(dst, src []byte) []byte {
+	depth, needIndent, inString := 0, false, false
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		if inString {
+			dst = append(dst, c)
+			switch c {
+			case '\\':
+				if i+1 < len(src) {
+					i++
+					dst = append(dst, src[i])
+				}
+			case '"':
+				inString = false
+			}
+			continue
+		}
+		switch c {
+		case ' ', '\t', '\n', '\r':
+			continue
+		}
+		if needIndent && c != '}' && c != ']' {
+			needIndent = false
+			depth++
+			dst = appendNewline(dst, depth)
+		}
+		switch c {
+		case '"':
+			inString = true
+			dst = append(dst, c)
+		case '{', '[':
+			// The newline waits for the first member, so that an empty
+			// object or array is written {} or [].
+			needIndent = true
+			dst = append(dst, c)
+		case ',':
+			dst = appendNewline(append(dst, c), depth)
+		case ':':
+			dst = append(dst, c, ' ')
+		case '}', ']':
+			if needIndent {
+				needIndent = false
+			} else {
+				depth--
+				dst = appendNewline(dst, depth)
+			}
+			dst = append(dst, c)
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return dst
+}
+
+func appendNewline(dst []byte, depth int) []byte {
+	dst = append(dst, '\n')
+	for range depth {
+		dst = append(dst, ' ', ' ')
+	}
+	return dst
 }
