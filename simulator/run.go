@@ -608,12 +608,101 @@ func (r *request) public() *Request {
 // JSON encodes the result the one way every host sends it: indented with
 // two spaces, keys of maps sorted, and a final newline.
 func (r *Result) JSON() []byte {
-	b, err := json.Marshal(r)
+	var b []byte
+	if p, ok := compactBuffers.Get().(*[]byte); ok {
+		b = (*p)[:0]
+	}
+	b = r.appendJSON(b)
+	out := append(indentJSON(make([]byte, 0, len(b)+len(b)/2), b), '\n')
+	if cap(b) <= maxPooledBuffer {
+		compactBuffers.Put(&b)
+	}
+	return out
+}
+
+// compactBuffers holds the buffers JSON encodes a result into before it
+// indents it, which would otherwise be garbage the size of the result
+// at every run; maxPooledBuffer keeps a rare huge one from staying.
+var compactBuffers sync.Pool
+
+const maxPooledBuffer = 1 << 20
+
+// appendJSON appends the result as json.Marshal(r) writes it. It writes
+// the steps itself so that each response is encoded directly: through
+// Response.MarshalJSON, encoding/json would scan every response's bytes
+// again to compact them.
+func (r *Result) appendJSON(b []byte) []byte {
+	b = append(b, `{"title":`...)
+	b = appendMarshal(b, r.Title)
+	b = append(b, `,"policies":`...)
+	b = appendMarshal(b, r.Policies)
+	b = append(b, `,"columns":`...)
+	b = appendMarshal(b, r.Columns)
+	b = append(b, `,"steps":`...)
+	if r.Steps == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i := range r.Steps {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = r.Steps[i].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if len(r.Properties) > 0 {
+		b = append(b, `,"properties":`...)
+		b = appendMarshal(b, r.Properties)
+	}
+	return append(b, '}')
+}
+
+// appendJSON appends the step as json.Marshal writes it.
+func (s *Step) appendJSON(b []byte) []byte {
+	b = append(b, `{"line":`...)
+	b = strconv.AppendInt(b, int64(s.Line), 10)
+	if s.Request != nil {
+		b = append(b, `,"request":`...)
+		b = appendMarshal(b, s.Request)
+	}
+	if len(s.Race) > 0 {
+		b = append(b, `,"race":`...)
+		b = appendMarshal(b, s.Race)
+	}
+	b = append(b, `,"results":`...)
+	if s.Results == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '{')
+		for i, id := range sortedKeys(s.Results) {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, id)
+			b = append(b, ':')
+			resp, err := s.Results[id].MarshalJSON()
+			if err != nil {
+				panic(err)
+			}
+			b = append(b, resp...)
+		}
+		b = append(b, '}')
+	}
+	if s.Differs {
+		b = append(b, `,"differs":true`...)
+	}
+	return append(b, '}')
+}
+
+// appendMarshal appends json.Marshal(v).
+func appendMarshal(b []byte, v any) []byte {
+	out, err := json.Marshal(v)
 	if err != nil {
 		// Every field is a string, number, map or slice of those.
 		panic(err)
 	}
-	return append(indentJSON(make([]byte, 0, len(b)+len(b)/2), b), '\n')
+	return append(b, out...)
 }
 
 // indentJSON appends src, JSON as json.Marshal writes it (valid, with no
