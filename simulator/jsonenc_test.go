@@ -134,3 +134,41 @@ func FuzzIndentJSON(f *testing.F) {
 		}
 	})
 }
+
+// withoutIDByMap is what the run cache's withoutID must return: the
+// decoded object without its id, encoded again.
+func withoutIDByMap(body string) string {
+	c, v, ok := canonicalJSON(body)
+	if !ok {
+		return body
+	}
+	if m, ok := v.(map[string]any); ok {
+		delete(m, "id")
+		return mustJSON(m)
+	}
+	return c
+}
+
+// TestWithoutIDMatchesEncoding holds the run cache's withoutID, which
+// edits canonical text, to the encoding of the object without its id.
+func TestWithoutIDMatchesEncoding(t *testing.T) {
+	t.Parallel()
+	c := newRunCache()
+	for _, in := range []string{
+		`{}`, `{"id":1}`, `{"a":1,"id":"x"}`, `{"id":"x","z":1}`, `{"a":1,"id":2,"z":3}`, `{"a":{"id":1}}`,
+		`{"i":1,"ia":2,"id0":3}`, `[{"id":1}]`, `"id"`, `not json`, ` {"id" : 1, "b" : 2} `,
+	} {
+		if got, want := c.withoutID(in), withoutIDByMap(in); got != want {
+			t.Errorf("withoutID(%s) = %s, want %s", in, got, want)
+		}
+	}
+}
+
+func FuzzWithoutID(f *testing.F) {
+	f.Add(`{"b":1,"id":2,"a":3}`)
+	f.Fuzz(func(t *testing.T, body string) {
+		if got, want := newRunCache().withoutID(body), withoutIDByMap(body); got != want {
+			t.Fatalf("withoutID(%q) = %s, want %s", body, got, want)
+		}
+	})
+}

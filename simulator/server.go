@@ -73,15 +73,23 @@ func newRunCache() *runCache {
 	return &runCache{canon: map[string]canonical{}, noID: map[string]string{}, segs: map[string][]string{}, keys: map[ruleQuery][]string{}, keyNums: map[uint32][]string{}, unique: map[string][]string{}, declared: map[string]bool{}, sitLines: map[situationNode]string{}, fallbacks: map[[2]*Policy]string{}, budget: -1}
 }
 
-// withoutID is the package function, remembered per body: races compare
-// the same few representations over and over.
+// withoutID drops the id member, to compare two representations apart
+// from the identity the server gave them; it is remembered per body, since
+// races compare the same few representations over and over. It works on
+// the canonical text, which the cache has parsed already.
 func (c *runCache) withoutID(body string) string {
 	if v, ok := c.noID[body]; ok {
 		return v
 	}
-	v := withoutID(body)
-	c.noID[body] = v
-	return v
+	out := body
+	if text, v, ok := c.canonicalJSON(body); ok {
+		out = text
+		if _, isObj := v.(map[string]any); isObj {
+			out = dropID(text)
+		}
+	}
+	c.noID[body] = out
+	return out
 }
 
 // segments splits a path, remembering the answer: declarations match
@@ -453,18 +461,30 @@ func withID(canon, id string) string {
 	return string(append(b, canon[rest:]...))
 }
 
-// withoutID drops the id member, to compare two representations apart
-// from the identity the server gave them.
-func withoutID(body string) string {
-	c, v, ok := canonicalJSON(body)
-	if !ok {
-		return body
+// dropID is the canonical text of a JSON object (canon) without its id
+// member, if it has one: the canonical text of the object without it.
+func dropID(canon string) string {
+	start, end, members := -1, -1, 0
+	gjson.Parse(canon).ForEach(func(k, v gjson.Result) bool {
+		members++
+		if k.Str == "id" {
+			start, end = k.Index, v.Index+len(v.Raw)
+			return false
+		}
+		return k.Str < "id"
+	})
+	switch {
+	case start < 0:
+		return canon
+	case canon[end] == ',':
+		// The first of several members, or one in the middle: its comma
+		// goes with it.
+		return canon[:start] + canon[end+1:]
+	case members > 1:
+		// The last member: the comma before it goes.
+		return canon[:start-1] + canon[end:]
 	}
-	if m, ok := v.(map[string]any); ok {
-		delete(m, "id")
-		return mustJSON(m)
-	}
-	return c
+	return "{}"
 }
 
 // gjsonEscape makes a field name a literal gjson path, since declared
