@@ -29,6 +29,7 @@ type analyst struct {
 	doubleBooked []finding
 	sent         []sentStep
 	budget       *budget // nil in tests of the analysis alone
+	checks       int     // the budget's checks so far (see stepCheck)
 }
 
 type finding struct {
@@ -47,7 +48,7 @@ type sentStep struct {
 }
 
 func newAnalyst(srv *server, sc *scenario) *analyst {
-	return &analyst{srv: srv, sc: sc}
+	return &analyst{srv: srv, sc: sc, sent: make([]sentStep, 0, len(sc.steps))}
 }
 
 // before remembers the world a step starts from, which only the
@@ -81,24 +82,31 @@ func (a *analyst) after(i int, req *request, resp Response) error {
 	if succeeded {
 		a.succeeded++
 	}
-	// A lost response: the client sends the identical request again.
-	retry := *a.srv
-	retry.w = a.srv.w.clone()
-	before := retry.w.changes
-	again := retry.handle(req, viewLean).resp // only the status and Location are read
-	sameEffect := retry.w.changes == before || retry.w.stateKey() == a.srv.w.stateKey()
+	// A lost response: the client sends the identical request again, on
+	// the world as the first left it, which is then taken back.
+	w := a.srv.w
+	m := w.mark()
+	again := a.srv.handle(req, viewLean).resp // only the status and Location are read
+	sameEffect := w.changes == m.changes
+	if sameEffect {
+		w.rollback(m)
+	} else {
+		retried := w.stateKey()
+		w.rollback(m)
+		sameEffect = retried == w.stateKey()
+	}
 	okAnswer := again.Status >= 200 && again.Status < 300 || again.Status == 303 && again.Headers["Location"] != ""
 	if !sameEffect {
-		a.effectBad = append(a.effectBad, finding{line, fmt.Sprintf("line %d %s %s: a second identical request changes the state again (%s)", line, req.method, req.path, again.Situation)})
+		a.effectBad = append(a.effectBad, finding{line, "line " + strconv.Itoa(line) + " " + req.method + " " + req.path + ": a second identical request changes the state again (" + again.Situation + ")"})
 	}
 	if succeeded && (!sameEffect || !okAnswer) {
-		why := fmt.Sprintf("the retry gets %d %s", again.Status, again.Reason)
+		why := "the retry gets " + strconv.Itoa(again.Status) + " " + again.Reason
 		if !sameEffect {
 			why += " and changes the state a second time"
 		} else {
 			why += ", which does not tell the client its first attempt succeeded"
 		}
-		a.retryBad = append(a.retryBad, finding{line, fmt.Sprintf("line %d %s %s (first %d): %s", line, req.method, req.path, resp.Status, why)})
+		a.retryBad = append(a.retryBad, finding{line, "line " + strconv.Itoa(line) + " " + req.method + " " + req.path + " (first " + strconv.Itoa(resp.Status) + "): " + why})
 	}
 	if a.snap != nil {
 		if err := a.check(); err != nil {
@@ -137,13 +145,15 @@ func (a *analyst) probeUpdate(i int, req *request, line int) {
 	if held == "" {
 		return // no other member holds a value to collide with
 	}
-	free := strconv.Quote(fmt.Sprintf("unused-%d", i))
+	free := strconv.Quote("unused-" + strconv.Itoa(i))
 	if strings.Contains(held, "@") {
-		free = strconv.Quote(fmt.Sprintf("unused-%d@example.org", i))
+		free = strconv.Quote("unused-" + strconv.Itoa(i) + "@example.org")
 	}
+	s := *a.srv
+	s.w = a.snap
 	probe := func(value string) Response {
-		s := *a.srv
-		s.w = a.snap.clone()
+		m := s.w.mark()
+		defer s.w.rollback(m)
 		r := *req
 		body := `{` + strconv.Quote(f) + `:` + value + `}`
 		if req.method == "PUT" {
@@ -162,12 +172,13 @@ func (a *analyst) probeUpdate(i int, req *request, line int) {
 		delete(r.headers, "Idempotency-Key")
 		delete(r.headers, "Content-Type") // a merge patch or a representation, both JSON
 		delete(r.headers, "If-Match")
+		r.index()
 		return s.handle(&r, viewLeanBody).resp
 	}
 	rf, rt := probe(free), probe(held)
 	a.leakProbed = true
 	if diff := visibleDifference(rf, rt); diff != "" {
-		a.leaks = append(a.leaks, finding{line, fmt.Sprintf("line %d %s %s: setting a free %s gets %d %s, a taken one %d %s; %s", line, req.method, req.path, f, rf.Status, rf.Reason, rt.Status, rt.Reason, diff)})
+		a.leaks = append(a.leaks, finding{line, "line " + strconv.Itoa(line) + " " + req.method + " " + req.path + ": setting a free " + f + " gets " + strconv.Itoa(rf.Status) + " " + rf.Reason + ", a taken one " + strconv.Itoa(rt.Status) + " " + rt.Reason + "; " + diff})
 	}
 }
 
@@ -176,7 +187,7 @@ func (a *analyst) check() error {
 	if a.budget == nil {
 		return nil
 	}
-	return a.budget.check()
+	return a.budget.stepCheck(&a.checks)
 }
 
 // probeExistence asks the same create with a free and with a taken
@@ -205,26 +216,29 @@ func (a *analyst) probeExistence(i int, req *request, line int) {
 	}
 	for n, f := range fields {
 		if orig, ok := obj[f].(string); ok && strings.Contains(orig, "@") {
-			free[f] = fmt.Sprintf("unused-%d-%d@example.org", i, n)
+			free[f] = "unused-" + strconv.Itoa(i) + "-" + strconv.Itoa(n) + "@example.org"
 		} else {
-			free[f] = fmt.Sprintf("unused-%d-%d", i, n)
+			free[f] = "unused-" + strconv.Itoa(i) + "-" + strconv.Itoa(n)
 		}
 	}
 	taken["probe"] = "a different applicant"
 	probe := func(w *world, body map[string]any) Response {
 		s := *a.srv
-		s.w = w.clone()
+		s.w = w
+		m := w.mark()
+		defer w.rollback(m)
 		r := *req
 		r.body = mustJSON(body)
 		r.headers = copyHeaders(req.headers)
 		delete(r.headers, "Idempotency-Key")
+		r.index()
 		return s.handle(&r, viewLeanBody).resp // compared by status, header names and body shape
 	}
 	rf := probe(a.snap, free)
 	rt := probe(a.srv.w, taken)
 	a.leakProbed = true
 	if diff := visibleDifference(rf, rt); diff != "" {
-		a.leaks = append(a.leaks, finding{line, fmt.Sprintf("line %d POST %s: a free %s gets %d %s, a taken one %d %s; %s", line, req.path, fields[0], rf.Status, rf.Reason, rt.Status, rt.Reason, diff)})
+		a.leaks = append(a.leaks, finding{line, "line " + strconv.Itoa(line) + " POST " + req.path + ": a free " + fields[0] + " gets " + strconv.Itoa(rf.Status) + " " + rf.Reason + ", a taken one " + strconv.Itoa(rt.Status) + " " + rt.Reason + "; " + diff})
 	}
 }
 
@@ -235,13 +249,29 @@ func visibleDifference(a, b Response) string {
 	if a.Status != b.Status {
 		diffs = append(diffs, "the status differs")
 	}
-	if ha, hb := headerNames(a.Headers), headerNames(b.Headers); ha != hb {
-		diffs = append(diffs, fmt.Sprintf("the headers differ (%s vs %s)", ha, hb))
+	if !sameNames(a.Headers, b.Headers) {
+		if ha, hb := headerNames(a.Headers), headerNames(b.Headers); ha != hb {
+			diffs = append(diffs, "the headers differ ("+ha+" vs "+hb+")")
+		}
 	}
-	if jsonShape(a.Body) != jsonShape(b.Body) {
+	if !sameShape(a.Body, b.Body) {
 		diffs = append(diffs, "the body has a different shape")
 	}
 	return strings.Join(diffs, ", ")
+}
+
+// sameNames reports whether two header maps have the same names, which
+// makes their headerNames equal without building them.
+func sameNames(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k := range a {
+		if _, ok := b[k]; !ok {
+			return false
+		}
+	}
+	return true
 }
 
 func headerNames(h map[string]string) string {
@@ -254,6 +284,114 @@ func headerNames(h map[string]string) string {
 		return "none"
 	}
 	return strings.Join(names, ", ")
+}
+
+// sameShape reports whether two bodies have the same jsonShape. It
+// compares the parsed bodies rather than building their descriptions:
+// members equal as a multiset of name and shape, arrays by their first
+// item, other values by type, which is what equal descriptions mean. Only
+// a member name holding a character the description punctuates with can
+// make different bodies read alike, and then the descriptions decide.
+func sameShape(a, b string) bool {
+	if a == b {
+		return true
+	}
+	ea, eb := strings.TrimSpace(a) == "", strings.TrimSpace(b) == ""
+	if ea || eb {
+		return ea == eb
+	}
+	va, vb := gjson.Valid(a), gjson.Valid(b)
+	if !va || !vb {
+		return va == vb
+	}
+	ra, rb := gjson.Parse(a), gjson.Parse(b)
+	if shapeEqual(ra, rb) {
+		return true
+	}
+	if plainNames(ra) && plainNames(rb) {
+		return false
+	}
+	return jsonShape(a) == jsonShape(b)
+}
+
+// member is an object member, for shapeEqual.
+type member struct {
+	name  string
+	value gjson.Result
+}
+
+// shapeEqual compares the shapes of two parsed values (see sameShape).
+func shapeEqual(x, y gjson.Result) bool {
+	switch {
+	case x.IsObject():
+		if !y.IsObject() {
+			return false
+		}
+		var bx, by [16]member
+		xs, ys := members(x, bx[:0]), members(y, by[:0])
+		if len(xs) != len(ys) {
+			return false
+		}
+		var bu [16]bool
+		used := bu[:0]
+		for range ys {
+			used = append(used, false)
+		}
+		for _, m := range xs {
+			found := false
+			for j, n := range ys {
+				if !used[j] && m.name == n.name && shapeEqual(m.value, n.value) {
+					used[j], found = true, true
+					break
+				}
+			}
+			if !found {
+				return false
+			}
+		}
+		return true
+	case x.IsArray():
+		if !y.IsArray() {
+			return false
+		}
+		fx, okx := firstItem(x)
+		fy, oky := firstItem(y)
+		return okx == oky && (!okx || shapeEqual(fx, fy))
+	}
+	return !y.IsObject() && !y.IsArray() && x.Type == y.Type
+}
+
+// members appends an object's members to out.
+func members(r gjson.Result, out []member) []member {
+	r.ForEach(func(k, v gjson.Result) bool {
+		out = append(out, member{k.String(), v})
+		return true
+	})
+	return out
+}
+
+// firstItem is an array's first item, if it has one.
+func firstItem(r gjson.Result) (gjson.Result, bool) {
+	var first gjson.Result
+	found := false
+	r.ForEach(func(_, v gjson.Result) bool {
+		first, found = v, true
+		return false
+	})
+	return first, found
+}
+
+// plainNames reports whether no member name in a value holds a character
+// jsonShape punctuates its description with.
+func plainNames(r gjson.Result) bool {
+	plain := true
+	if r.IsObject() || r.IsArray() {
+		r.ForEach(func(k, v gjson.Result) bool {
+			plain = !strings.ContainsAny(k.String(), ":,{}[]") && plainNames(v)
+			return plain
+		})
+	}
+	return plain
 }
 
 // jsonShape describes a body by its member names and value types.
@@ -368,6 +506,7 @@ func judge(cite string, judged, goodWhenClean bool, found []finding, unjudged, c
 	default:
 		v := !goodWhenClean
 		p.Value, p.Summary = &v, dirty
+		p.Lines, p.Details = make([]int, 0, len(found)), make([]string, 0, len(found))
 		for _, f := range found {
 			p.Lines = append(p.Lines, f.line)
 			p.Details = append(p.Details, f.detail)
@@ -381,12 +520,12 @@ func (a *analyst) properties() Properties {
 	return Properties{
 		RetrySafe: judge("RFC 9110 §9.2.2", a.succeeded > 0, true, a.retryBad,
 			"no unsafe request succeeded, so there is no lost success to retry",
-			fmt.Sprintf("every one of the %d successful unsafe requests can be retried after a lost response: the retry succeeds and changes nothing more", a.succeeded),
-			fmt.Sprintf("%d of %d successful unsafe requests are not safe to retry after a lost response", len(a.retryBad), a.succeeded)),
+			"every one of the "+strconv.Itoa(a.succeeded)+" successful unsafe requests can be retried after a lost response: the retry succeeds and changes nothing more",
+			strconv.Itoa(len(a.retryBad))+" of "+strconv.Itoa(a.succeeded)+" successful unsafe requests are not safe to retry after a lost response"),
 		IdempotentEffect: judge("RFC 9110 §9.2.2", a.unsafeSteps > 0, true, a.effectBad,
 			"no unsafe request to repeat",
 			"repeating any request leaves the state as one request did (responses may differ, which RFC 9110 allows)",
-			fmt.Sprintf("%d request(s) change the state again when repeated", len(a.effectBad))),
+			strconv.Itoa(len(a.effectBad))+" request(s) change the state again when repeated"),
 		LeaksExistence: a.leaksExistence(),
 		LosesUpdates: judge("RFC 9110 §13.1.1", a.races > 0 && (len(a.lost) > 0 || a.incomplete == 0), false, a.lost,
 			a.raceUnjudged("no race in the scenario"),
@@ -426,7 +565,7 @@ func (a *analyst) cacheableRefusals() []finding {
 				if s.method != "GET" && s.method != "HEAD" {
 					note = "; caches do not store answers to " + s.method + " (RFC 9111 §3), but the status still tells clients the condition lasts"
 				}
-				cached = append(cached, finding{s.line, fmt.Sprintf("line %d %s %s got %d %s, which caches may store without being told to, yet line %d got %d for the same request%s", s.line, s.method, s.target, s.status, s.reason, later.line, later.status, note)})
+				cached = append(cached, finding{s.line, "line " + strconv.Itoa(s.line) + " " + s.method + " " + s.target + " got " + strconv.Itoa(s.status) + " " + s.reason + ", which caches may store without being told to, yet line " + strconv.Itoa(later.line) + " got " + strconv.Itoa(later.status) + " for the same request" + note})
 				break
 			}
 		}

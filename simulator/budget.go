@@ -154,6 +154,23 @@ func (b *budget) raceStop() string {
 	return ""
 }
 
+// clockEvery is how many cheap steps (requests, probes) pass between
+// readings of the clock in stepCheck: reading it costs more than a step of
+// a small scenario, in the WebAssembly hosts more still, and the grace
+// after the deadline (deadlineGrace) is far longer than that many steps.
+const clockEvery = 8
+
+// stepCheck is check for a loop of cheap steps: cancellation is seen at
+// once, the deadline at the first call and then at every clockEvery-th,
+// counted in *n, which belongs to the caller's goroutine.
+func (b *budget) stepCheck(n *int) error {
+	*n++
+	if *n%clockEvery != 1 && b.ctx.Err() == nil {
+		return nil
+	}
+	return b.check()
+}
+
 // check is the test every loop outside the race explorer makes: it returns
 // a *LimitError once the run has been cancelled or is past its deadline.
 func (b *budget) check() error {

@@ -26,13 +26,13 @@ func ruleQueryFor(d *detection, method string) ruleQuery {
 }
 
 // choose finds the policy's rule for a query, most specific key first.
-func (s *server) choose(q ruleQuery) chosen {
+func (s *server) choose(q ruleQuery) *chosen {
 	if ch, ok := s.policy.rule(s.cache.ruleKeys(q)); ok {
 		return ch
 	}
 	// Every built-in policy descends from strict, which covers every
 	// situation; this guards custom policies defined without a base.
-	return chosen{Rule: Rule{Status: 501, Body: "error", Effect: "none", Why: "The policy has no rule for this situation."}, key: q.sit.String(), owner: s.policy}
+	return &chosen{Rule: Rule{Status: 501, Body: "error", Effect: "none", Why: "The policy has no rule for this situation."}, key: q.sit.String(), owner: s.policy}
 }
 
 // ruleKeys lists the rule keys for a query, most specific first.
@@ -51,25 +51,46 @@ func ruleKeys(q ruleQuery) []string {
 	return append(keys, name)
 }
 
-// ruleKeys is the package function, remembered per query.
+// ruleKeys is the package function, remembered per query: by a number
+// for the methods the graph tells apart, which is cheaper to look up than
+// the query itself, and by the query for any other method.
 func (c *runCache) ruleKeys(q ruleQuery) []string {
-	if v, ok := c.keys[q]; ok {
+	m := methodIndex(q.method)
+	if m == len(graphMethods) {
+		if v, ok := c.keys[q]; ok {
+			return v
+		}
+		v := ruleKeys(q)
+		c.keys[q] = v
+		return v
+	}
+	n := uint32(q.sit)<<6 | uint32(m)<<3
+	if q.failure {
+		n |= 1
+	}
+	if q.rel {
+		n |= 2
+	}
+	if q.unique {
+		n |= 4
+	}
+	if v, ok := c.keyNums[n]; ok {
 		return v
 	}
 	v := ruleKeys(q)
-	c.keys[q] = v
+	c.keyNums[n] = v
 	return v
 }
 
 // explain is the trace of a response: the decision nodes' answers, the
 // situation with the node that decided it, where the rule came from, and
 // what the effect did.
-func (s *server) explain(d *detection, ch chosen, status int, effect string) []TraceEntry {
+func (s *server) explain(d *detection, ch *chosen, status int, effect string) []TraceEntry {
 	// A detection explained is a full view's own, never a race's shared
 	// one, so its trace can be extended in place.
 	out := d.trace
 	out = append(out, TraceEntry{Step: "situation", Detail: s.cache.situationLine(d.sit, d.node)})
-	out = append(out, s.decisionEntries(ch, status)...)
+	out = s.decisionEntries(out, ch, status)
 	switch {
 	case effect != "":
 		out = append(out, TraceEntry{Step: "effect", Detail: effect})
@@ -79,27 +100,41 @@ func (s *server) explain(d *detection, ch chosen, status int, effect string) []T
 	return out
 }
 
-// decisionEntries explains where the chosen rule came from, saying so
-// plainly when a guideline is silent and another policy's choice stands in.
-func (s *server) decisionEntries(ch chosen, status int) []TraceEntry {
+// decisionEntries appends to out where the chosen rule came from, saying
+// so plainly when a guideline is silent and another policy's choice stands in.
+func (s *server) decisionEntries(out []TraceEntry, ch *chosen, status int) []TraceEntry {
 	detail := ch.statusLine
 	if status != ch.Status || detail == "" {
 		detail = statusLine(status, ch.Why)
 	}
-	var out []TraceEntry
-	if ch.owner != s.policy {
-		switch {
-		case s.policy.Guideline:
-			out = append(out, TraceEntry{Step: "fallback", Detail: "not specified by " + s.policy.Source + "; chosen as " + ch.owner.ID + " answers, which " + s.policy.Source + " allows"})
-		case s.policy.custom:
-			out = append(out, TraceEntry{Step: "fallback", Detail: "not overridden by " + s.policy.ID + "; as " + ch.owner.ID})
-		}
+	if ch.owner != s.policy && (s.policy.Guideline || s.policy.custom) {
+		out = append(out, TraceEntry{Step: "fallback", Detail: s.cache.fallbackLine(s.policy, ch.owner)})
 	}
-	entry := TraceEntry{Step: "status", Detail: detail, Cite: ch.Cite, URL: citeURL(ch.Cite)}
+	url := ch.url
+	if url == "" && ch.Cite != "" {
+		// A rule built in code rather than read has no link made yet.
+		url = citeURL(ch.Cite)
+	}
+	entry := TraceEntry{Step: "status", Detail: detail, Cite: ch.Cite, URL: url}
 	if ch.Why == "" {
 		entry.Detail += fmt.Sprintf(": chosen by policy %s (rule %q), with no citation", ch.owner.ID, ch.key)
 	}
 	return append(out, entry)
+}
+
+// fallbackLine says, remembered per pair of policies, that a rule of the
+// policy's base answers for it.
+func (c *runCache) fallbackLine(p, owner *Policy) string {
+	k := [2]*Policy{p, owner}
+	if v, ok := c.fallbacks[k]; ok {
+		return v
+	}
+	v := "not overridden by " + p.ID + "; as " + owner.ID
+	if p.Guideline {
+		v = "not specified by " + p.Source + "; chosen as " + owner.ID + " answers, which " + p.Source + " allows"
+	}
+	c.fallbacks[k] = v
+	return v
 }
 
 // statusLine is the trace's sentence for a chosen status.

@@ -34,12 +34,33 @@ type node struct {
 }
 
 // verdict is a node's answer: a sentence for the trace, a citation when a
-// more precise one than the node's applies, and whether it decided.
+// more precise one than the node's applies, and whether it decided. It is
+// kept to four words, which the compiler passes in registers: the driver
+// handles one for every node it asks.
 type verdict struct {
 	detail  string
-	cite    string
+	cite    *citation
 	decided bool
 }
+
+// citation is a section a verdict cites in place of its node's, with its
+// link made once.
+type citation struct{ cite, url string }
+
+func cites(cite string) *citation { return &citation{cite: cite, url: makeCiteURL(cite)} }
+
+// The sections verdicts cite in place of their nodes'.
+var (
+	citeJSONPatchDocument   = cites("RFC 6902 §3")
+	citeJSONPatchOperations = cites("RFC 6902 §4")
+	citeJSONPatchErrors     = cites("RFC 6902 §5")
+	citePatch               = cites("RFC 5789 §2")
+	citePatchErrors         = cites("RFC 5789 §2.2")
+	citeMergePatch          = cites("RFC 7396 §2")
+	citeBearerErrors        = cites("RFC 6750 §3.1")
+	citeJSONAPIConflict     = cites("https://jsonapi.org/format/1.1/#crud-updating-responses-409")
+	citeJSONAPIResource     = cites("https://jsonapi.org/format/1.1/#document-resource-objects")
+)
 
 // pass is the verdict of a node whose question did not arise.
 var pass = verdict{}
@@ -83,6 +104,16 @@ func (q *query) isCollection(s *server) bool {
 	return q.collection
 }
 
+// about is a trace sentence about the target: the target followed by
+// rest, made only for a walk whose trace is kept, since a lean walk's
+// sentences would be built only to be dropped.
+func (q *query) about(rest string) string {
+	if q.d.lean {
+		return ""
+	}
+	return q.req.target + rest
+}
+
 // walk asks the nodes of graph that concern the request's method, in
 // order, until one decides, recording each answer in the detection's trace.
 func (s *server) walk(graph *methodGraph, q *query) bool {
@@ -94,8 +125,8 @@ func (s *server) walk(graph *methodGraph, q *query) bool {
 				q.d.trace = make([]TraceEntry, 0, 6)
 			}
 			cite, url := n.cite, n.url
-			if v.cite != "" {
-				cite, url = v.cite, citeURL(v.cite)
+			if v.cite != nil {
+				cite, url = v.cite.cite, v.cite.url
 			}
 			q.d.trace = append(q.d.trace, TraceEntry{Step: n.name, Detail: v.detail, Cite: cite, URL: url})
 		}
@@ -176,11 +207,16 @@ func (n *node) appliesTo(method string) bool {
 // anything but the id sequence and idempotency-key reservations.
 func (s *server) detect(req *request, lean bool) *detection {
 	d := &detection{lean: lean}
-	if s.reserveKey(req, d) {
-		return d
-	}
-	s.detectRest(req, d)
+	s.detectWith(&query{req: req, d: d})
 	return d
+}
+
+// detectWith walks the whole graph with one query: the key's node reads
+// the request and writes only the detection, so both walks share it.
+func (s *server) detectWith(q *query) {
+	if !s.walk(keyGraph, q) {
+		s.walkRest(q)
+	}
 }
 
 // reserveKey walks the idempotency-key part of the graph, which a race
@@ -194,7 +230,12 @@ func (s *server) reserveKey(req *request, d *detection) bool {
 func (s *server) detectRest(req *request, d *detection) {
 	// The query is the walk's alone: races keep detections by the
 	// thousand, and keep none of this.
-	q := &query{req: req, d: d}
+	s.walkRest(&query{req: req, d: d})
+}
+
+// walkRest walks the rest of the graph with a query of its own.
+func (s *server) walkRest(q *query) {
+	req, d := q.req, q.d
 	d.subject = req.target
 	if r := s.w.live(req.target); r != nil {
 		d.readVer = r.version

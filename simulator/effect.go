@@ -1,12 +1,12 @@
 package simulator
 
-import "fmt"
+import "strconv"
 
 // apply carries out the planned change when the rule's effect allows it.
 // It returns the write it carried out, for races, and a sentence for the
 // trace ("" when nothing changed). The world changes only through its own
 // methods.
-func (s *server) apply(ch chosen, d *detection, lean bool) (*write, string) {
+func (s *server) apply(ch *chosen, d *detection, lean bool) (*write, string) {
 	switch ch.Effect {
 	case "none":
 		return nil, ""
@@ -16,7 +16,7 @@ func (s *server) apply(ch chosen, d *detection, lean bool) (*write, string) {
 			if lean {
 				return d.replace, "replaced"
 			}
-			return d.replace, fmt.Sprintf("replaced %s (upsert), now ETag %s", d.replace.path, etag(r))
+			return d.replace, "replaced " + d.replace.path + " (upsert), now ETag " + etag(r)
 		}
 	}
 	if d.after != nil {
@@ -28,7 +28,7 @@ func (s *server) apply(ch chosen, d *detection, lean bool) (*write, string) {
 		return nil, ""
 	case w.del && w.all:
 		n := s.w.removeMembers(w.path)
-		return w, fmt.Sprintf("deleted the %d member(s) of %s (tombstones remain)", n, w.path)
+		return w, "deleted the " + strconv.Itoa(n) + " member(s) of " + w.path + " (tombstones remain)"
 	case w.del:
 		s.w.remove(w.path)
 		return w, "deleted " + w.path + " (a tombstone remains)"
@@ -39,9 +39,9 @@ func (s *server) apply(ch chosen, d *detection, lean bool) (*write, string) {
 	case lean:
 		return w, "written"
 	case existed:
-		return w, fmt.Sprintf("stored the new representation of %s, now ETag %s", w.path, etag(r))
+		return w, "stored the new representation of " + w.path + ", now ETag " + etag(r)
 	}
-	return w, fmt.Sprintf("created %s with ETag %s", w.path, etag(r))
+	return w, "created " + w.path + " with ETag " + etag(r)
 }
 
 // applyBatch writes a batch's successful items, unless the policy's
@@ -64,5 +64,5 @@ func (s *server) applyBatch(d *detection) string {
 	if n == 0 {
 		return ""
 	}
-	return fmt.Sprintf("created %d of %d items", n, len(d.items))
+	return "created " + strconv.Itoa(n) + " of " + strconv.Itoa(len(d.items)) + " items"
 }

@@ -41,8 +41,13 @@ var defaultCodes = map[Situation][4]string{
 }
 
 // errorCode is the code the rule sets or the format's usual one.
-func errorCode(ch chosen, d *detection) string {
-	if chFormat(ch) == "github" {
+func errorCode(ch *chosen, d *detection) string {
+	return errorCodeIn(chFormat(ch), ch, d)
+}
+
+// errorCodeIn is errorCode in a given error format.
+func errorCodeIn(format string, ch *chosen, d *detection) string {
+	if format == "github" {
 		// GitHub's codes say what kind of validation failed, which the
 		// detection knows better than a rule written per situation.
 		switch {
@@ -60,7 +65,7 @@ func errorCode(ch chosen, d *detection) string {
 	if !ok {
 		return sit.String()
 	}
-	switch chFormat(ch) {
+	switch format {
 	case "google":
 		return codes[0]
 	case "kubernetes":
@@ -76,7 +81,7 @@ func errorCode(ch chosen, d *detection) string {
 	return codes[3]
 }
 
-func chFormat(ch chosen) string {
+func chFormat(ch *chosen) string {
 	if ch.owner == nil {
 		return "problem"
 	}
@@ -84,7 +89,7 @@ func chFormat(ch chosen) string {
 }
 
 // errorBody renders a refusal in the policy's error format.
-func errorBody(p *Policy, ch chosen, d *detection, status int, req *request) (string, string) {
+func errorBody(p *Policy, ch *chosen, d *detection, status int, req *request) (string, string) {
 	detail := d.detail
 	if ch.Message != "" {
 		detail = ch.Message
@@ -94,7 +99,7 @@ func errorBody(p *Policy, ch chosen, d *detection, status int, req *request) (st
 		detail = sit.String()
 	}
 	format := p.errorFormat()
-	code := errorCode(chosen{Rule: ch.Rule, owner: p}, d)
+	code := errorCodeIn(format, ch, d)
 	reason := ReasonPhrase(status)
 	// A refused POST is about the collection itself, whose members are the
 	// kind of resource the error names.

@@ -1,7 +1,7 @@
 package simulator
 
 import (
-	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -36,7 +36,8 @@ func (s *server) askIdempotencyKey(q *query) verdict {
 		}
 		return pass
 	}
-	fp := req.method + " " + req.target + " " + req.headers["Content-Type"] + " " + s.fingerprintBody(req.body)
+	ct, _ := req.header("Content-Type")
+	fp := req.method + " " + req.target + " " + ct + " " + s.fingerprintBody(req.body)
 	// A key belongs to whoever sent it: another principal (or none) using
 	// the same key must not be handed the first one's response.
 	key = scopedKey(req, key)
@@ -48,27 +49,27 @@ func (s *server) askIdempotencyKey(q *query) verdict {
 		if d.lean {
 			return pass
 		}
-		return goOn(fmt.Sprintf("key %s is new: the response will be remembered for retries", key))
+		return goOn("key " + key + " is new: the response will be remembered for retries")
 	case e.fingerprint != fp:
 		d.sit = IdempotencyMismatch
-		d.detail = fmt.Sprintf("Idempotency-Key %s was first used for a different request", key)
-		return decide(fmt.Sprintf("key %s seen before with a different request", key))
+		d.detail = "Idempotency-Key " + key + " was first used for a different request"
+		return decide("key " + key + " seen before with a different request")
 	case !e.done:
 		d.sit = IdempotencyInFlight
-		d.detail = fmt.Sprintf("a request with Idempotency-Key %s is still being processed", key)
-		return decide(fmt.Sprintf("key %s is in flight", key))
+		d.detail = "a request with Idempotency-Key " + key + " is still being processed"
+		return decide("key " + key + " is in flight")
 	}
 	d.sit = IdempotentReplay
 	r := e.resp
 	d.replay = &r
-	return decide(fmt.Sprintf("key %s seen before with the same request, first answered %d", key, r.status))
+	return decide("key " + key + " seen before with the same request, first answered " + strconv.Itoa(r.status))
 }
 
 // scopedKey is an Idempotency-Key as the server stores it: with the
 // credentials it came with.
 func scopedKey(req *request, key string) string {
-	if auth := strings.TrimSpace(req.headers["Authorization"]); auth != "" {
-		return auth + "\x00" + key
+	if auth, _ := req.header("Authorization"); strings.TrimSpace(auth) != "" {
+		return strings.TrimSpace(auth) + "\x00" + key
 	}
 	return key
 }

@@ -2,6 +2,7 @@ package simulator
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/tidwall/gjson"
@@ -15,24 +16,22 @@ import (
 // hidden member, what it answers a missing one, since hiding is a claim
 // about two answers at once.
 func lint(req *request, resp *Response, p *Policy) []Finding {
-	var out []Finding
-	add := func(level, cite, format string, args ...any) {
-		out = append(out, Finding{Level: level, Message: fmt.Sprintf(format, args...), Cite: cite, URL: citeURL(cite)})
-	}
+	var out findings
+	add := out.add
 	st := resp.Status
 	h := resp.Headers
 	_, hasLocation := h["Location"]
 	switch {
 	case st == 201 && req.method == "POST" && !hasLocation && selfLink(resp.Body) != "":
-		add("info", "RFC 9110 §15.3.2", "201 Created names the new resource only in the body's links (%s); a client that reads HTTP alone takes the target URI, the collection, for the created resource", selfLink(resp.Body))
+		add("info", "RFC 9110 §15.3.2", "201 Created names the new resource only in the body's links ("+selfLink(resp.Body)+"); a client that reads HTTP alone takes the target URI, the collection, for the created resource")
 	case st == 201 && req.method == "POST" && !hasLocation:
 		add("warning", "RFC 9110 §15.3.2", "201 Created without Location: the client cannot tell which resource was created (for POST the target URI is the collection, not the new member)")
 	case st == 204 && resp.Body != "":
-		add("error", "RFC 9110 §15.3.5", "204 No Content must not carry content, but this response has %d bytes", len(resp.Body))
+		add("error", "RFC 9110 §15.3.5", "204 No Content must not carry content, but this response has "+strconv.Itoa(len(resp.Body))+" bytes")
 	case st == 304 && resp.Body != "":
 		add("error", "RFC 9110 §15.4.5", "304 Not Modified must not carry content")
 	case st > 300 && st < 400 && st != 304 && !hasLocation:
-		add("warning", "RFC 9110 §15.4", "%d %s without Location: the server should say where to go, and without it the client has nowhere to go", st, ReasonPhrase(st))
+		add("warning", "RFC 9110 §15.4", strconv.Itoa(st)+" "+ReasonPhrase(st)+" without Location: the server should say where to go, and without it the client has nowhere to go")
 	case st == 401 && h["WWW-Authenticate"] == "":
 		add("error", "RFC 9110 §15.5.2", "401 Unauthorized must send WWW-Authenticate with at least one challenge")
 	case st == 405 && h["Allow"] == "":
@@ -43,15 +42,15 @@ func lint(req *request, resp *Response, p *Policy) []Finding {
 		add("warning", "RFC 6585 §3", "428 Precondition Required should explain how to resubmit the request successfully")
 	}
 	if st == 412 {
-		_, im := req.headers["If-Match"]
-		_, inm := req.headers["If-None-Match"]
-		_, ius := req.headers["If-Unmodified-Since"]
+		_, im := req.header("If-Match")
+		_, inm := req.header("If-None-Match")
+		_, ius := req.header("If-Unmodified-Since")
 		if !im && !inm && !ius {
 			add("warning", "RFC 9110 §15.5.13", "412 Precondition Failed, but the request carried no precondition (If-Match, If-None-Match, If-Unmodified-Since); 409 or 428 may be meant")
 		}
 	}
-	_, credentials := req.headers["Authorization"]
-	credentials = credentials && strings.TrimSpace(req.headers["Authorization"]) != ""
+	auth, credentials := req.header("Authorization")
+	credentials = credentials && strings.TrimSpace(auth) != ""
 	permission := resp.Situation == "forbidden" || resp.Situation == "hidden"
 	switch {
 	case st == 401 && permission && credentials:
@@ -60,39 +59,51 @@ func lint(req *request, resp *Response, p *Policy) []Finding {
 		// A live answer's situation is not known (httpplay check): the
 		// checks that read it would blame the server for a guess.
 	case st == 401 && !authSituation(resp.Situation):
-		add("warning", "RFC 9110 §15.5.2", "401 means the request lacks valid credentials; here the server refused because of %q, which new credentials will not change", resp.Situation)
+		add("warning", "RFC 9110 §15.5.2", "401 means the request lacks valid credentials; here the server refused because of "+strconv.Quote(resp.Situation)+", which new credentials will not change")
 	case st == 403 && !credentials && authSituation(resp.Situation):
 		add("warning", "RFC 9110 §15.5.2", "403 to a request that carries no credentials: 401 with a WWW-Authenticate challenge tells the client that credentials may get it access")
 	case st == 403 && !authSituation(resp.Situation):
 		add("info", "RFC 9110 §15.5.4", "403 says the credentials are fine but access is refused; for a conflict with the resource's state, 409 tells the client it can resolve it")
 	}
 	if msg := hidingGap(req, resp, p); msg != "" {
-		add("warning", "RFC 9110 §15.5.4", "%s", msg)
+		add("warning", "RFC 9110 §15.5.4", msg)
 	}
 	if strings.HasPrefix(h["Content-Type"], "application/problem+json") {
 		if s := gjson.Get(resp.Body, "status"); s.Exists() && s.Int() != int64(st) {
-			add("error", "RFC 9457 §3.1.2", "the problem details say status %s but the response is %d; they must match", s.Raw, st)
+			add("error", "RFC 9457 §3.1.2", "the problem details say status "+s.Raw+" but the response is "+strconv.Itoa(st)+"; they must match")
 		}
 	}
 	if hasLocation && st >= 400 {
-		add("warning", "RFC 9110 §10.2.2", "Location on a %d refusal: it has a defined meaning only for 201 and 3xx answers, and here it hands out the URL of a resource the client did not ask for", st)
+		add("warning", "RFC 9110 §10.2.2", "Location on a "+strconv.Itoa(st)+" refusal: it has a defined meaning only for 201 and 3xx answers, and here it hands out the URL of a resource the client did not ask for")
 	}
 	if st == 415 && req.method == "PATCH" && h["Accept-Patch"] == "" {
 		add("warning", "RFC 5789 §2.2", "415 to a PATCH should say in Accept-Patch which patch formats the resource takes")
 	}
 	if st == 501 && methodIndex(req.method) < len(graphMethods) {
-		add("info", "RFC 9110 §15.6.2", "501 Not Implemented for %s, which this server implements for other resources: RFC 9110 keeps 501 for a method no resource supports, and a 405 would list what this target allows", req.method)
+		add("info", "RFC 9110 §15.6.2", "501 Not Implemented for "+req.method+", which this server implements for other resources: RFC 9110 keeps 501 for a method no resource supports, and a 405 would list what this target allows")
 	}
 	if msg := guidelineStatus(p, st); msg != "" {
-		add("error", p.URL, "%s", msg)
+		add("error", p.URL, msg)
 	}
 	if req.method == "HEAD" && resp.Body != "" {
 		add("error", "RFC 9110 §9.3.2", "a response to HEAD must not carry content")
 	}
 	if st >= 200 && st < 300 && !isSuccessSituation(resp.Situation) {
-		add("info", "RFC 9110 §15.3", "%d reports success although the request was not carried out (%s); clients that only read the status will assume it was", st, resp.Situation)
+		add("info", "RFC 9110 §15.3", strconv.Itoa(st)+" reports success although the request was not carried out ("+resp.Situation+"); clients that only read the status will assume it was")
 	}
 	return out
+}
+
+// findings collects lint's findings.
+type findings []Finding
+
+// add appends a finding. It is kept out of line: lint runs for every
+// answer, and a copy of it at each of lint's twenty checks made lint's
+// code too large to stay in the instruction cache between answers.
+//
+//go:noinline
+func (f *findings) add(level, cite, msg string) {
+	*f = append(*f, Finding{Level: level, Message: msg, Cite: cite, URL: citeURL(cite)})
 }
 
 // isSuccessSituation tells whether a situation name means the request's

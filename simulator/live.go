@@ -165,6 +165,7 @@ func (s *Server) Handle(r Request) Response {
 	}
 	req.target = cleanPath(req.path)
 	req.badField = firstCtlField(req)
+	req.index()
 
 	// Check-then-act: the read and the write are two steps, and the
 	// lock is let go between them so that a concurrent request may come

@@ -272,7 +272,7 @@ var nodeMediaType = &node{
 				return goOn("the content is a JSON merge patch")
 			case mt == "application/json-patch+json":
 				q.patch = jsonPatchFormat
-				return verdict{detail: "the content is a JSON Patch document", cite: "RFC 6902 §3"}
+				return verdict{detail: "the content is a JSON Patch document", cite: citeJSONPatchDocument}
 			case mt == "application/json":
 				q.patch = mergePatchFormat
 				return goOn("application/json is applied as a merge patch, the only JSON patch format it can be")
@@ -280,7 +280,7 @@ var nodeMediaType = &node{
 			q.d.sit = UnsupportedMediaType
 			q.d.acceptPatch = acceptPatch
 			q.d.detail = fmt.Sprintf("PATCH with %s: this server applies %s", ct, acceptPatch)
-			return verdict{detail: q.d.detail, cite: "RFC 5789 §2.2", decided: true}
+			return verdict{detail: q.d.detail, cite: citePatchErrors, decided: true}
 		}
 		if !ok || mt == "application/json" || strings.HasSuffix(mt, "+json") {
 			return pass
@@ -314,9 +314,9 @@ var nodeExists = &node{
 		}
 		switch {
 		case q.req.method == "PUT" && s.policy.putCreates():
-			return goOn(t + " does not exist: PUT would create it")
+			return goOn(q.about(" does not exist: PUT would create it"))
 		case q.req.method == "PATCH" && s.policy.patchCreates():
-			return goOn(t + " does not exist: PATCH would create it")
+			return goOn(q.about(" does not exist: PATCH would create it"))
 		}
 		if r := s.w.res[t]; r != nil && r.deleted {
 			q.absent = PreviouslyDeleted
@@ -326,16 +326,16 @@ var nodeExists = &node{
 				obj, isObj := v.(map[string]any)
 				q.d.rel = isObj && isLinkage(obj)
 			}
-			return goOn(t + " existed and was deleted (a tombstone remains)")
+			return goOn(q.about(" existed and was deleted (a tombstone remains)"))
 		}
 		q.absent = Missing
 		switch q.req.method {
 		case "PUT":
-			return goOn(t + " does not exist and this policy's PUT only updates")
+			return goOn(q.about(" does not exist and this policy's PUT only updates"))
 		case "PATCH":
-			return goOn(t + " does not exist and this policy's PATCH only updates")
+			return goOn(q.about(" does not exist and this policy's PATCH only updates"))
 		}
-		return goOn(t + " has never existed")
+		return goOn(q.about(" has never existed"))
 	},
 }
 
@@ -590,7 +590,7 @@ var nodeRemove = &node{
 			return decide(fmt.Sprintf("the %d member(s) of %s can be removed", s.w.memberCount(q.req.target), q.req.target))
 		}
 		q.d.write = &write{del: true, path: q.req.target}
-		return decide(q.req.target + " exists and can be removed")
+		return decide(q.about(" exists and can be removed"))
 	},
 }
 
@@ -620,7 +620,7 @@ var nodeContentParses = &node{
 			if msg := checkJSONPatch(v); msg != "" {
 				q.d.sit = Malformed
 				q.d.detail = msg
-				return verdict{detail: msg, cite: "RFC 6902 §4", decided: true}
+				return verdict{detail: msg, cite: citeJSONPatchOperations, decided: true}
 			}
 		}
 		if s.policy.documents() == "jsonapi" {
@@ -645,7 +645,7 @@ func (s *server) readJSONAPI(q *query, data map[string]any) verdict {
 	if typ, ok := data["type"].(string); ok && typ != lastSegment(coll) {
 		q.d.sit, q.d.field = IDMismatch, "type"
 		q.d.detail = fmt.Sprintf("the resource object's type %q is not %q, the type of %s", typ, lastSegment(coll), coll)
-		return verdict{detail: q.d.detail, cite: "https://jsonapi.org/format/1.1/#crud-updating-responses-409", decided: true}
+		return verdict{detail: q.d.detail, cite: citeJSONAPIConflict, decided: true}
 	}
 	member := map[string]any{}
 	if attrs, ok := data["attributes"].(map[string]any); ok {
@@ -658,7 +658,7 @@ func (s *server) readJSONAPI(q *query, data map[string]any) verdict {
 	}
 	q.body = mustJSON(member)
 	_, q.value, _ = canonicalJSON(q.body)
-	return verdict{detail: "the content is a JSON:API document; its resource object is read as the member", cite: "https://jsonapi.org/format/1.1/#document-resource-objects"}
+	return verdict{detail: "the content is a JSON:API document; its resource object is read as the member", cite: citeJSONAPIResource}
 }
 
 // nodeCreate decides a POST (RFC 9110 §9.3.3): an array is a batch whose
@@ -684,8 +684,8 @@ var nodeCreate = &node{
 			// An upsert stores the new representation under the existing
 			// member's identity.
 			body := q.body
-			if obj, ok := q.value.(map[string]any); ok {
-				body = withID(obj, lastSegment(it.subject))
+			if _, ok := q.value.(map[string]any); ok {
+				body = withID(q.body, lastSegment(it.subject))
 			}
 			d.replace = &write{path: it.subject, body: body}
 		}
@@ -724,13 +724,13 @@ var nodeProposed = &node{
 			if msg != "" {
 				q.d.sit = PatchConflict
 				q.d.detail = msg
-				return verdict{detail: msg, cite: "RFC 6902 §5", decided: true}
+				return verdict{detail: msg, cite: citeJSONPatchErrors, decided: true}
 			}
 			q.proposed = mustJSON(out)
-			return verdict{detail: "the JSON Patch applies to the current representation", cite: "RFC 6902 §4"}
+			return verdict{detail: "the JSON Patch applies to the current representation", cite: citeJSONPatchOperations}
 		}
 		q.proposed = mustJSON(mergePatch(base, q.value))
-		return verdict{detail: "the merge patch applies to the current representation", cite: "RFC 7396 §2"}
+		return verdict{detail: "the merge patch applies to the current representation", cite: citeMergePatch}
 	},
 }
 
@@ -776,7 +776,7 @@ var nodeUnchanged = &node{
 			return pass
 		}
 		q.d.sit = Unchanged
-		return decide(q.req.target + " already has this representation")
+		return decide(q.about(" already has this representation"))
 	},
 }
 
@@ -862,15 +862,19 @@ var nodeWrite = &node{
 		switch {
 		case q.cur == nil && q.req.method == "PATCH":
 			q.d.sit = Created
-			return verdict{detail: t + " does not exist: PATCH creates it", cite: "RFC 5789 §2", decided: true}
+			return verdict{detail: q.about(" does not exist: PATCH creates it"), cite: citePatch, decided: true}
 		case q.cur == nil:
 			q.d.sit = Created
-			return decide(t + " does not exist: PUT creates it")
+			return decide(q.about(" does not exist: PUT creates it"))
 		case q.req.method == "PATCH":
 			q.d.sit = Updated
-			return verdict{detail: "the patch changes " + t, cite: "RFC 5789 §2", decided: true}
+			detail := ""
+			if !q.d.lean {
+				detail = "the patch changes " + t
+			}
+			return verdict{detail: detail, cite: citePatch, decided: true}
 		}
 		q.d.sit = Replaced
-		return decide(t + " exists: PUT replaces its representation")
+		return decide(q.about(" exists: PUT replaces its representation"))
 	},
 }

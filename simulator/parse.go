@@ -366,7 +366,8 @@ func (p *parser) policyDecl(lineNo int, id token) error {
 	if strings.TrimSpace(text) == "" {
 		return p.errorf(lineNo, id.col, "@policy %s needs its JSON definition on the following lines", id.text)
 	}
-	if _, perr := parsePolicyText(text, id.text); perr != nil {
+	pol, perr := parsePolicyText(text, id.text)
+	if perr != nil {
 		// The position is the member to blame inside the definition, which
 		// starts at the margin of line start+1.
 		return p.errorf(start+perr.line, perr.col, "policy %s: %s", id.text, perr.err.Error())
@@ -378,7 +379,7 @@ func (p *parser) policyDecl(lineNo int, id token) error {
 		p.policyLines = map[string]int{}
 	}
 	p.policyLines[id.text] = lineNo
-	p.sc.policies = append(p.sc.policies, policyDecl{line: lineNo, col: id.col, id: id.text, json: text})
+	p.sc.policies = append(p.sc.policies, policyDecl{line: lineNo, col: id.col, id: id.text, json: text, policy: pol})
 	return nil
 }
 

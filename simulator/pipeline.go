@@ -19,9 +19,16 @@ type answer struct {
 	applied *write
 }
 
-// handle answers one request atomically.
+// handle answers one request atomically. Nothing keeps the detection
+// once the request is answered, so it is allocated with its query.
 func (s *server) handle(req *request, v view) answer {
-	return s.respond(req, s.detect(req, v != viewFull), v)
+	w := &struct {
+		d detection
+		q query
+	}{d: detection{lean: v != viewFull}}
+	w.q = query{req: req, d: &w.d}
+	s.detectWith(&w.q)
+	return s.respond(req, &w.d, v)
 }
 
 // respond runs the stages after detection on a detected situation.
@@ -44,7 +51,7 @@ func (s *server) respond(req *request, d *detection, v view) answer {
 
 // derivedStatus is the rule's status, or for a rule whose status is
 // derived, the original status of a replay or the failing batch item's.
-func derivedStatus(ch chosen, d *detection, itemStatuses []int) int {
+func derivedStatus(ch *chosen, d *detection, itemStatuses []int) int {
 	if ch.Status != 0 {
 		return ch.Status
 	}

@@ -38,6 +38,7 @@ type Rule struct {
 	Cite    string
 
 	statusLine string // the trace's sentence, made once when the rule is read
+	url        string // the link to Cite, made once when the rule is read
 	// namesAllow: a header template names {allow} or {accept-patch}.
 	namesAllow bool
 }
@@ -147,6 +148,16 @@ type settings struct {
 	listEnvelope, documents, mediaType                    string
 	idempotencyKey, errorFormat                           string
 	allowed, forbidden                                    []int
+	// rules holds, for every rule key of the policy and its bases, the
+	// rule of the nearest policy in the chain that defines it.
+	rules map[string]inheritedRule
+}
+
+// inheritedRule is a rule with the policy that defines it and how many
+// bases away that policy is (0 for the policy itself).
+type inheritedRule struct {
+	*chosen
+	depth int
 }
 
 func (p *Policy) settings() *settings {
@@ -173,6 +184,20 @@ func (p *Policy) settings() *settings {
 			if len(q.Statuses) > 0 || len(q.Forbidden) > 0 {
 				s.allowed, s.forbidden = q.Statuses, q.Forbidden
 				break
+			}
+		}
+		// A policy's own rules are made once here; what it inherits points
+		// at its base's, so that every rule is held once however many
+		// policies descend from it (the collector reads them all, often).
+		s.rules = make(map[string]inheritedRule, len(p.Rules))
+		for k, r := range p.Rules {
+			s.rules[k] = inheritedRule{&chosen{Rule: r, key: k, owner: p}, 0}
+		}
+		if p.Base != nil {
+			for k, r := range p.Base.settings().rules {
+				if _, own := s.rules[k]; !own {
+					s.rules[k] = inheritedRule{r.chosen, r.depth + 1}
+				}
 			}
 		}
 		p.resolved = s
@@ -211,16 +236,21 @@ type chosen struct {
 }
 
 // rule finds the rule for the first key that any policy in the chain
-// defines, trying the policy's own keys before its base's.
-func (p *Policy) rule(keys []string) (chosen, bool) {
-	for q := p; q != nil; q = q.Base {
-		for _, k := range keys {
-			if r, ok := q.Rules[k]; ok {
-				return chosen{Rule: r, key: k, owner: q}, true
+// defines, trying the policy's own keys before its base's: of the keys
+// the nearest policy defines, the most specific.
+func (p *Policy) rule(keys []string) (*chosen, bool) {
+	rules := p.settings().rules
+	var best inheritedRule
+	found := false
+	for _, k := range keys {
+		if r, ok := rules[k]; ok && (!found || r.depth < best.depth) {
+			best, found = r, true
+			if r.depth == 0 {
+				break
 			}
 		}
 	}
-	return chosen{}, false
+	return best.chosen, found
 }
 
 //go:embed policies/*.json
@@ -578,6 +608,7 @@ func parseRule(p *Policy, key string, v gjson.Result) (Rule, error) {
 		}
 	}
 	r.statusLine = statusLine(r.Status, r.Why)
+	r.url = citeURL(r.Cite)
 	for _, tmpl := range r.Headers {
 		r.namesAllow = r.namesAllow || strings.Contains(tmpl, "{allow}") || strings.Contains(tmpl, "{accept-patch}")
 	}

@@ -318,7 +318,7 @@ var nodeAuthenticated = &node{
 			} else {
 				q.d.detail = fmt.Sprintf("the credential names %s, who is not one of @users (%s)", p.name, a.userList())
 			}
-			return verdict{detail: q.d.detail, cite: "RFC 6750 §3.1", decided: true}
+			return verdict{detail: q.d.detail, cite: citeBearerErrors, decided: true}
 		case !p.present && s.needsAuth(q.req.target):
 			q.d.sit = Unauthenticated
 			q.d.detail = q.req.target + " needs credentials (@auth) and the request carries none"
@@ -633,16 +633,20 @@ func (a *analyst) probeHidden(i int, req *request, resp Response, line int) {
 	if other == "" {
 		return
 	}
-	s := *a.srv
-	s.w = a.srv.w.clone()
+	// The probe runs on the world itself, whose changes are taken back.
+	w := a.srv.w
+	at := w.mark()
 	r := *req
 	r.target, r.path = other, other
 	r.headers = copyHeaders(req.headers)
 	delete(r.headers, "Idempotency-Key")
-	got := s.handle(&r, viewLeanBody).resp
+	r.index()
+	got := a.srv.handle(&r, viewLeanBody).resp
+	otherLive := w.live(other) != nil
+	w.rollback(at)
 	a.leakProbed = true
 	exists, missing, ro, rm := req.target, other, resp, got
-	if s.w.live(other) != nil {
+	if otherLive {
 		exists, missing, ro, rm = other, req.target, got, resp
 	}
 	if diff := visibleDifference(ro, rm); diff != "" {

@@ -8,7 +8,7 @@ import (
 // render builds the response a chosen rule describes: status line, header
 // fields from the rule's templates, and the content in the policy's
 // formats. It reads the world as the effect left it.
-func (s *server) render(req *request, d *detection, ch chosen, status int, itemStatuses []int, v view) Response {
+func (s *server) render(req *request, d *detection, ch *chosen, status int, itemStatuses []int, v view) Response {
 	resp := Response{Situation: d.sit.String(), Status: status, Reason: ReasonPhrase(status), Headers: make(map[string]string, 4)}
 	subject := s.w.live(d.subject)
 	if d.allow == "" && ch.namesAllow {
@@ -53,6 +53,25 @@ func (s *server) render(req *request, d *detection, ch chosen, status int, itemS
 // expand fills a header template; ok is false when a placeholder has no
 // value, so the header is left out rather than sent empty.
 func expand(tmpl string, d *detection, subject *resource) (string, bool) {
+	switch tmpl {
+	// The templates every policy uses, answered without searching.
+	case "{location}":
+		if subject == nil {
+			return "", false
+		}
+		if strings.IndexByte(d.subject, '{') < 0 {
+			// A path that names a placeholder itself is expanded below.
+			return d.subject, true
+		}
+	case "{etag}":
+		if subject == nil {
+			return "", false
+		}
+		return etag(subject), true
+	}
+	if strings.IndexByte(tmpl, '{') < 0 {
+		return tmpl, true
+	}
 	out := tmpl
 	if strings.Contains(out, "{location}") {
 		if subject == nil {
@@ -102,7 +121,7 @@ func firstFailure(items []itemResult, statuses []int) int {
 }
 
 // body renders the response content and its media type.
-func (s *server) body(req *request, ch chosen, d *detection, subject *resource, status int, itemStatuses []int) (string, string) {
+func (s *server) body(req *request, ch *chosen, d *detection, subject *resource, status int, itemStatuses []int) (string, string) {
 	media := s.policy.mediaType()
 	switch ch.Body {
 	case "none":
@@ -162,7 +181,7 @@ func (s *server) body(req *request, ch chosen, d *detection, subject *resource, 
 func (s *server) representation(path, body string, status int) string {
 	switch {
 	case s.policy.documents() == "jsonapi":
-		return `{"data":` + jsonapiResource(path, body) + `}`
+		return `{"data":` + s.jsonapiResource(path, body) + `}`
 	case s.policy.links() && status == 201:
 		links := `[{"href":` + string(appendJSONString(nil, path)) + `,"method":"GET","rel":"self"}]`
 		if obj, ok := strings.CutSuffix(strings.TrimSpace(body), "}"); ok && strings.HasPrefix(obj, "{") {
@@ -194,7 +213,7 @@ func (s *server) listing(req *request, coll string) string {
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			b.WriteString(jsonapiResource(p, s.w.res[p].body))
+			b.WriteString(s.jsonapiResource(p, s.w.res[p].body))
 		}
 		b.WriteString("]}")
 		return b.String()
@@ -228,8 +247,8 @@ func (s *server) listing(req *request, coll string) string {
 // jsonapiResource renders a stored member as a JSON:API resource object:
 // type from the collection, id from the path, and the other members as
 // attributes, since the id is never an attribute.
-func jsonapiResource(path, body string) string {
-	attrs := withoutID(body)
+func (s *server) jsonapiResource(path, body string) string {
+	attrs := s.cache.withoutID(body)
 	var w jsonWriter
 	if strings.HasPrefix(attrs, "{") && attrs != "{}" {
 		w.raw("attributes", attrs)
@@ -249,7 +268,7 @@ func kubernetesSuccess(d *detection) string {
 
 // batchBody lists each item with its own status; in an atomic batch that
 // failed, the items that would have succeeded report 424 Failed Dependency.
-func (s *server) batchBody(ch chosen, d *detection, statuses []int) string {
+func (s *server) batchBody(ch *chosen, d *detection, statuses []int) string {
 	atomicFail := d.sit == BatchPartial && (s.policy.batchAtomic() || ch.Effect == "none")
 	var b strings.Builder
 	b.WriteString(`{"items":[`)

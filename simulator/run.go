@@ -47,6 +47,11 @@ func RunContext(ctx context.Context, src string, opts Options) (*Result, error) 
 	}
 	var custom []*Policy
 	for _, pd := range sc.policies {
+		p := pd.policy
+		if p != nil {
+			custom = append(custom, p)
+			continue
+		}
 		p, perr := parsePolicyText(pd.json, pd.id)
 		if perr != nil {
 			return nil, &Error{File: file, Line: pd.line, Col: pd.col, Msg: "policy " + pd.id + ": " + perr.Error()}
@@ -273,16 +278,28 @@ func play(file string, sc *scenario, cols []column, maxStates, maxTotal int, b *
 		}
 	}
 	// Requests without variables are built once and then shared by every
-	// column, so they are built before the columns may run in parallel.
+	// column, so they are built before the columns may run in parallel;
+	// so is their content's parse, which every column's cache would
+	// otherwise make again (each goroutine has a cache of its own).
+	parsed := map[string]canonical{}
+	parse := func(r *requestSpec) {
+		req, _ := r.resolve(scope{}, nil)
+		for _, body := range [...]string{req.body, "{}", "[]"} {
+			if _, ok := parsed[body]; !ok {
+				text, v, ok := canonicalJSON(body)
+				parsed[body] = canonical{text, v, ok}
+			}
+		}
+	}
 	for _, st := range sc.steps {
 		if st.req != nil && !st.req.vars {
-			st.req.resolve(scope{}, nil)
+			parse(st.req)
 		}
 		if st.race != nil {
 			for _, c := range st.race.clients {
 				for _, r := range c.reqs {
 					if !r.vars {
-						r.resolve(scope{}, nil)
+						parse(r)
 					}
 				}
 			}
@@ -302,7 +319,7 @@ func play(file string, sc *scenario, cols []column, maxStates, maxTotal int, b *
 		an.budget = b
 		vars := map[string]string{}
 		out := make([]Response, len(sc.steps))
-		spent := 0
+		spent, checks := 0, 0
 		fail := func(line, col int, err error) {
 			var le *LimitError
 			if errors.As(err, &le) {
@@ -323,7 +340,7 @@ func play(file string, sc *scenario, cols []column, maxStates, maxTotal int, b *
 			if st.req != nil {
 				// Races watch the deadline themselves and stop with what
 				// they found; other steps fail once past it.
-				if err := b.check(); err != nil {
+				if err := b.stepCheck(&checks); err != nil {
 					fail(st.line, 1, err)
 					return
 				}
@@ -374,7 +391,10 @@ func play(file string, sc *scenario, cols []column, maxStates, maxTotal int, b *
 		// explored at once. Only races spend the run-wide budget.
 		workers, budget = min(workers, maxRaceWorkers), maxTotal
 	}
-	playColumns(len(cols), workers, budget, playColumn)
+	playColumns(len(cols), workers, budget, func(ci int, cache *runCache) {
+		cache.shared = parsed
+		playColumn(ci, cache)
+	})
 	for _, err := range errs {
 		if err != nil {
 			return nil, err
@@ -421,17 +441,20 @@ func playColumns(n, workers, budget int, play func(ci int, cache *runCache)) {
 	}
 	close(jobs)
 	panics := make([]*columnPanic, n)
+	work := func() {
+		cache := newRunCache()
+		for ci := range jobs {
+			if !playRecovering(ci, cache, play, panics) {
+				return
+			}
+		}
+	}
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			cache := newRunCache()
-			for ci := range jobs {
-				if !playRecovering(ci, cache, play, panics) {
-					return
-				}
-			}
+			work()
 		}()
 	}
 	wg.Wait()
@@ -538,6 +561,7 @@ func (r *requestSpec) resolve(vars scope, b *budget) (*request, error) {
 		maps.Copy(req.headers, w.Headers)
 		req.target = cleanPath(req.path)
 		req.badField = firstCtlField(req)
+		req.index()
 		r.resolved = req
 		return req, nil
 	}
@@ -569,6 +593,7 @@ func (r *requestSpec) resolve(vars scope, b *budget) (*request, error) {
 	}
 	req.target = cleanPath(req.path)
 	req.badField = firstCtlField(req)
+	req.index()
 	return req, nil
 }
 
@@ -583,10 +608,166 @@ func (r *request) public() *Request {
 // JSON encodes the result the one way every host sends it: indented with
 // two spaces, keys of maps sorted, and a final newline.
 func (r *Result) JSON() []byte {
-	b, err := json.MarshalIndent(r, "", "  ")
+	var b []byte
+	if p, ok := compactBuffers.Get().(*[]byte); ok {
+		b = (*p)[:0]
+	}
+	b = r.appendJSON(b)
+	out := append(indentJSON(make([]byte, 0, len(b)+len(b)/2), b), '\n')
+	if cap(b) <= maxPooledBuffer {
+		compactBuffers.Put(&b)
+	}
+	return out
+}
+
+// compactBuffers holds the buffers JSON encodes a result into before it
+// indents it, which would otherwise be garbage the size of the result
+// at every run; maxPooledBuffer keeps a rare huge one from staying.
+var compactBuffers sync.Pool
+
+const maxPooledBuffer = 1 << 20
+
+// appendJSON appends the result as json.Marshal(r) writes it. It writes
+// the steps itself so that each response is encoded directly: through
+// Response.MarshalJSON, encoding/json would scan every response's bytes
+// again to compact them.
+func (r *Result) appendJSON(b []byte) []byte {
+	b = append(b, `{"title":`...)
+	b = appendMarshal(b, r.Title)
+	b = append(b, `,"policies":`...)
+	b = appendMarshal(b, r.Policies)
+	b = append(b, `,"columns":`...)
+	b = appendMarshal(b, r.Columns)
+	b = append(b, `,"steps":`...)
+	if r.Steps == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i := range r.Steps {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = r.Steps[i].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if len(r.Properties) > 0 {
+		b = append(b, `,"properties":`...)
+		b = appendMarshal(b, r.Properties)
+	}
+	return append(b, '}')
+}
+
+// appendJSON appends the step as json.Marshal writes it.
+func (s *Step) appendJSON(b []byte) []byte {
+	b = append(b, `{"line":`...)
+	b = strconv.AppendInt(b, int64(s.Line), 10)
+	if s.Request != nil {
+		b = append(b, `,"request":`...)
+		b = appendMarshal(b, s.Request)
+	}
+	if len(s.Race) > 0 {
+		b = append(b, `,"race":`...)
+		b = appendMarshal(b, s.Race)
+	}
+	b = append(b, `,"results":`...)
+	if s.Results == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '{')
+		for i, id := range sortedKeys(s.Results) {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, id)
+			b = append(b, ':')
+			resp, err := s.Results[id].MarshalJSON()
+			if err != nil {
+				panic(err)
+			}
+			b = append(b, resp...)
+		}
+		b = append(b, '}')
+	}
+	if s.Differs {
+		b = append(b, `,"differs":true`...)
+	}
+	return append(b, '}')
+}
+
+// appendMarshal appends json.Marshal(v).
+func appendMarshal(b []byte, v any) []byte {
+	out, err := json.Marshal(v)
 	if err != nil {
 		// Every field is a string, number, map or slice of those.
 		panic(err)
 	}
-	return append(b, '\n')
+	return append(b, out...)
+}
+
+// indentJSON appends src, JSON as json.Marshal writes it (valid, with no
+// space outside strings), to dst indented by two spaces a level, byte for
+// byte as json.Indent(dst, src, "", "  ") would: empty objects and arrays
+// stay {} and []. It trusts src to be valid, which json.Indent checks with
+// a scanner that cost as much as encoding the result.
+func indentJSON(dst, src []byte) []byte {
+	depth, needIndent, inString := 0, false, false
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		if inString {
+			dst = append(dst, c)
+			switch c {
+			case '\\':
+				if i+1 < len(src) {
+					i++
+					dst = append(dst, src[i])
+				}
+			case '"':
+				inString = false
+			}
+			continue
+		}
+		switch c {
+		case ' ', '\t', '\n', '\r':
+			continue
+		}
+		if needIndent && c != '}' && c != ']' {
+			needIndent = false
+			depth++
+			dst = appendNewline(dst, depth)
+		}
+		switch c {
+		case '"':
+			inString = true
+			dst = append(dst, c)
+		case '{', '[':
+			// The newline waits for the first member, so that an empty
+			// object or array is written {} or [].
+			needIndent = true
+			dst = append(dst, c)
+		case ',':
+			dst = appendNewline(append(dst, c), depth)
+		case ':':
+			dst = append(dst, c, ' ')
+		case '}', ']':
+			if needIndent {
+				needIndent = false
+			} else {
+				depth--
+				dst = appendNewline(dst, depth)
+			}
+			dst = append(dst, c)
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return dst
+}
+
+func appendNewline(dst []byte, depth int) []byte {
+	dst = append(dst, '\n')
+	for range depth {
+		dst = append(dst, ' ', ' ')
+	}
+	return dst
 }

@@ -1,6 +1,8 @@
 package simulator
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime"
@@ -313,6 +315,27 @@ func TestRunSameOnAnyCoreCount(t *testing.T) {
 		for name, got := range outputs(procs) {
 			if got != want[name] {
 				t.Errorf("%s: the output on %d cores differs from the output on one", name, procs)
+			}
+		}
+	}
+}
+
+// TestResultJSONMatchesMarshalIndent holds Result.JSON, which writes the
+// steps itself, to json.MarshalIndent over every preset's result.
+func TestResultJSONMatchesMarshalIndent(t *testing.T) {
+	t.Parallel()
+	for _, p := range Presets() {
+		for _, opts := range []Options{{}, {Policies: []string{"all"}}, {Policies: []string{"strict"}, Isolation: []string{"atomic", "check-then-act"}}} {
+			res, err := Run(p.Text, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := json.MarshalIndent(res, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := res.JSON(); !bytes.Equal(got, append(want, '\n')) {
+				t.Errorf("%s %v: Result.JSON differs from json.MarshalIndent", p.Name, opts.Policies)
 			}
 		}
 	}

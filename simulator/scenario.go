@@ -108,6 +108,9 @@ type policyDecl struct {
 	line, col int
 	id        string
 	json      string
+	// policy is the definition as the parser read it, which the run uses
+	// rather than reading it again.
+	policy *Policy
 }
 
 // isolation says how a write interleaves with other requests of a race.

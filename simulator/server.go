@@ -1,9 +1,9 @@
 package simulator
 
 import (
-	"fmt"
 	"maps"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/tidwall/gjson"
@@ -42,13 +42,22 @@ const (
 // the decoded values it hands out are shared and must only be read.
 type runCache struct {
 	canon map[string]canonical
-	noID  map[string]string
-	segs  map[string][]string
-	keys  map[ruleQuery][]string
+	// shared holds the parses of the run's requests without variables,
+	// made before the columns run and only read while they do.
+	shared map[string]canonical
+	noID   map[string]string
+	segs   map[string][]string
+	keys   map[ruleQuery][]string
+	// keyNums holds the rule keys of queries by number (see ruleKeys).
+	keyNums map[uint32][]string
+	// unique holds uniqueFields by collection.
+	unique map[string][]string
 	// declared remembers which paths a declaration names: the scenario's
 	// declarations are the same for every column of a run.
 	declared map[string]bool
 	sitLines map[situationNode]string
+	// fallbacks holds the trace's fallback lines by policy and owner.
+	fallbacks map[[2]*Policy]string
 	// budget is how many more race states the whole run may explore;
 	// negative means no limit.
 	budget int
@@ -61,18 +70,26 @@ type canonical struct {
 }
 
 func newRunCache() *runCache {
-	return &runCache{canon: map[string]canonical{}, noID: map[string]string{}, segs: map[string][]string{}, keys: map[ruleQuery][]string{}, declared: map[string]bool{}, sitLines: map[situationNode]string{}, budget: -1}
+	return &runCache{canon: map[string]canonical{}, noID: map[string]string{}, segs: map[string][]string{}, keys: map[ruleQuery][]string{}, keyNums: map[uint32][]string{}, unique: map[string][]string{}, declared: map[string]bool{}, sitLines: map[situationNode]string{}, fallbacks: map[[2]*Policy]string{}, budget: -1}
 }
 
-// withoutID is the package function, remembered per body: races compare
-// the same few representations over and over.
+// withoutID drops the id member, to compare two representations apart
+// from the identity the server gave them; it is remembered per body, since
+// races compare the same few representations over and over. It works on
+// the canonical text, which the cache has parsed already.
 func (c *runCache) withoutID(body string) string {
 	if v, ok := c.noID[body]; ok {
 		return v
 	}
-	v := withoutID(body)
-	c.noID[body] = v
-	return v
+	out := body
+	if text, v, ok := c.canonicalJSON(body); ok {
+		out = text
+		if _, isObj := v.(map[string]any); isObj {
+			out = dropID(text)
+		}
+	}
+	c.noID[body] = out
+	return out
 }
 
 // segments splits a path, remembering the answer: declarations match
@@ -88,6 +105,9 @@ func (c *runCache) segments(path string) []string {
 
 // canonicalJSON is the package function, remembered per distinct body.
 func (c *runCache) canonicalJSON(body string) (string, any, bool) {
+	if e, ok := c.shared[body]; ok {
+		return e.text, e.v, e.ok
+	}
 	if e, ok := c.canon[body]; ok {
 		return e.text, e.v, e.ok
 	}
@@ -108,9 +128,59 @@ type request struct {
 	// found when the request is built, since a request without variables
 	// is built once and shared by every column.
 	badField string
+	// known holds the fields of knownHeaders, looked up once by index when
+	// the request is built: the graph and lint read them for every request
+	// of every column, and a request without variables is shared by all.
+	known   [len(knownHeaders)]knownField
+	indexed bool
+}
+
+// knownField is a header field's value and whether the request has it.
+type knownField struct {
+	value string
+	ok    bool
+}
+
+// knownHeaders are the fields the decision graph and lint read, in the
+// order of knownHeader.
+var knownHeaders = [...]string{"Accept", "Authorization", "Content-Type", "Idempotency-Key", "If-Match", "If-None-Match", "If-Unmodified-Since"}
+
+// knownHeader is a field name's place in knownHeaders, or -1.
+func knownHeader(name string) int {
+	switch name {
+	case "Accept":
+		return 0
+	case "Authorization":
+		return 1
+	case "Content-Type":
+		return 2
+	case "Idempotency-Key":
+		return 3
+	case "If-Match":
+		return 4
+	case "If-None-Match":
+		return 5
+	case "If-Unmodified-Since":
+		return 6
+	}
+	return -1
+}
+
+// index looks the known fields up; whoever changes a request's headers
+// afterwards indexes it again.
+func (r *request) index() {
+	for i, name := range knownHeaders {
+		r.known[i].value, r.known[i].ok = r.headers[name]
+	}
+	r.indexed = true
 }
 
 func (r *request) header(name string) (string, bool) {
+	if r.indexed {
+		if i := knownHeader(name); i >= 0 {
+			return r.known[i].value, r.known[i].ok
+		}
+	}
 	v, ok := r.headers[name]
 	return v, ok
 }
@@ -251,7 +321,7 @@ func etagMatches(list string, r *resource, weak bool) bool {
 func (it itemResult) traceLine(coll string) string {
 	switch it.sit {
 	case Created:
-		return fmt.Sprintf("no member of %s has this identity: it would be created as %s", coll, it.subject)
+		return "no member of " + coll + " has this identity: it would be created as " + it.subject
 	default:
 		return it.detail
 	}
@@ -293,10 +363,10 @@ func (s *server) detectCreate(w *world, coll, body string, v any, index int) ite
 			it.subject, it.field = path, "id"
 			if cur.body == body {
 				it.sit = AlreadyPresent
-				it.detail = fmt.Sprintf("%s already exists with this exact representation", path)
+				it.detail = path + " already exists with this exact representation"
 			} else {
 				it.sit = Duplicate
-				it.detail = fmt.Sprintf("%s already exists with a different representation", path)
+				it.detail = path + " already exists with a different representation"
 			}
 			return it
 		}
@@ -306,16 +376,16 @@ func (s *server) detectCreate(w *world, coll, body string, v any, index int) ite
 		val := gjson.Get(body, gjsonEscape(f)).Raw
 		if s.cache.withoutID(w.res[other].body) == s.cache.withoutID(body) {
 			it.sit = AlreadyPresent
-			it.detail = fmt.Sprintf("%s already holds %s %s with the same representation", other, f, val)
+			it.detail = other + " already holds " + f + " " + val + " with the same representation"
 		} else {
 			it.sit = Duplicate
-			it.detail = fmt.Sprintf("%s %s is already used by %s", f, val, other)
+			it.detail = f + " " + val + " is already used by " + other
 		}
 		return it
 	}
 	if !hasID {
 		id = w.nextID(coll)
-		body = withID(obj, id)
+		body = withID(body, id)
 	}
 	it.sit = Created
 	it.subject = joinPath(coll, id)
@@ -358,38 +428,75 @@ func isControl(r rune) bool {
 	return r < 0x20 || r == 0x7f
 }
 
-// withID encodes a JSON object with a server-assigned id added; obj is
-// shared with the run's cache, so it is copied, never changed.
-func withID(obj map[string]any, id string) string {
-	m := make(map[string]any, len(obj)+1)
-	for k, v := range obj {
-		m[k] = v
+// withID is the canonical text of a JSON object (canon) with the id set to
+// a server-assigned one: added in its sorted place, or replacing the id the
+// object has. It works on the text, since encoding the decoded object
+// again would copy it and sort its keys for every create.
+func withID(canon, id string) string {
+	// at is where the id member goes and rest where the text after it
+	// resumes; by default just before the closing brace.
+	at, rest, members := len(canon)-1, len(canon)-1, false
+	gjson.Parse(canon).ForEach(func(k, v gjson.Result) bool {
+		members = true
+		switch {
+		case k.Str == "id":
+			at, rest = k.Index, v.Index+len(v.Raw)
+			return false
+		case k.Str > "id":
+			at, rest = k.Index, k.Index
+			return false
+		}
+		return true
+	})
+	b := make([]byte, 0, len(canon)+len(id)+8)
+	b = append(b, canon[:at]...)
+	if at == len(canon)-1 && members {
+		b = append(b, ',')
 	}
-	m["id"] = id
-	return mustJSON(m)
+	b = append(b, `"id":`...)
+	b = appendJSONString(b, id)
+	if at == rest && at != len(canon)-1 {
+		b = append(b, ',')
+	}
+	return string(append(b, canon[rest:]...))
 }
 
-// withoutID drops the id member, to compare two representations apart
-// from the identity the server gave them.
-func withoutID(body string) string {
-	c, v, ok := canonicalJSON(body)
-	if !ok {
-		return body
+// dropID is the canonical text of a JSON object (canon) without its id
+// member, if it has one: the canonical text of the object without it.
+func dropID(canon string) string {
+	start, end, members := -1, -1, 0
+	gjson.Parse(canon).ForEach(func(k, v gjson.Result) bool {
+		members++
+		if k.Str == "id" {
+			start, end = k.Index, v.Index+len(v.Raw)
+			return false
+		}
+		return k.Str < "id"
+	})
+	switch {
+	case start < 0:
+		return canon
+	case canon[end] == ',':
+		// The first of several members, or one in the middle: its comma
+		// goes with it.
+		return canon[:start] + canon[end+1:]
+	case members > 1:
+		// The last member: the comma before it goes.
+		return canon[:start-1] + canon[end:]
 	}
-	if m, ok := v.(map[string]any); ok {
-		delete(m, "id")
-		return mustJSON(m)
-	}
-	return c
+	return "{}"
 }
 
 // gjsonEscape makes a field name a literal gjson path, since declared
 // field names may contain the path syntax's special characters.
 func gjsonEscape(field string) string {
-	if !strings.ContainsAny(field, ".*?|#@\\") {
-		return field
+	for i := 0; i < len(field); i++ {
+		switch field[i] {
+		case '.', '*', '?', '|', '#', '@', '\\':
+			return gjsonEscaper.Replace(field)
+		}
 	}
-	return gjsonEscaper.Replace(field)
+	return field
 }
 
 var gjsonEscaper = strings.NewReplacer(`\`, `\\`, ".", `\.`, "*", `\*`, "?", `\?`, "|", `\|`, "#", `\#`, "@", `\@`)
@@ -408,10 +515,10 @@ func (s *server) validate(coll, body string) (field, msg string, missing bool) {
 		for _, f := range rd.fields {
 			v := gjson.Get(body, gjsonEscape(f.name))
 			if !v.Exists() || v.Type == gjson.Null || (v.Type == gjson.String && strings.TrimSpace(v.String()) == "") {
-				return f.name, fmt.Sprintf("%s is required", f.name), true
+				return f.name, f.name + " is required", true
 			}
 			if f.typ != "" && !hasType(v, f.typ) {
-				return f.name, fmt.Sprintf("%s must be %s, got %s", f.name, typeArticle(f.typ), v.Raw), false
+				return f.name, f.name + " must be " + typeArticle(f.typ) + ", got " + v.Raw, false
 			}
 		}
 	}
@@ -472,7 +579,7 @@ func (s *server) checkRefs(w *world, coll, body string) (field, target, msg stri
 		id, ok := idString(jsonValue(v))
 		path := joinPath(tcoll, id)
 		if !ok || w.live(path) == nil {
-			return rd.field, path, fmt.Sprintf("%s %s refers to %s, which does not exist", rd.field, v.Raw, path)
+			return rd.field, path, rd.field + " " + v.Raw + " refers to " + path + ", which does not exist"
 		}
 	}
 	return "", "", ""
@@ -493,7 +600,13 @@ type numberString string
 
 func (n numberString) String() string { return string(n) }
 
+// uniqueFields lists the @unique fields of a collection, remembered in
+// the run cache since the declarations are the same for every column;
+// callers only read the list.
 func (s *server) uniqueFields(coll string) []string {
+	if v, ok := s.cache.unique[coll]; ok {
+		return v
+	}
 	segs := s.cache.segments(coll)
 	var out []string
 	for _, u := range s.decls.unique {
@@ -501,6 +614,7 @@ func (s *server) uniqueFields(coll string) []string {
 			out = append(out, u.field)
 		}
 	}
+	s.cache.unique[coll] = out
 	return out
 }
 
@@ -558,10 +672,10 @@ func (s *server) detectBatch(coll string, arr []any, d *detection) string {
 		return d.detail
 	case failed == 0:
 		d.sit = BatchCreated
-		return fmt.Sprintf("all %d items of the batch can be created", len(arr))
+		return "all " + strconv.Itoa(len(arr)) + " items of the batch can be created"
 	}
 	d.sit = BatchPartial
-	d.detail = fmt.Sprintf("%d of %d items cannot be created", failed, len(arr))
+	d.detail = strconv.Itoa(failed) + " of " + strconv.Itoa(len(arr)) + " items cannot be created"
 	return d.detail
 }
 

@@ -2,13 +2,16 @@ package simulator
 
 import (
 	"encoding/json"
+	"maps"
 	"sort"
 	"strconv"
 	"strings"
 )
 
 // resource is one entry of the world: a live representation or, when
-// deleted, a tombstone that remembers the resource existed.
+// deleted, a tombstone that remembers the resource existed. A resource is
+// never changed once stored: a write stores a new one, so that copies of a
+// world share the resources they have in common.
 type resource struct {
 	body    string // canonical JSON
 	version int
@@ -24,6 +27,94 @@ type world struct {
 	// changes counts changes of any kind, so that "nothing changed" can be
 	// known without comparing states.
 	changes int
+	// undo holds, while a probe tries a request on the world itself (see
+	// mark), what each change replaced; trying counts the open marks.
+	undo   []undoEntry
+	trying int
+}
+
+// undoEntry is what one change replaced: the resource, sequence or key
+// entry under key, or its absence (had false).
+type undoEntry struct {
+	kind undoKind
+	key  string
+	had  bool
+	res  *resource
+	seq  int
+	ke   *keyEntry
+}
+
+type undoKind uint8
+
+const (
+	undoResource undoKind = iota
+	undoSequence
+	undoKey
+)
+
+// mark is a point a world can be taken back to.
+type mark struct {
+	n       int
+	fkey    string
+	changes int
+}
+
+// mark starts recording changes so that rollback can take them back: the
+// analysis replays requests on the world itself, which is cheaper than
+// on a copy of it.
+func (w *world) mark() mark {
+	w.trying++
+	return mark{n: len(w.undo), fkey: w.fkey, changes: w.changes}
+}
+
+// rollback takes back every change since m, latest first.
+func (w *world) rollback(m mark) {
+	for i := len(w.undo) - 1; i >= m.n; i-- {
+		u := w.undo[i]
+		switch {
+		case u.kind == undoResource && u.had:
+			w.res[u.key] = u.res
+		case u.kind == undoResource:
+			delete(w.res, u.key)
+		case u.kind == undoSequence && u.had:
+			w.seq[u.key] = u.seq
+		case u.kind == undoSequence:
+			delete(w.seq, u.key)
+		case u.had:
+			w.keys[u.key] = u.ke
+		default:
+			delete(w.keys, u.key)
+		}
+	}
+	// The entries are cleared so that the resources they held can go.
+	clear(w.undo[m.n:])
+	w.undo = w.undo[:m.n]
+	w.fkey, w.changes = m.fkey, m.changes
+	w.trying--
+}
+
+// saveResource records, while marked, the resource a change replaces.
+func (w *world) saveResource(path string) {
+	if w.trying > 0 {
+		r, had := w.res[path]
+		w.undo = append(w.undo, undoEntry{kind: undoResource, key: path, had: had, res: r})
+	}
+}
+
+// saveSequence records, while marked, the sequence a change replaces.
+func (w *world) saveSequence(coll string) {
+	if w.trying > 0 {
+		n, had := w.seq[coll]
+		w.undo = append(w.undo, undoEntry{kind: undoSequence, key: coll, had: had, seq: n})
+	}
+}
+
+// saveKey records, while marked, the key entry a change replaces.
+func (w *world) saveKey(key string) {
+	if w.trying > 0 {
+		e, had := w.keys[key]
+		w.undo = append(w.undo, undoEntry{kind: undoKey, key: key, had: had, ke: e})
+	}
 }
 
 // touch forgets the remembered key after a change.
@@ -32,7 +123,8 @@ func (w *world) touch() {
 	w.changes++
 }
 
-// keyEntry remembers what an Idempotency-Key was first used for.
+// keyEntry remembers what an Idempotency-Key was first used for. Like a
+// resource, it is never changed once stored.
 type keyEntry struct {
 	fingerprint string
 	done        bool
@@ -50,27 +142,17 @@ func newWorld() *world {
 	return &world{res: map[string]*resource{}, seq: map[string]int{}, keys: map[string]*keyEntry{}}
 }
 
-// clone copies the world deeply, for exploring races from a common state.
+// clone copies the world, for exploring races from a common state and for
+// probes that replay a request. Resources and key entries are never
+// changed in place, so the copy shares them and only the maps are new.
 func (w *world) clone() *world {
-	c := &world{
-		res:     make(map[string]*resource, len(w.res)),
-		seq:     make(map[string]int, len(w.seq)),
-		keys:    make(map[string]*keyEntry, len(w.keys)),
+	return &world{
+		res:     maps.Clone(w.res),
+		seq:     maps.Clone(w.seq),
+		keys:    maps.Clone(w.keys),
 		fkey:    w.fkey,
 		changes: w.changes,
 	}
-	for k, v := range w.res {
-		r := *v
-		c.res[k] = &r
-	}
-	for k, v := range w.seq {
-		c.seq[k] = v
-	}
-	for k, v := range w.keys {
-		e := *v
-		c.keys[k] = &e
-	}
-	return c
 }
 
 // size estimates the memory a world holds, for the bounds of a race.
@@ -133,22 +215,21 @@ func (w *world) isCollection(path string) bool {
 // put stores a representation at path, bumping its version so that the
 // ETag changes with every write, across deletes too.
 func (w *world) put(path, body string) *resource {
-	r := w.res[path]
-	if r == nil {
-		r = &resource{}
-		w.res[path] = r
+	w.saveResource(path)
+	r := &resource{body: body, version: 1}
+	if old := w.res[path]; old != nil {
+		r.version = old.version + 1
 	}
-	r.body = body
-	r.version++
-	r.deleted = false
+	w.res[path] = r
 	w.touch()
 	return r
 }
 
+// remove leaves a tombstone in place of the resource at path.
 func (w *world) remove(path string) {
 	if r := w.res[path]; r != nil {
-		r.deleted = true
-		r.version++
+		w.saveResource(path)
+		w.res[path] = &resource{body: r.body, version: r.version + 1, deleted: true}
 		w.touch()
 	}
 }
@@ -156,6 +237,7 @@ func (w *world) remove(path string) {
 // reserveKey records an Idempotency-Key's first use, before its response
 // exists.
 func (w *world) reserveKey(key, fingerprint string) {
+	w.saveKey(key)
 	w.keys[key] = &keyEntry{fingerprint: fingerprint}
 	w.touch()
 }
@@ -164,8 +246,8 @@ func (w *world) reserveKey(key, fingerprint string) {
 // world does not hold (released by a race's other order) is ignored.
 func (w *world) completeKey(key string, resp stored) {
 	if e := w.keys[key]; e != nil {
-		e.done = true
-		e.resp = resp
+		w.saveKey(key)
+		w.keys[key] = &keyEntry{fingerprint: e.fingerprint, done: true, resp: resp}
 		w.touch()
 	}
 }
@@ -196,6 +278,7 @@ func (w *world) removeMembers(coll string) int {
 func (w *world) advanceSequences(from *world) {
 	for coll, seq := range from.seq {
 		if seq > w.seq[coll] {
+			w.saveSequence(coll)
 			w.seq[coll] = seq
 			w.touch()
 		}
@@ -206,6 +289,7 @@ func (w *world) advanceSequences(from *world) {
 // that clients took themselves.
 func (w *world) nextID(coll string) string {
 	w.touch()
+	w.saveSequence(coll)
 	for {
 		w.seq[coll]++
 		id := strconv.Itoa(w.seq[coll])
@@ -217,8 +301,21 @@ func (w *world) nextID(coll string) string {
 
 // etag is the strong entity tag of a resource version.
 func etag(r *resource) string {
+	if r.version < len(smallETags) {
+		return smallETags[r.version]
+	}
 	return `"v` + strconv.Itoa(r.version) + `"`
 }
+
+// smallETags are the entity tags of the first versions, made once: most
+// resources are written a few times, and their tag is read for most
+// answers about them.
+var smallETags = func() (t [32]string) {
+	for i := range t {
+		t[i] = `"v` + strconv.Itoa(i) + `"`
+	}
+	return t
+}()
 
 // listBody renders a collection as a JSON array of its live members.
 func (w *world) listBody(coll string) string {
