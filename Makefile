@@ -145,6 +145,10 @@ test-wasm:
 fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINIMIZE) ./simulator
 	$(GO) test -run='^$$' -fuzz='^FuzzRunBudget$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINIMIZE) ./simulator
+	$(GO) test -run='^$$' -fuzz='^FuzzIndentJSON$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINIMIZE) ./simulator
+	$(GO) test -run='^$$' -fuzz='^FuzzWithID$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINIMIZE) ./simulator
+	$(GO) test -run='^$$' -fuzz='^FuzzWithoutID$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINIMIZE) ./simulator
+	$(GO) test -run='^$$' -fuzz='^FuzzSameShape$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINIMIZE) ./simulator
 	$(GO) test -run='^$$' -fuzz='^FuzzRun$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINIMIZE) ./internal/api
 	$(GO) test -run='^$$' -fuzz='^FuzzAcceptEncoding$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINIMIZE) ./internal/static
 	$(GO) test -run='^$$' -fuzz='^FuzzRender$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINIMIZE) .
