@@ -3,7 +3,6 @@ package simulator
 import (
 	"errors"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 )
@@ -58,20 +57,9 @@ func TestAccessSituationsByPolicy(t *testing.T) {
 	for _, tc := range accessCases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			res, err := Run(tc.scenario, Options{Policies: []string{"all"}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			last := res.Steps[len(res.Steps)-1]
-			var got []string
-			for i, id := range res.Policies {
-				if i == 7 {
-					got = append(got, "|")
-				}
-				got = append(got, strconv.Itoa(last.Results[id].Status))
-			}
-			if g := strings.Join(got, " "); g != tc.want {
-				t.Errorf("statuses\n got %s\nwant %s", g, tc.want)
+			res, last, statuses := lastStatuses(t, tc.scenario)
+			if statuses != tc.want {
+				t.Errorf("statuses\n got %s\nwant %s", statuses, tc.want)
 			}
 			for _, id := range res.Policies {
 				r := last.Results[id]
