@@ -146,6 +146,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINIMIZE) ./simulator
 	$(GO) test -run='^$$' -fuzz='^FuzzRunBudget$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINIMIZE) ./simulator
 	$(GO) test -run='^$$' -fuzz='^FuzzIndentJSON$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINIMIZE) ./simulator
+	$(GO) test -run='^$$' -fuzz='^FuzzResponseJSON$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINIMIZE) ./simulator
 	$(GO) test -run='^$$' -fuzz='^FuzzWithID$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINIMIZE) ./simulator
 	$(GO) test -run='^$$' -fuzz='^FuzzWithoutID$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINIMIZE) ./simulator
 	$(GO) test -run='^$$' -fuzz='^FuzzSameShape$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINIMIZE) ./simulator

@@ -63,8 +63,11 @@ func appendObject[V any](b []byte, m map[string]V, value func([]byte, V) []byte)
 
 const hexDigits = "0123456789abcdef"
 
-// jsonPlain marks the ASCII bytes a JSON string holds as they are.
-var jsonPlain = func() (t [utf8.RuneSelf]bool) {
+// jsonPlain marks the bytes a JSON string holds as they are: ASCII but
+// for control characters, quote, backslash and the three encoding/json
+// escapes for HTML. Bytes of multi-byte characters are not plain, so that
+// they are decoded and checked.
+var jsonPlain = func() (t [256]bool) {
 	for c := 0x20; c < utf8.RuneSelf; c++ {
 		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
 	}
@@ -73,16 +76,23 @@ var jsonPlain = func() (t [utf8.RuneSelf]bool) {
 
 // appendJSONString quotes s the way encoding/json does, escaping <, > and
 // & too, so that output does not change when either encoder is used.
+//
+// Runs of plain bytes are skipped by a loop of their own, with no call in
+// it: Go compiles such a loop to WebAssembly far tighter than one that may
+// append, and most strings of a result need no escape at all (four times
+// faster in WebAssembly, the same natively).
 func appendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
+	start, i := 0, 0
+	for {
+		for i < len(s) && jsonPlain[s[i]] {
+			i++
+		}
+		if i == len(s) {
+			break
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if jsonPlain[c] {
-				i++
-				continue
-			}
 			b = append(b, s[start:i]...)
 			switch c {
 			case '"', '\\':

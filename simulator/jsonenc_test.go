@@ -111,26 +111,28 @@ func TestIndentJSONMatchesIndent(t *testing.T) {
 		if err := json.Indent(&want, []byte(src), "", "  "); err != nil {
 			t.Fatalf("%q: %v", src, err)
 		}
-		if got := indentJSON(nil, []byte(src)); !bytes.Equal(got, want.Bytes()) {
+		if got := indentJSON(nil, []byte(src), 0); !bytes.Equal(got, want.Bytes()) {
 			t.Errorf("indentJSON(%.60q) differs from json.Indent:\n got %.200s\nwant %.200s", src, got, want.Bytes())
 		}
 	}
 }
 
 func FuzzIndentJSON(f *testing.F) {
-	f.Add(`{"a":[1,{"b":"}\""}],"c":{}}`)
-	f.Fuzz(func(t *testing.T, s string) {
+	f.Add(`{"a":[1,{"b":"}\""}],"c":{}}`, uint8(0))
+	f.Add(`[[],{"x":[null]}]`, uint8(2))
+	f.Fuzz(func(t *testing.T, s string, depth uint8) {
 		var v any
 		if json.Unmarshal([]byte(s), &v) != nil {
 			return
 		}
 		src, _ := json.Marshal(v)
+		d := int(depth % 40)
 		var want bytes.Buffer
-		if err := json.Indent(&want, src, "", "  "); err != nil {
+		if err := json.Indent(&want, src, strings.Repeat("  ", d), "  "); err != nil {
 			t.Fatal(err)
 		}
-		if got := indentJSON(nil, src); !bytes.Equal(got, want.Bytes()) {
-			t.Fatalf("indentJSON(%q):\n got %s\nwant %s", src, got, want.Bytes())
+		if got := indentJSON(nil, src, d); !bytes.Equal(got, want.Bytes()) {
+			t.Fatalf("indentJSON(%q, %d):\n got %s\nwant %s", src, d, got, want.Bytes())
 		}
 	})
 }
@@ -171,4 +173,100 @@ func FuzzWithoutID(f *testing.F) {
 			t.Fatalf("withoutID(%q) = %s, want %s", body, got, want)
 		}
 	})
+}
+
+// responseJSONCases are responses whose JSON takes every branch of
+// indentWriter.response: nil and empty maps and slices, omitted fields,
+// strings encoding/json escapes, and a race.
+var responseJSONCases = map[string]Response{
+	"zero":  {},
+	"empty": {Headers: map[string]string{}, Trace: []TraceEntry{}, Lint: []Finding{}, Unfilled: []string{}},
+	"full": {
+		Sent:      &Request{Method: "PUT", Path: "/a/<b>", Headers: map[string]string{"X-B": "2", "A": "1 & 2"}, Body: "{\"x\":\"\u2028\"}"},
+		Status:    409,
+		Reason:    "Conflict",
+		Headers:   map[string]string{"Content-Type": "application/json", "ETag": "\"1\""},
+		Body:      "line\nbreak\t\x00\xff",
+		Situation: "already-present",
+		Trace:     []TraceEntry{{Step: "create", Detail: "exists"}, {Step: "x", Detail: "y", Cite: "RFC 9110 §15.5.10", URL: "https://example.org/#x"}},
+		Lint:      []Finding{{Level: "info", Message: "m", Cite: "c"}, {Level: "warn", Message: "<m>", Cite: "", URL: "u"}},
+		Unfilled:  []string{"id"},
+	},
+	"request without headers or body": {Sent: &Request{Method: "GET", Path: "/", Headers: map[string]string{}}},
+	"race":                            {Race: &RaceResult{Isolation: "atomic", Orders: "2", Outcomes: []Outcome{}}, RaceSent: []RaceRequest{{Client: "A", Request: Request{Method: "GET", Path: "/"}}}},
+}
+
+// TestResponseJSONMatchesMarshal holds the hand-written encoder of a
+// response to its MarshalJSON, which encoding/json writes, indented.
+func TestResponseJSONMatchesMarshal(t *testing.T) {
+	t.Parallel()
+	for name, r := range responseJSONCases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			want, err := json.MarshalIndent(r, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var w indentWriter
+			if w.response(&r); !bytes.Equal(w.b, want) {
+				t.Errorf("indentWriter.response:\n got %s\nwant %s", w.b, want)
+			}
+		})
+	}
+}
+
+func FuzzResponseJSON(f *testing.F) {
+	f.Add("Conflict", "ETag", "\"1\"", "{\"a\":1}", "step", "<detail>", "cite", true, false)
+	f.Fuzz(func(t *testing.T, reason, key, value, body, step, detail, cite string, sent, nilTrace bool) {
+		r := Response{Status: 200, Reason: reason, Headers: map[string]string{key: value, "": body}, Body: body,
+			Situation: step, Lint: []Finding{{Level: "info", Message: detail, Cite: cite, URL: value}}}
+		if !nilTrace {
+			r.Trace = []TraceEntry{{Step: step, Detail: detail, Cite: cite}}
+		}
+		if sent {
+			r.Sent = &Request{Method: step, Path: key, Headers: map[string]string{value: key}, Body: body}
+			r.Unfilled = []string{key, value}
+		}
+		want, err := json.MarshalIndent(r, "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var w indentWriter
+		if w.response(&r); !bytes.Equal(w.b, want) {
+			t.Fatalf("indentWriter.response:\n got %s\nwant %s", w.b, want)
+		}
+	})
+}
+
+// TestColumnAndPropertiesJSONMatchMarshal holds the hand-written encoders
+// of a column and of a column's properties to encoding/json, indented,
+// over every optional field set and unset.
+func TestColumnAndPropertiesJSONMatchMarshal(t *testing.T) {
+	t.Parallel()
+	yes, no := true, false
+	cases := map[string]any{
+		"column":                 Column{ID: "strict", Policy: "strict", Isolation: "atomic", Name: "<Strict>", Summary: "s & t"},
+		"column with url":        Column{ID: "a", URL: "https://example.org/#a", Guideline: true, Custom: true},
+		"properties, zero":       Properties{},
+		"properties, every kind": Properties{RetrySafe: Property{Value: &yes, Summary: "ok", Lines: []int{3, 10}, Details: []string{"d\n"}, Cite: "RFC 9110 §9.2.2", URL: "https://www.rfc-editor.org/rfc/rfc9110#section-9.2.2"}, LeaksExistence: Property{Value: &no, Lines: []int{}, Details: []string{}}},
+	}
+	for name, v := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			want, err := json.MarshalIndent(v, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var w indentWriter
+			switch x := v.(type) {
+			case Column:
+				w.column(&x)
+			case Properties:
+				w.properties(&x)
+			}
+			if !bytes.Equal(w.b, want) {
+				t.Errorf("hand-written JSON:\n got %s\nwant %s", w.b, want)
+			}
+		})
+	}
 }

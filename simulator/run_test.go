@@ -233,6 +233,20 @@ func BenchmarkDefaultPreset(b *testing.B) {
 	}
 }
 
+// BenchmarkResultJSON encodes the result of the default preset under
+// every built-in policy, as the API sends it.
+func BenchmarkResultJSON(b *testing.B) {
+	p, _ := PresetByName(DefaultPreset)
+	res, err := Run(p.Text, Options{Policies: []string{"all"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = res.JSON()
+	}
+}
+
 // BenchmarkPresetMatrix is one preset's matrix under every built-in
 // policy, as the playground computes it on each edit.
 func BenchmarkPresetMatrix(b *testing.B) {

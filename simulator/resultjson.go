@@ -1,0 +1,478 @@
+package simulator
+
+import (
+	"encoding/json"
+	"strconv"
+	"sync"
+)
+
+// JSON encodes the result the one way every host sends it: indented with
+// two spaces, keys of maps sorted, and a final newline, byte for byte as
+// json.MarshalIndent(r, "", "  ") writes it
+// (TestResultJSONMatchesMarshalIndent).
+//
+// It writes the result itself, indented as it goes: in WebAssembly
+// encoding/json's reflection over a result and a second pass to indent the
+// compact text cost about as much as running the scenario. Race steps and
+// race results, rarer, still go through encoding/json and are indented in
+// place.
+func (r *Result) JSON() []byte {
+	var w indentWriter
+	if p, ok := resultBuffers.Get().(*[]byte); ok {
+		w.b = (*p)[:0]
+	}
+	w.result(r)
+	w.b = append(w.b, '\n')
+	out := append(make([]byte, 0, len(w.b)), w.b...)
+	if cap(w.b) <= maxPooledBuffer {
+		resultBuffers.Put(&w.b)
+	}
+	return out
+}
+
+// resultBuffers holds the buffers a result is written into before it is
+// copied out at its size: growing a new buffer to the size of a result at
+// every run cost more than the copy, in WebAssembly most (each growth
+// copies, and the garbage makes the collector assist). maxPooledBuffer
+// keeps a rare huge one from staying.
+var resultBuffers sync.Pool
+
+const maxPooledBuffer = 1 << 20
+
+// indentWriter writes JSON indented by two spaces a level as
+// json.MarshalIndent does: a newline and the indentation before every
+// member, none inside an empty object or array, and ": " after a key.
+type indentWriter struct {
+	b     []byte
+	depth int
+	// empty says whether the innermost object or array open has no
+	// member yet.
+	empty bool
+}
+
+// open starts an object or array, c being '{' or '['.
+func (w *indentWriter) open(c byte) {
+	w.b = append(w.b, c)
+	w.depth++
+	w.empty = true
+}
+
+// close ends the innermost object or array, c being '}' or ']'.
+func (w *indentWriter) close(c byte) {
+	w.depth--
+	if !w.empty {
+		w.b = appendNewline(w.b, w.depth)
+	}
+	w.b = append(w.b, c)
+	w.empty = false
+}
+
+// member starts the next member of the innermost object or array.
+func (w *indentWriter) member() {
+	if !w.empty {
+		w.b = append(w.b, ',')
+	}
+	w.empty = false
+	w.b = appendNewline(w.b, w.depth)
+}
+
+// field starts the member named name of the innermost object; name is a
+// field name of the contract, which needs no escaping.
+func (w *indentWriter) field(name string) {
+	w.member()
+	w.b = append(w.b, '"')
+	w.b = append(w.b, name...)
+	w.b = append(w.b, '"', ':', ' ')
+}
+
+// key starts the member keyed k, a map key, of the innermost object.
+func (w *indentWriter) key(k string) {
+	w.member()
+	w.b = appendJSONString(w.b, k)
+	w.b = append(w.b, ':', ' ')
+}
+
+func (w *indentWriter) quoted(s string) { w.b = appendJSONString(w.b, s) }
+
+func (w *indentWriter) number(n int) { w.b = strconv.AppendInt(w.b, int64(n), 10) }
+
+func (w *indentWriter) null() { w.b = append(w.b, "null"...) }
+
+func (w *indentWriter) boolean(v bool) { w.b = strconv.AppendBool(w.b, v) }
+
+// marshal writes v as encoding/json writes it, indented at the current
+// depth.
+func (w *indentWriter) marshal(v any) {
+	out, err := json.Marshal(v)
+	if err != nil {
+		// Every such value is made of strings, numbers, booleans and
+		// maps and slices of those.
+		panic(err)
+	}
+	w.indented(out)
+}
+
+// indented writes src, JSON as json.Marshal writes it, indented at the
+// current depth.
+func (w *indentWriter) indented(src []byte) {
+	w.b = indentJSON(w.b, src, w.depth)
+}
+
+// stringList writes a []string, null when nil.
+func (w *indentWriter) stringList(s []string) {
+	if s == nil {
+		w.null()
+		return
+	}
+	w.open('[')
+	for _, e := range s {
+		w.member()
+		w.quoted(e)
+	}
+	w.close(']')
+}
+
+// stringMap writes a map[string]string with sorted keys, null when nil.
+func (w *indentWriter) stringMap(m map[string]string) {
+	if m == nil {
+		w.null()
+		return
+	}
+	w.open('{')
+	for _, k := range sortedKeys(m) {
+		w.key(k)
+		w.quoted(m[k])
+	}
+	w.close('}')
+}
+
+func (w *indentWriter) result(r *Result) {
+	w.open('{')
+	w.field("title")
+	w.quoted(r.Title)
+	w.field("policies")
+	w.stringList(r.Policies)
+	w.field("columns")
+	if r.Columns == nil {
+		w.null()
+	} else {
+		w.open('[')
+		for i := range r.Columns {
+			w.member()
+			w.column(&r.Columns[i])
+		}
+		w.close(']')
+	}
+	w.field("steps")
+	if r.Steps == nil {
+		w.null()
+	} else {
+		w.open('[')
+		for i := range r.Steps {
+			w.member()
+			w.step(&r.Steps[i])
+		}
+		w.close(']')
+	}
+	if len(r.Properties) > 0 {
+		w.field("properties")
+		w.open('{')
+		for _, id := range sortedKeys(r.Properties) {
+			w.key(id)
+			p := r.Properties[id]
+			w.properties(&p)
+		}
+		w.close('}')
+	}
+	w.close('}')
+}
+
+func (w *indentWriter) step(s *Step) {
+	w.open('{')
+	w.field("line")
+	w.number(s.Line)
+	if s.Request != nil {
+		w.field("request")
+		w.request(s.Request)
+	}
+	if len(s.Race) > 0 {
+		w.field("race")
+		w.marshal(s.Race)
+	}
+	w.field("results")
+	if s.Results == nil {
+		w.null()
+	} else {
+		w.open('{')
+		for _, id := range sortedKeys(s.Results) {
+			w.key(id)
+			resp := s.Results[id]
+			w.response(&resp)
+		}
+		w.close('}')
+	}
+	if s.Differs {
+		w.field("differs")
+		w.boolean(true)
+	}
+	w.close('}')
+}
+
+// response writes r as its MarshalJSON does, which stays on encoding/json
+// as the reference the tests hold this writer to.
+func (w *indentWriter) response(r *Response) {
+	if r.Race != nil {
+		out, err := r.MarshalJSON()
+		if err != nil {
+			// A race result holds strings, numbers and slices of those.
+			panic(err)
+		}
+		w.indented(out)
+		return
+	}
+	w.open('{')
+	if r.Sent != nil {
+		w.field("sent")
+		w.request(r.Sent)
+	}
+	w.field("status")
+	w.number(r.Status)
+	w.field("reason")
+	w.quoted(r.Reason)
+	w.field("headers")
+	w.stringMap(r.Headers)
+	w.field("body")
+	w.quoted(r.Body)
+	w.field("situation")
+	w.quoted(r.Situation)
+	w.field("trace")
+	if r.Trace == nil {
+		w.null()
+	} else {
+		w.open('[')
+		for _, e := range r.Trace {
+			w.member()
+			w.traceEntry(e)
+		}
+		w.close(']')
+	}
+	w.field("lint")
+	if r.Lint == nil {
+		w.null()
+	} else {
+		w.open('[')
+		for _, f := range r.Lint {
+			w.member()
+			w.finding(f)
+		}
+		w.close(']')
+	}
+	if len(r.Unfilled) > 0 {
+		w.field("unfilled")
+		w.stringList(r.Unfilled)
+	}
+	w.close('}')
+}
+
+func (w *indentWriter) request(q *Request) {
+	w.open('{')
+	w.field("method")
+	w.quoted(q.Method)
+	w.field("path")
+	w.quoted(q.Path)
+	if len(q.Headers) > 0 {
+		w.field("headers")
+		w.stringMap(q.Headers)
+	}
+	if q.Body != "" {
+		w.field("body")
+		w.quoted(q.Body)
+	}
+	w.close('}')
+}
+
+func (w *indentWriter) traceEntry(e TraceEntry) {
+	w.open('{')
+	w.field("step")
+	w.quoted(e.Step)
+	w.field("detail")
+	w.quoted(e.Detail)
+	if e.Cite != "" {
+		w.field("cite")
+		w.quoted(e.Cite)
+	}
+	if e.URL != "" {
+		w.field("url")
+		w.quoted(e.URL)
+	}
+	w.close('}')
+}
+
+func (w *indentWriter) finding(f Finding) {
+	w.open('{')
+	w.field("level")
+	w.quoted(f.Level)
+	w.field("message")
+	w.quoted(f.Message)
+	w.field("cite")
+	w.quoted(f.Cite)
+	if f.URL != "" {
+		w.field("url")
+		w.quoted(f.URL)
+	}
+	w.close('}')
+}
+
+func (w *indentWriter) column(c *Column) {
+	w.open('{')
+	w.field("id")
+	w.quoted(c.ID)
+	w.field("policy")
+	w.quoted(c.Policy)
+	w.field("isolation")
+	w.quoted(c.Isolation)
+	w.field("name")
+	w.quoted(c.Name)
+	w.field("summary")
+	w.quoted(c.Summary)
+	if c.URL != "" {
+		w.field("url")
+		w.quoted(c.URL)
+	}
+	w.field("guideline")
+	w.boolean(c.Guideline)
+	w.field("custom")
+	w.boolean(c.Custom)
+	w.close('}')
+}
+
+func (w *indentWriter) properties(p *Properties) {
+	w.open('{')
+	w.field("retry_safe")
+	w.property(&p.RetrySafe)
+	w.field("idempotent_effect")
+	w.property(&p.IdempotentEffect)
+	w.field("leaks_existence")
+	w.property(&p.LeaksExistence)
+	w.field("loses_updates")
+	w.property(&p.LosesUpdates)
+	w.field("double_booking")
+	w.property(&p.DoubleBooking)
+	w.field("cacheable_refusals")
+	w.property(&p.CacheableRefusals)
+	w.close('}')
+}
+
+func (w *indentWriter) property(p *Property) {
+	w.open('{')
+	w.field("value")
+	if p.Value == nil {
+		w.null()
+	} else {
+		w.boolean(*p.Value)
+	}
+	w.field("summary")
+	w.quoted(p.Summary)
+	if len(p.Lines) > 0 {
+		w.field("lines")
+		w.open('[')
+		for _, n := range p.Lines {
+			w.member()
+			w.number(n)
+		}
+		w.close(']')
+	}
+	if len(p.Details) > 0 {
+		w.field("details")
+		w.stringList(p.Details)
+	}
+	w.field("cite")
+	w.quoted(p.Cite)
+	if p.URL != "" {
+		w.field("url")
+		w.quoted(p.URL)
+	}
+	w.close('}')
+}
+
+// indentJSON appends src, JSON as json.Marshal writes it (valid, with no
+// space outside strings), to dst indented by two spaces a level starting
+// at depth, byte for byte as json.Indent(dst, src, prefix, "  ") would
+// with a prefix of depth levels (and none before the first byte): empty
+// objects and arrays stay {} and []. It trusts src to be valid, which
+// json.Indent checks with a scanner that cost as much as encoding it.
+func indentJSON(dst, src []byte, depth int) []byte {
+	needIndent, inString := false, false
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		if inString {
+			// Copy the run up to the next quote or escape at once:
+			// strings are most of the text, and a byte-by-byte append
+			// was the slowest part of indenting in WebAssembly.
+			j := i
+			for j < len(src) && src[j] != '"' && src[j] != '\\' {
+				j++
+			}
+			dst = append(dst, src[i:j]...)
+			if j == len(src) {
+				break
+			}
+			dst = append(dst, src[j])
+			if src[j] == '"' {
+				inString = false
+			} else if j+1 < len(src) {
+				j++
+				dst = append(dst, src[j])
+			}
+			i = j
+			continue
+		}
+		switch c {
+		case ' ', '\t', '\n', '\r':
+			continue
+		}
+		if needIndent && c != '}' && c != ']' {
+			needIndent = false
+			depth++
+			dst = appendNewline(dst, depth)
+		}
+		switch c {
+		case '"':
+			inString = true
+			dst = append(dst, c)
+		case '{', '[':
+			// The newline waits for the first member, so that an empty
+			// object or array is written {} or [].
+			needIndent = true
+			dst = append(dst, c)
+		case ',':
+			dst = appendNewline(append(dst, c), depth)
+		case ':':
+			dst = append(dst, c, ' ')
+		case '}', ']':
+			if needIndent {
+				needIndent = false
+			} else {
+				depth--
+				dst = appendNewline(dst, depth)
+			}
+			dst = append(dst, c)
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return dst
+}
+
+// appendNewline appends a newline and the indentation of depth levels.
+func appendNewline(dst []byte, depth int) []byte {
+	dst = append(dst, '\n')
+	for depth > len(indentSpaces)/2 {
+		dst = append(dst, indentSpaces...)
+		depth -= len(indentSpaces) / 2
+	}
+	return append(dst, indentSpaces[:2*depth]...)
+}
+
+// indentSpaces is the indentation of 32 levels, more than a result nests.
+const indentSpaces = "                                                                "
