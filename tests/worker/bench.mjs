@@ -3,12 +3,14 @@
 // fresh isolate (which starts the Go instance); and the latency of
 // GET /api/health, POST /api/run for the default preset, POST /api/run
 // for concurrent-edit under every policy, and a GET and a PUT of the mock
-// (on the Worker through the sandbox's Durable Object), on workerd
-// (wrangler dev) and on
-// the native server, p50 and p99 over sequential requests from one client
-// on loopback, next to a JavaScript Worker with a constant answer (the
-// floor of wrangler dev). Numbers are printed, never asserted: they depend
-// on the machine.
+// (on the Worker through the sandbox's Durable Object), p50 and p99 over
+// sequential requests from one client on loopback, on three hosts: the
+// native server; plain workerd, the runtime Cloudflare runs (from the npm
+// package, without wrangler); and wrangler dev, what `make dev` runs, which
+// puts its own proxy in front of workerd. Next to each Worker host runs a
+// JavaScript Worker with a constant answer, its floor: what a request
+// costs there before Go does anything. Numbers are printed, never
+// asserted: they depend on the machine.
 //
 // With BASELINE=DIR (another checkout, e.g. of the main branch, with
 // node_modules or a link to this one's) its Worker is built with its own
@@ -21,10 +23,10 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { ROOT, build, startNative, startWorker } from './harness.mjs';
+import { ROOT, build, startNative, startWorker, startWorkerd } from './harness.mjs';
 
 const N = Number(process.env.BENCH_N || 300);
-const STARTS = Number(process.env.BENCH_STARTS || 3);
+const STARTS = Number(process.env.BENCH_STARTS || 5);
 const WARMUP = 20;
 const run = promisify(execFile);
 
@@ -55,43 +57,56 @@ console.log(`web/httpplay.wasm (browser) ${kb(await gzipSize(join(ROOT, 'web/htt
 
 const checkouts = baseline ? [['baseline', baseline], ['this', ROOT]] : [['this', ROOT]];
 
-// The first API request after a fresh start: wrangler dev is polled on a
-// static file until it answers, so the request below meets an isolate that
-// has not run any Go yet.
-console.log(`\nfirst GET /api/health on a fresh wrangler dev (isolate start and Go start), ${STARTS} starts:`);
-for (const [name, root] of checkouts) {
-  const firsts = [];
-  for (let i = 0; i < STARTS; i++) {
-    const w = await startWorker({ root, readyPath: '/favicon.svg' });
-    try {
-      firsts.push(await timed(w.base, { path: '/api/health', init: {} }));
-    } finally {
-      await w.stop();
+// The first API request to a fresh isolate, which starts the Go instance.
+// Plain workerd is ready when its port accepts a connection; wrangler dev
+// is polled on a static file until it answers. Either way the request
+// below meets an isolate that has not run any Go yet.
+const hosts = [
+  ['workerd', (root) => startWorkerd({ root })],
+  ['wrangler dev', (root) => startWorker({ root, readyPath: '/favicon.svg' })],
+];
+console.log(`\nfirst GET /api/health to a fresh isolate (isolate start and Go start), ${STARTS} starts:`);
+for (const [host, up] of hosts) {
+  for (const [name, root] of checkouts) {
+    const firsts = [];
+    for (let i = 0; i < STARTS; i++) {
+      const w = await up(root);
+      try {
+        firsts.push(await timed(w.base, { path: '/api/health', init: {} }));
+      } finally {
+        await w.stop();
+      }
     }
+    firsts.sort((a, b) => a - b);
+    console.log(`${`${host} ${name}`.padEnd(22)} median ${pct(firsts, 50).toFixed(1)} ms  (${firsts.map((t) => t.toFixed(1)).join(', ')})`);
   }
-  firsts.sort((a, b) => a - b);
-  console.log(`workerd ${name.padEnd(9)} median ${pct(firsts, 50).toFixed(1)} ms  (${firsts.map((t) => t.toFixed(1)).join(', ')})`);
 }
 
-// The floor is a JavaScript Worker with a constant answer under the same
-// wrangler dev: what any request costs there before Go does anything.
+// targets are what every request is sent to; floors answer the health
+// request only. A baseline's mock is not measured.
 const floorRoot = join(ROOT, 'tests', 'worker', 'floor');
-const started = await Promise.allSettled([startNative(), startWorker({ root: floorRoot, readyPath: '/' }),
-  ...checkouts.map(([, root]) => startWorker({ root }))]);
-const servers = started.filter((s) => s.status === 'fulfilled').map((s) => s.value);
+const wanted = [
+  { name: 'native', up: () => startNative(), mock: true },
+  ...hosts.flatMap(([host, up]) => checkouts.map(([name, root]) => ({ name: `${host} ${name}`, up: () => up(root), mock: name === 'this' }))),
+];
+const floorsWanted = [
+  { name: 'workerd floor', up: () => startWorkerd({ floor: true }) },
+  { name: 'wrangler dev floor', up: () => startWorker({ root: floorRoot, readyPath: '/' }) },
+];
+const started = await Promise.allSettled([...wanted, ...floorsWanted].map((t) => t.up()));
 try {
   const failed = started.find((s) => s.status === 'rejected');
   if (failed) throw failed.reason;
-  const targets = [['native', servers[0]], ...checkouts.map(([name], i) => [`workerd ${name}`, servers[i + 2]])];
-  const floor = servers[1];
-  const presets = JSON.parse(await (await fetch(servers[0].base + '/api/presets')).text());
+  const targets = wanted.map((t, i) => ({ ...t, server: started[i].value }));
+  const floors = floorsWanted.map((t, i) => ({ ...t, server: started[wanted.length + i].value }));
+  const presets = JSON.parse(await (await fetch(targets[0].server.base + '/api/presets')).text());
   const text = (name) => {
     const p = presets.find((x) => x.name === name);
     if (!p) throw new Error(`no preset ${name}`);
     return p.text;
   };
   const requests = {
-    'GET /api/health': { path: '/api/health', init: {} },
+    'GET /api/health': { path: '/api/health', init: {}, floor: true },
     // follow-twice is simulator.DefaultPreset, the scenario the page opens with.
     'POST /api/run, default preset': {
       path: '/api/run', init: { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: text('follow-twice') },
@@ -111,41 +126,27 @@ try {
       at: (i) => ({ method: 'PUT', headers: { 'Httpplay-Session': `bench-${i % 8}`, 'Content-Type': 'application/json' }, body: '{"text": "bench"}' }),
     },
   };
-  for (const [name, server] of targets) {
-    if (name === 'workerd baseline') continue;
-    const made = await fetch(server.base + '/mock/strict/notes/1', requests['PUT /mock/strict/notes/1'].at(0));
+  for (const t of targets.filter((x) => x.mock)) {
+    const made = await fetch(t.server.base + '/mock/strict/notes/1', requests['PUT /mock/strict/notes/1'].at(0));
     await made.arrayBuffer();
-    if (made.status !== 201 && made.status !== 200) throw new Error(`${server.base}: PUT /mock/strict/notes/1: ${made.status}`);
+    if (made.status !== 201 && made.status !== 200) throw new Error(`${t.name}: PUT /mock/strict/notes/1: ${made.status}`);
   }
   console.log(`\n${N} sequential requests each after ${WARMUP} warm-up, the targets taking turns:`);
   for (const [what, req] of Object.entries(requests)) {
-    const times = targets.map(() => []);
-    const floors = [];
-    const skip = (k) => req.mock && targets[k][0] === 'workerd baseline';
+    const line = [...targets.filter((t) => !req.mock || t.mock), ...(req.floor ? floors : [])].map((t) => ({ ...t, times: [] }));
     for (let i = 0; i < WARMUP + N; i++) {
-      for (let k = 0; k < targets.length; k++) {
-        if (skip(k)) continue;
-        const ms = await timed(targets[k][1].base, req.at ? { path: req.path, init: req.at(i) } : req);
-        if (i >= WARMUP) times[k].push(ms);
-      }
-      if (req.path === '/api/health') {
-        const ms = await timed(floor.base, req);
-        if (i >= WARMUP) floors.push(ms);
+      for (const t of line) {
+        const ms = await timed(t.server.base, req.at ? { path: req.path, init: req.at(i) } : req);
+        if (i >= WARMUP) t.times.push(ms);
       }
     }
     console.log(what);
-    if (floors.length) {
-      const f = floors.sort((a, b) => a - b);
-      console.log(`  ${'workerd floor'.padEnd(17)} p50 ${pct(f, 50).toFixed(2).padStart(6)} ms  p99 ${pct(f, 99).toFixed(2).padStart(6)} ms` +
-        '  (a JavaScript Worker with a constant answer)');
-    }
-    for (let k = 0; k < targets.length; k++) {
-      if (skip(k)) continue;
-      const t = times[k].sort((a, b) => a - b);
-      console.log(`  ${targets[k][0].padEnd(17)} p50 ${pct(t, 50).toFixed(2).padStart(6)} ms  p99 ${pct(t, 99).toFixed(2).padStart(6)} ms` +
-        `  (min ${t[0].toFixed(2)}, max ${t[t.length - 1].toFixed(2)})`);
+    for (const t of line) {
+      const s = t.times.sort((a, b) => a - b);
+      console.log(`  ${t.name.padEnd(22)} p50 ${pct(s, 50).toFixed(2).padStart(6)} ms  p99 ${pct(s, 99).toFixed(2).padStart(6)} ms` +
+        `  (min ${s[0].toFixed(2)}, max ${s[s.length - 1].toFixed(2)})`);
     }
   }
 } finally {
-  await Promise.all(servers.map((s) => s.stop()));
+  await Promise.all(started.filter((s) => s.status === 'fulfilled').map((s) => s.value.stop()));
 }

@@ -4,7 +4,8 @@
 // loopback ports. Every process started here is stopped by its own id.
 
 import { spawn, execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createConnection } from 'node:net';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -44,9 +45,9 @@ export async function build() {
 /**
  * start spawns a command in its own process group, so that stop can end it
  * and every child it started (wrangler runs workerd), and waits until GET
- * /api/health on base answers 200.
+ * readyPath on base answers 200, or until ready() resolves to true.
  */
-async function start(name, command, args, env, base, timeoutMs, { cwd = ROOT, readyPath = '/api/health' } = {}) {
+async function start(name, command, args, env, base, timeoutMs, { cwd = ROOT, readyPath = '/api/health', ready = null } = {}) {
   const child = spawn(command, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d) => { output += d; });
@@ -77,11 +78,15 @@ async function start(name, command, args, env, base, timeoutMs, { cwd = ROOT, re
     if (child.exitCode !== null) {
       throw new Error(`${name} exited with ${child.exitCode} before it answered:\n${output}`);
     }
-    try {
-      const res = await fetch(base + readyPath, { signal: AbortSignal.timeout(2000) });
-      await res.arrayBuffer();
-      if (res.status === 200) return proc;
-    } catch { /* not listening yet */ }
+    if (ready !== null) {
+      if (await ready()) return proc;
+    } else {
+      try {
+        const res = await fetch(base + readyPath, { signal: AbortSignal.timeout(2000) });
+        await res.arrayBuffer();
+        if (res.status === 200) return proc;
+      } catch { /* not listening yet */ }
+    }
     if (Date.now() > deadline) {
       await proc.stop();
       throw new Error(`${name} did not answer GET ${readyPath} within ${timeoutMs / 1000} s:\n${output}`);
@@ -128,6 +133,77 @@ export async function startWorker({ root = ROOT, readyPath = '/api/health', pers
     if (own) await rm(persistTo, { recursive: true, force: true });
   };
   return proc;
+}
+
+/**
+ * startWorkerd runs the built Worker of root (worker/worker.mjs with
+ * build/app.wasm and build/wasm_exec.js) on plain workerd, the runtime
+ * Cloudflare runs, from the npm package, on a free port: no wrangler, so
+ * none of wrangler dev's proxy in front of it (a second workerd process and
+ * a routing worker, about 3 ms a request here) and no inspector. It has
+ * the Worker's code and its SANDBOX Durable Objects (SQLite-backed, in a
+ * directory of this start alone, removed at stop: workerd keeps SQLite
+ * storage on disk only) but not Workers static assets, which run no Go;
+ * every path reaches the worker. The config goes to root's build/workerd/,
+ * written afresh at each start. The server is ready when its port accepts a
+ * connection, before any request has started the Go instance, so the first
+ * request meets a fresh isolate. With floor, it runs the benchmark's floor
+ * (tests/worker/floor) instead, a Worker that runs no Go.
+ */
+export async function startWorkerd({ root = ROOT, floor = false } = {}) {
+  const port = await freePort();
+  const dir = join(root, 'build', 'workerd');
+  await mkdir(dir, { recursive: true });
+  const config = join(dir, `config-${port}.capnp`);
+  const state = await mkdtemp(join(dir, 'state-'));
+  // Embedded paths are relative to the config file.
+  await writeFile(config, `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [
+    (name = "httpplay", worker = .httpplay),
+    (name = "sandboxes", disk = (path = ${JSON.stringify(state)}, writable = true)),
+  ],
+  sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "httpplay") ],
+);
+const httpplay :Workerd.Worker = (${floor ? `
+  modules = [ (name = "floor.mjs", esModule = embed "../../tests/worker/floor/floor.mjs") ],
+  compatibilityDate = "2026-04-20",` : `
+  modules = [
+    (name = "worker/worker.mjs", esModule = embed "../../worker/worker.mjs"),
+    (name = "build/wasm_exec.js", esModule = embed "../wasm_exec.js"),
+    (name = "build/app.wasm", wasm = embed "../app.wasm"),
+  ],
+  compatibilityDate = "2026-04-20",
+  bindings = [ (name = "SANDBOX", durableObjectNamespace = "Sandbox") ],
+  durableObjectNamespaces = [ (className = "Sandbox", uniqueKey = "httpplay-sandbox", enableSql = true) ],
+  durableObjectStorage = (localDisk = "sandboxes"),`}
+);
+`);
+  const workerd = join(ROOT, 'node_modules', '.bin', 'workerd');
+  const base = `http://127.0.0.1:${port}`;
+  let proc;
+  try {
+    proc = await start('workerd', workerd, ['serve', '--experimental', config], process.env, base, 30000,
+      { cwd: root, ready: () => connects(port) });
+  } catch (err) {
+    await rm(state, { recursive: true, force: true });
+    throw err;
+  }
+  const stop = proc.stop;
+  proc.stop = async () => {
+    await stop();
+    await rm(state, { recursive: true, force: true });
+    await rm(config, { force: true });
+  };
+  return proc;
+}
+
+/** connects resolves to whether a TCP connection to 127.0.0.1:port opens. */
+function connects(port) {
+  return new Promise((ok) => {
+    const socket = createConnection({ host: '127.0.0.1', port }, () => { socket.destroy(); ok(true); });
+    socket.on('error', () => ok(false));
+  });
 }
 
 /** startNative runs `httpplay serve` (playground and API) on a free port. */
