@@ -74,6 +74,31 @@ var jsonPlain = func() (t [256]bool) {
 	return t
 }()
 
+// jsonEscapes holds, for each ASCII byte that is not plain, what
+// encoding/json writes for it.
+var jsonEscapes = func() (t [utf8.RuneSelf]string) {
+	for c := range utf8.RuneSelf {
+		switch {
+		case jsonPlain[c]:
+		case c == '"' || c == '\\':
+			t[c] = `\` + string(rune(c))
+		case c == '\n':
+			t[c] = `\n`
+		case c == '\r':
+			t[c] = `\r`
+		case c == '\t':
+			t[c] = `\t`
+		case c == '\b':
+			t[c] = `\b`
+		case c == '\f':
+			t[c] = `\f`
+		default:
+			t[c] = `\u00` + string(hexDigits[c>>4]) + string(hexDigits[c&0xF])
+		}
+	}
+	return t
+}()
+
 // appendJSONString quotes s the way encoding/json does, escaping <, > and
 // & too, so that output does not change when either encoder is used.
 //
@@ -91,25 +116,9 @@ func appendJSONString(b []byte, s string) []byte {
 		if i == len(s) {
 			break
 		}
-		c := s[i]
-		if c < utf8.RuneSelf {
+		if c := s[i]; c < utf8.RuneSelf {
 			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-			}
+			b = append(b, jsonEscapes[c]...)
 			i++
 			start = i
 			continue
