@@ -366,7 +366,7 @@ func (p *parser) policyDecl(lineNo int, id token) error {
 	if strings.TrimSpace(text) == "" {
 		return p.errorf(lineNo, id.col, "@policy %s needs its JSON definition on the following lines", id.text)
 	}
-	pol, perr := parsePolicyText(text, id.text)
+	pol, perr := parsePolicyCached(text, id.text)
 	if perr != nil {
 		// The position is the member to blame inside the definition, which
 		// starts at the margin of line start+1.

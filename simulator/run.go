@@ -51,7 +51,7 @@ func RunContext(ctx context.Context, src string, opts Options) (*Result, error) 
 			custom = append(custom, p)
 			continue
 		}
-		p, perr := parsePolicyText(pd.json, pd.id)
+		p, perr := parsePolicyCached(pd.json, pd.id)
 		if perr != nil {
 			return nil, &Error{File: file, Line: pd.line, Col: pd.col, Msg: "policy " + pd.id + ": " + perr.Error()}
 		}
@@ -63,7 +63,7 @@ func RunContext(ctx context.Context, src string, opts Options) (*Result, error) 
 		return nil, columnsError(len(opts.PolicyJSON), maxCols)
 	}
 	for i, text := range opts.PolicyJSON {
-		p, perr := parsePolicyText(text, "")
+		p, perr := parsePolicyCached(text, "")
 		if perr != nil {
 			return nil, &PolicyError{Index: i, Line: perr.line, Col: perr.col, Offset: perr.off, Err: perr.err}
 		}

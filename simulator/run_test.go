@@ -354,3 +354,39 @@ func TestResultJSONMatchesMarshalIndent(t *testing.T) {
 		}
 	}
 }
+
+// TestPolicyCache checks that a definition seen again is not parsed again,
+// that the id is part of what is kept, that failures are not kept, and
+// that the cache stays within its bounds.
+func TestPolicyCache(t *testing.T) {
+	t.Parallel()
+	text := `{"name": "cache test", "base": "strict", "rules": {"already-present": {"status": 409}}}`
+	a, perr := parsePolicyCached(text, "cache-a")
+	if perr != nil {
+		t.Fatal(perr)
+	}
+	if again, _ := parsePolicyCached(text, "cache-a"); again != a {
+		t.Error("the same definition was parsed again")
+	}
+	if other, _ := parsePolicyCached(text, "cache-b"); other == a || other.ID != "cache-b" {
+		t.Errorf("another id got the policy of cache-a (%q)", other.ID)
+	}
+	if _, perr := parsePolicyCached(`{"rules": 1}`, "cache-bad"); perr == nil {
+		t.Error("a bad definition parsed")
+	}
+	for i := range 2 * maxCachedPolicies {
+		if _, perr := parsePolicyCached(fmt.Sprintf(`{"name": "filler %d"}`, i), "cache-filler"); perr != nil {
+			t.Fatal(perr)
+		}
+	}
+	policyCache.Lock()
+	n, order, bytes := len(policyCache.byKey), len(policyCache.order), policyCache.bytes
+	_, badKept := policyCache.byKey[policyKey{`{"rules": 1}`, "cache-bad"}]
+	policyCache.Unlock()
+	if n > maxCachedPolicies || n != order || bytes > maxCachedTextBytes {
+		t.Errorf("cache holds %d policies (%d in order, %d bytes); bounds %d, %d", n, order, bytes, maxCachedPolicies, maxCachedTextBytes)
+	}
+	if badKept {
+		t.Error("a failed definition was kept")
+	}
+}
