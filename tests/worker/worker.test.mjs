@@ -14,7 +14,7 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import http from 'node:http';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { NATIVE, ROOT, build, startNative, startWorker, request } from './harness.mjs';
+import { NATIVE, ROOT, build, startNative, startWorker, startWorkerd, request } from './harness.mjs';
 
 let worker;
 let native;
@@ -582,5 +582,36 @@ describe('a sandbox\'s journal', () => {
     } finally {
       await w.stop();
     }
+  });
+});
+
+describe('plain workerd, the host make bench-worker measures', () => {
+  // The same Worker without wrangler: its config is written by the harness
+  // (startWorkerd), so a change there that stops it working fails here
+  // rather than in a benchmark nobody runs.
+  let plain;
+  before(async () => {
+    plain = await startWorkerd();
+  }, { timeout: 60000 });
+  after(async () => {
+    await plain?.stop();
+  });
+
+  test('answers the API as the native server does', async () => {
+    const presets = await (await fetch(native.base + '/api/presets')).json();
+    const body = presets.find((p) => p.name === 'follow-twice').text;
+    for (const [path, init] of [['/api/health', {}], ['/api/run', { method: 'POST', headers: text, body }]]) {
+      const [w, n] = await Promise.all([request(plain.base, path, init), request(native.base, path, init)]);
+      assertSameAnswer({ w, n }, `${init.method ?? 'GET'} ${path} on plain workerd`);
+    }
+  });
+
+  test('keeps a sandbox of the mock in its Durable Object', async () => {
+    const h = { ...json, ...session('plain') };
+    const made = await request(plain.base, '/mock/strict/notes/1', { method: 'PUT', headers: h, body: '{"text": "x"}' });
+    assert.equal(made.status, 201, `PUT: ${made.body}`);
+    const read = await request(plain.base, '/mock/strict/notes/1', { headers: h });
+    assert.equal(read.status, 200, `GET: ${read.body}`);
+    assert.deepEqual(JSON.parse(read.body), { text: 'x' });
   });
 });
