@@ -28,6 +28,7 @@ export class Editor {
   #charWidth = 0;
   #completion = null;
   #active = 0;
+  #syncQueued = false;
 
   constructor({ textarea, gutter, layer, list, band }) {
     this.#ta = textarea;
@@ -42,7 +43,7 @@ export class Editor {
       if (event.inputType?.startsWith('insert')) this.#suggest();
       else this.#closeList();
     });
-    textarea.addEventListener('scroll', () => this.#sync());
+    textarea.addEventListener('scroll', () => this.#syncNow());
     textarea.addEventListener('keydown', (event) => this.#onKey(event));
     textarea.addEventListener('blur', () => setTimeout(() => this.#closeList(), 150));
     textarea.addEventListener('mousemove', (event) => this.#hover(event));
@@ -53,7 +54,7 @@ export class Editor {
       event.preventDefault();
       this.#accept(Number(li.dataset.index));
     });
-    new ResizeObserver(() => this.#sync()).observe(textarea);
+    new ResizeObserver(() => this.#syncNow()).observe(textarea);
     this.#refresh();
   }
 
@@ -151,7 +152,7 @@ export class Editor {
     if (x < ta.scrollLeft + margin || x > ta.scrollLeft + ta.clientWidth - margin) {
       ta.scrollLeft = Math.max(0, x - ta.clientWidth / 2);
     }
-    this.#sync();
+    this.#syncNow();
   }
 
   /** visibleColumns is how many characters of a line fit in the editor. */
@@ -260,8 +261,23 @@ export class Editor {
     return this.#charWidth;
   }
 
-  // sync keeps the layer, the gutter and the band aligned with the scrolled text.
+  // sync aligns the drawn layers at the next frame. Reading the
+  // textarea's scroll offsets forces a layout, and redraws come in the
+  // middle of other DOM work (the page's start, a run that also rebuilds
+  // the matrix): aligning at once would lay the page out twice.
   #sync() {
+    if (this.#syncQueued) return;
+    this.#syncQueued = true;
+    requestAnimationFrame(() => {
+      this.#syncQueued = false;
+      this.#syncNow();
+    });
+  }
+
+  // syncNow keeps the layer, the gutter and the band aligned with the
+  // scrolled text; scroll and resize events call it directly, when the
+  // layout is up to date anyway.
+  #syncNow() {
     const { scrollTop, scrollLeft } = this.#ta;
     this.#code.style.transform = `translate(${-scrollLeft}px, ${-scrollTop}px)`;
     this.#gutter.style.transform = `translateY(${-scrollTop}px)`;
