@@ -29,6 +29,7 @@ export class Editor {
   #completion = null;
   #active = 0;
   #syncQueued = false;
+  #scrolled = false; // whether the textarea may be off its top left corner
 
   constructor({ textarea, gutter, layer, list, band }) {
     this.#ta = textarea;
@@ -43,7 +44,10 @@ export class Editor {
       if (event.inputType?.startsWith('insert')) this.#suggest();
       else this.#closeList();
     });
-    textarea.addEventListener('scroll', () => this.#syncNow());
+    textarea.addEventListener('scroll', () => {
+      this.#scrolled = true;
+      this.#syncNow();
+    });
     textarea.addEventListener('keydown', (event) => this.#onKey(event));
     textarea.addEventListener('blur', () => setTimeout(() => this.#closeList(), 150));
     textarea.addEventListener('mousemove', (event) => this.#hover(event));
@@ -65,8 +69,13 @@ export class Editor {
   /** value replaces the text and forgets the marks shown for the old one. */
   set value(text) {
     this.#ta.value = text;
-    this.#ta.scrollTop = 0;
-    this.#ta.scrollLeft = 0;
+    // Setting a scroll offset forces a layout; a textarea that never
+    // scrolled is at 0 already (the page's start sets its first text).
+    if (this.#scrolled) {
+      this.#ta.scrollTop = 0;
+      this.#ta.scrollLeft = 0;
+      this.#scrolled = false;
+    }
     this.#error = null;
     this.#warnings = [];
     this.#linked = null;
@@ -132,6 +141,7 @@ export class Editor {
     const ta = this.#ta;
     if (top < ta.scrollTop || bottom > ta.scrollTop + ta.clientHeight) {
       ta.scrollTop = Math.max(0, top - Math.max(lineHeight, (ta.clientHeight - (bottom - top)) / 2));
+      this.#scrolled = true;
     }
   }
 
@@ -151,6 +161,7 @@ export class Editor {
     const margin = 4 * this.#cw();
     if (x < ta.scrollLeft + margin || x > ta.scrollLeft + ta.clientWidth - margin) {
       ta.scrollLeft = Math.max(0, x - ta.clientWidth / 2);
+      this.#scrolled = true;
     }
     this.#syncNow();
   }
