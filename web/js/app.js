@@ -196,7 +196,9 @@ async function applyLink(link, { initial = false } = {}) {
   state.resultText = null;
   syncPresetPicker();
   run({ link: false });
-  if (initial && !link) writeLink('replace');
+  // Encoding the link loads permalink.js: on a first visit that waits
+  // until the first matrix is shown.
+  if (initial && !link) firstMatrixAsked.then(() => writeLink('replace'));
 }
 
 function readDraft() {
