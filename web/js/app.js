@@ -7,8 +7,10 @@
 // The editor, the presets and the chips come from catalog.js and work at
 // once; only the matrix waits for the engine (startEngine). While it
 // loads, a built-in preset's matrix comes from the server that sent the
-// page, if it has the JSON API (askServer): only the preset's name and
-// the policy ids are sent, never text the user wrote.
+// page, if it has the JSON API (askServer; on a first visit boot.js has
+// asked already, and the engine loads only once that matrix is drawn):
+// only the preset's name and the policy ids are sent, never text the user
+// wrote.
 
 import { $, h } from './dom.js';
 import { Editor } from './editor.js';
