@@ -98,7 +98,6 @@ function breakdown(events, mark, to, painted) {
   const nav = { pid: at.pid, tid: at.tid, ts: at.ts - to * 1000 };
   const windows = [[nav.ts, at.ts], [at.ts, nav.ts + painted * 1000]];
   const sums = windows.map(() => new Map());
-  const others = new Map();
   const main = events.filter((e) => e.pid === nav.pid && e.tid === nav.tid && e.ph === 'X' && e.dur > 0)
     .sort((a, b) => a.ts - b.ts || b.dur - a.dur);
   // The stack of open events, each with its kind (inherited) and the
@@ -107,13 +106,13 @@ function breakdown(events, mark, to, painted) {
   const close = (upTo) => {
     while (stack.length && stack[stack.length - 1].end <= upTo) {
       const top = stack.pop();
-      add(top.kind, top.start, top.end, top.children, top.name);
+      add(top.kind, top.start, top.end, top.children);
       if (stack.length) stack[stack.length - 1].children.push([top.start, top.end]);
     }
   };
   // add credits [start, end) minus its children's spans to kind, split
   // over the windows.
-  const add = (kind, start, end, children, name) => {
+  const add = (kind, start, end, children) => {
     const spans = [];
     let at = start;
     for (const [s, e] of children.sort((x, y) => x[0] - y[0])) {
@@ -125,7 +124,6 @@ function breakdown(events, mark, to, painted) {
       let ms = 0;
       for (const [s, e] of spans) ms += Math.max(0, Math.min(e, hi) - Math.max(s, lo)) / 1000;
       if (ms > 0) sums[i].set(kind, (sums[i].get(kind) || 0) + ms);
-      if (ms > 0 && kind === 'other tasks' && i === 0) others.set(name, (others.get(name) || 0) + ms);
     });
   };
   for (const e of main) {
@@ -136,7 +134,7 @@ function breakdown(events, mark, to, painted) {
     // records of something else.
     if (top && e.name !== 'RunTask') continue;
     const kind = kindOf(e.name) ?? parent?.kind ?? 'other tasks';
-    stack.push({ kind, name: e.name, start: e.ts, end: e.ts + e.dur, children: [] });
+    stack.push({ kind, start: e.ts, end: e.ts + e.dur, children: [] });
   }
   close(Infinity);
   const [busy, after] = sums.map((m, i) => {
@@ -145,6 +143,5 @@ function breakdown(events, mark, to, painted) {
     out.idle = Math.max(0, total - [...m.values()].reduce((a, b) => a + b, 0));
     return out;
   });
-  const other = Object.fromEntries([...others].sort((a, b) => b[1] - a[1]).slice(0, 8));
-  return { busy, after, other };
+  return { busy, after };
 }
