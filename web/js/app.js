@@ -7,8 +7,10 @@
 // The editor, the presets and the chips come from catalog.js and work at
 // once; only the matrix waits for the engine (startEngine). While it
 // loads, a built-in preset's matrix comes from the server that sent the
-// page, if it has the JSON API (askServer): only the preset's name and
-// the policy ids are sent, never text the user wrote.
+// page, if it has the JSON API (askServer; on a first visit boot.js has
+// asked already, and the engine loads only once that matrix is drawn):
+// only the preset's name and the policy ids are sent, never text the user
+// wrote.
 
 import { $, h } from './dom.js';
 import { Editor } from './editor.js';
@@ -114,8 +116,9 @@ async function main() {
     await applyLink(await readLink(location.hash), { initial: true });
   } finally {
     // An answer on its way is usually sooner than the engine's start and
-    // first run, which block the main thread while the module warms up.
-    firstAsked(state.asking);
+    // first run, which block the main thread while the module warms up;
+    // once it is shown, the engine waits for it to be painted too.
+    firstAsked(state.asking?.then((shown) => shown && painted()));
   }
   enginePromise.then((engine) => {
     state.engine = engine;
@@ -133,6 +136,16 @@ async function main() {
     // complete.
     await Promise.all([permalink(), exporters()]);
     document.documentElement.dataset.ready = 'true';
+  });
+}
+
+// painted resolves once the browser has drawn what the page shows now:
+// after the next animation frame's rendering, or after a short wait in a
+// tab that draws no frames (hidden in the background).
+function painted() {
+  return new Promise((done) => {
+    requestAnimationFrame(() => setTimeout(done));
+    setTimeout(done, 250);
   });
 }
 
@@ -185,7 +198,9 @@ async function applyLink(link, { initial = false } = {}) {
   state.resultText = null;
   syncPresetPicker();
   run({ link: false });
-  if (initial && !link) writeLink('replace');
+  // Encoding the link loads permalink.js: on a first visit that waits
+  // until the first matrix is shown.
+  if (initial && !link) firstMatrixAsked.then(() => writeLink('replace'));
 }
 
 function readDraft() {
@@ -297,17 +312,35 @@ function runKey() {
  * the engine is still loading, so that a first visit does not wait for
  * the WebAssembly module to download, compile and warm up. It sends only
  * a preset's name and policy ids; any other text waits for the engine.
+ * It resolves to whether it showed the server's matrix.
  */
 async function askServer({ link }) {
   const ticket = ++state.asked;
   const preset = state.presets.find((p) => p.text === editor.value);
-  if (!preset) return;
+  if (!preset) return false;
   const key = runKey();
   const t0 = performance.now();
-  const answer = await presetResult(preset.name, state.policies);
-  if (answer === null || state.engine || ticket !== state.asked || runKey() !== key) return;
+  const answer = await presetResult(preset.name, state.policies, earlyAnswer(preset.name, state.policies));
+  if (answer === null || state.engine || ticket !== state.asked || runKey() !== key) return false;
   const status = present(() => answer.result, { link, note: SERVER_NOTE, t0 });
   state.served = status === null ? null : { key, status };
+  return status !== null;
+}
+
+/**
+ * earlyAnswer hands over, once, the answer boot.js asked for on a first
+ * visit (the default preset under the default policies, which the API
+ * gives without a query) when it is the one wanted now, and otherwise
+ * null. boot.js asks before this module has even loaded, so that the
+ * server runs the preset while the page is still starting.
+ */
+function earlyAnswer(name, policies) {
+  const early = globalThis.httpplayFirst;
+  if (!early) return null;
+  globalThis.httpplayFirst = null;
+  const defaults = state.catalog.filter((p) => p.default).map((p) => p.id);
+  const same = early.preset === name && policies.length === defaults.length && policies.every((id, i) => id === defaults[i]);
+  return same ? early.response : null;
 }
 
 /**

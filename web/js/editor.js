@@ -28,6 +28,8 @@ export class Editor {
   #charWidth = 0;
   #completion = null;
   #active = 0;
+  #syncQueued = false;
+  #scrolled = false; // whether the textarea may be off its top left corner
 
   constructor({ textarea, gutter, layer, list, band }) {
     this.#ta = textarea;
@@ -42,7 +44,10 @@ export class Editor {
       if (event.inputType?.startsWith('insert')) this.#suggest();
       else this.#closeList();
     });
-    textarea.addEventListener('scroll', () => this.#sync());
+    textarea.addEventListener('scroll', () => {
+      this.#scrolled = true;
+      this.#syncNow();
+    });
     textarea.addEventListener('keydown', (event) => this.#onKey(event));
     textarea.addEventListener('blur', () => setTimeout(() => this.#closeList(), 150));
     textarea.addEventListener('mousemove', (event) => this.#hover(event));
@@ -53,7 +58,7 @@ export class Editor {
       event.preventDefault();
       this.#accept(Number(li.dataset.index));
     });
-    new ResizeObserver(() => this.#sync()).observe(textarea);
+    new ResizeObserver(() => this.#syncNow()).observe(textarea);
     this.#refresh();
   }
 
@@ -64,8 +69,13 @@ export class Editor {
   /** value replaces the text and forgets the marks shown for the old one. */
   set value(text) {
     this.#ta.value = text;
-    this.#ta.scrollTop = 0;
-    this.#ta.scrollLeft = 0;
+    // Setting a scroll offset forces a layout; a textarea that never
+    // scrolled is at 0 already (the page's start sets its first text).
+    if (this.#scrolled) {
+      this.#ta.scrollTop = 0;
+      this.#ta.scrollLeft = 0;
+      this.#scrolled = false;
+    }
     this.#error = null;
     this.#warnings = [];
     this.#linked = null;
@@ -131,6 +141,7 @@ export class Editor {
     const ta = this.#ta;
     if (top < ta.scrollTop || bottom > ta.scrollTop + ta.clientHeight) {
       ta.scrollTop = Math.max(0, top - Math.max(lineHeight, (ta.clientHeight - (bottom - top)) / 2));
+      this.#scrolled = true;
     }
   }
 
@@ -150,8 +161,9 @@ export class Editor {
     const margin = 4 * this.#cw();
     if (x < ta.scrollLeft + margin || x > ta.scrollLeft + ta.clientWidth - margin) {
       ta.scrollLeft = Math.max(0, x - ta.clientWidth / 2);
+      this.#scrolled = true;
     }
-    this.#sync();
+    this.#syncNow();
   }
 
   /** visibleColumns is how many characters of a line fit in the editor. */
@@ -260,8 +272,23 @@ export class Editor {
     return this.#charWidth;
   }
 
-  // sync keeps the layer, the gutter and the band aligned with the scrolled text.
+  // sync aligns the drawn layers at the next frame. Reading the
+  // textarea's scroll offsets forces a layout, and redraws come in the
+  // middle of other DOM work (the page's start, a run that also rebuilds
+  // the matrix): aligning at once would lay the page out twice.
   #sync() {
+    if (this.#syncQueued) return;
+    this.#syncQueued = true;
+    requestAnimationFrame(() => {
+      this.#syncQueued = false;
+      this.#syncNow();
+    });
+  }
+
+  // syncNow keeps the layer, the gutter and the band aligned with the
+  // scrolled text; scroll and resize events call it directly, when the
+  // layout is up to date anyway.
+  #syncNow() {
     const { scrollTop, scrollLeft } = this.#ta;
     this.#code.style.transform = `translate(${-scrollLeft}px, ${-scrollTop}px)`;
     this.#gutter.style.transform = `translateY(${-scrollTop}px)`;

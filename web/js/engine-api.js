@@ -36,14 +36,16 @@ const PRESET_WAIT = 2000;
  * cannot answer it: a static host without the API, a network error, an
  * empty policy list, a run past the API's bounds, or no answer within
  * PRESET_WAIT. The server runs the same engine, so the answer is the one
- * Engine.run would give.
+ * Engine.run would give. asked, when given, is the response to the same
+ * question that is already on its way (boot.js asks early on a first
+ * visit), used instead of asking again.
  */
-export async function presetResult(name, policies) {
+export async function presetResult(name, policies, asked = null) {
   if (policies.length === 0) return null;
   try {
     const query = new URLSearchParams({ policies: policies.join(',') });
-    const res = await fetch(`api/presets/${encodeURIComponent(name)}?${query}`,
-      { headers: { Accept: 'application/json' }, signal: AbortSignal.timeout(PRESET_WAIT) });
+    const res = await (asked ?? fetch(`api/presets/${encodeURIComponent(name)}?${query}`,
+      { headers: { Accept: 'application/json' }, signal: AbortSignal.timeout(PRESET_WAIT) }));
     if (res.status !== 200 || !(res.headers.get('Content-Type') || '').startsWith('application/json')) return null;
     const json = await res.text();
     return { json, result: JSON.parse(json) };

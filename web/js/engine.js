@@ -1,6 +1,6 @@
 // The simulator, compiled to WebAssembly, behind a small promise-based API.
-// wasm_exec.js (Go's support file, loaded as a classic script before the
-// modules) defines globalThis.Go; the Go program installs globalThis.httpplay.
+// wasm_exec.js (Go's support file) defines globalThis.Go; the Go program
+// installs globalThis.httpplay.
 
 /** ScenarioError is a scenario the engine could not read, with a position. */
 export class ScenarioError extends Error {
@@ -23,9 +23,10 @@ let loading = null;
 
 /**
  * loadEngine fetches, compiles and starts the engine once per page and
- * resolves to an Engine. url is relative to the page. The module compiles
- * at once, but starts only once after has settled: starting runs Go's main
- * on the page's main thread, which the page may need first.
+ * resolves to an Engine. url is relative to the page. The module is
+ * compiled (if boot.js has not begun already) and started only once after
+ * has settled: both take the page's main thread, which the page may need
+ * first.
  */
 export function loadEngine(url = 'httpplay.wasm', { after = null } = {}) {
   // Without the module (a build without `make wasm`) the server may run scenarios.
@@ -34,11 +35,24 @@ export function loadEngine(url = 'httpplay.wasm', { after = null } = {}) {
 }
 
 async function start(url, after) {
+  // boot.js has started loading the module long before this one ran,
+  // unless it holds that for after the first matrix.
+  await after?.catch(() => {});
+  const compiling = globalThis.httpplayCompile?.() ?? compile(url);
+  compiling.catch(() => {}); // awaited below
+  // wasm_exec.js is a classic script that only assigns globalThis.Go, so
+  // it loads as a module too, and only when the engine starts: it has no
+  // part in the first matrix.
+  if (typeof globalThis.Go !== 'function') {
+    try {
+      await import(new URL('../wasm_exec.js', import.meta.url).href);
+    } catch {
+      // Reported below, as when the file defines no Go.
+    }
+  }
   if (typeof globalThis.Go !== 'function') throw new Error('wasm_exec.js did not load');
   const go = new globalThis.Go();
-  // boot.js has usually started compiling long before this module ran.
-  const module = await (globalThis.httpplayCompile ?? compile(url));
-  await after?.catch(() => {});
+  const module = await compiling;
   const instance = await WebAssembly.instantiate(module, go.importObject);
   // The marks let `make bench-web` break the time to the first matrix down.
   performance.mark('httpplay:engine-compiled');

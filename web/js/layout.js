@@ -25,7 +25,7 @@ export class Layout {
     this.#tabs = tabs;
     this.#narrow = matchMedia(NARROW);
     this.#saved = load();
-    this.#apply();
+    this.#apply({ now: false });
     this.#drag(editorSplit, () => this.#editorWidth(), (start, dx) => this.#setEditor(start + dx));
     this.#drag(detailsSplit, () => this.#matrixHeight(), (start, dx, dy) => this.#setMatrix((start + dy) / this.#results.getBoundingClientRect().height));
     editorSplit.addEventListener('keydown', (e) => {
@@ -99,16 +99,26 @@ export class Layout {
   }
 
   // apply sets the remembered sizes, kept within what the window allows.
-  #apply() {
-    const total = this.#ws.getBoundingClientRect().width;
+  // Measuring forces a layout, so without a remembered width (a first
+  // visit) the splitter's value is measured at the next frame, not while
+  // the page is still being built.
+  #apply({ now = true } = {}) {
     if (this.#saved.editor) {
+      const total = this.#ws.getBoundingClientRect().width;
       const w = Math.max(MIN_EDITOR, Math.min(this.#saved.editor, total - MIN_RESULTS));
       this.#ws.style.setProperty('--editor-w', `${w}px`);
     }
     if (this.#saved.matrix) this.#ws.style.setProperty('--matrix-h', `${Math.round(this.#saved.matrix * 1000) / 10}%`);
+    this.#detailsSplit.setAttribute('aria-valuenow', String(Math.round((this.#saved.matrix ?? 0.55) * 100)));
+    if (now) this.#measure();
+    else requestAnimationFrame(() => this.#measure());
+  }
+
+  // measure gives the editor's splitter its value: the editor's share of the width.
+  #measure() {
+    const total = this.#ws.getBoundingClientRect().width;
     const pct = total ? Math.round((this.#editorWidth() / total) * 100) : 45;
     this.#editorSplit.setAttribute('aria-valuenow', String(pct));
-    this.#detailsSplit.setAttribute('aria-valuenow', String(Math.round((this.#saved.matrix ?? 0.55) * 100)));
   }
 
   // drag follows a pointer on a splitter, moving the pane edge by as much
