@@ -42,6 +42,11 @@ const maxPooledBuffer = 1 << 20
 // indentWriter writes JSON indented by two spaces a level as
 // json.MarshalIndent does: a newline and the indentation before every
 // member, none inside an empty object or array, and ": " after a key.
+//
+// Its small methods are marked go:noinline: inlined into every writer
+// below, they made these writers 210 KB of WebAssembly instead of 23 KB,
+// for no gain in speed there (natively inlining them is about a third
+// faster, at a fraction of a millisecond a result).
 type indentWriter struct {
 	b     []byte
 	depth int
@@ -51,6 +56,8 @@ type indentWriter struct {
 }
 
 // open starts an object or array, c being '{' or '['.
+//
+//go:noinline
 func (w *indentWriter) open(c byte) {
 	w.b = append(w.b, c)
 	w.depth++
@@ -58,6 +65,8 @@ func (w *indentWriter) open(c byte) {
 }
 
 // close ends the innermost object or array, c being '}' or ']'.
+//
+//go:noinline
 func (w *indentWriter) close(c byte) {
 	w.depth--
 	if !w.empty {
@@ -68,6 +77,8 @@ func (w *indentWriter) close(c byte) {
 }
 
 // member starts the next member of the innermost object or array.
+//
+//go:noinline
 func (w *indentWriter) member() {
 	if !w.empty {
 		w.b = append(w.b, ',')
@@ -78,6 +89,8 @@ func (w *indentWriter) member() {
 
 // field starts the member named name of the innermost object; name is a
 // field name of the contract, which needs no escaping.
+//
+//go:noinline
 func (w *indentWriter) field(name string) {
 	w.member()
 	w.b = append(w.b, '"')
@@ -86,18 +99,24 @@ func (w *indentWriter) field(name string) {
 }
 
 // key starts the member keyed k, a map key, of the innermost object.
+//
+//go:noinline
 func (w *indentWriter) key(k string) {
 	w.member()
 	w.b = appendJSONString(w.b, k)
 	w.b = append(w.b, ':', ' ')
 }
 
+//go:noinline
 func (w *indentWriter) quoted(s string) { w.b = appendJSONString(w.b, s) }
 
+//go:noinline
 func (w *indentWriter) number(n int) { w.b = strconv.AppendInt(w.b, int64(n), 10) }
 
+//go:noinline
 func (w *indentWriter) null() { w.b = append(w.b, "null"...) }
 
+//go:noinline
 func (w *indentWriter) boolean(v bool) { w.b = strconv.AppendBool(w.b, v) }
 
 // marshal writes v as encoding/json writes it, indented at the current
