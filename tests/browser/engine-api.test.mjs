@@ -103,6 +103,8 @@ test('the playground runs scenarios through /api/run and says so', async () => {
   assert.match(text, /Line 3, column 5: /);
   assert.doesNotMatch(text, /line 3, column 5/, 'the position is repeated');
   assert.ok(seen.requests.some((u) => u.endsWith('/api/run')), 'no request to /api/run');
+  // The footer no longer says that scenarios stay in the page.
+  assert.match(await page.locator('#where-note').textContent(), /sent to the server that sent this page/);
 
   assert.deepEqual(seen.errors, []);
   assert.deepEqual(seen.dialogs, []);
@@ -117,6 +119,7 @@ test('the embed view works without the engine too', async () => {
   await page.goto(`${server.url}embed#preset=delete-twice&policies=strict,zalando`);
   await page.waitForFunction(() => document.getElementById('embed-matrix').dataset.state === 'ok');
   assert.equal(await page.locator('#embed-title').textContent(), 'DELETE the same resource twice');
+  assert.match(await page.locator('.embed-foot').textContent(), /on the server that sent this page/);
   assert.deepEqual(seen.errors, []);
   await page.close();
 });

@@ -49,7 +49,7 @@ function record() {
  * issued each (from the DevTools protocol), the resource timings, the
  * marks and the compile calls.
  */
-async function visit(url, { storage = null } = {}) {
+async function visit(url, { storage = null, route = null, act = null } = {}) {
   const fresh = await launchBrowser();
   try {
     const page = await fresh.context.newPage();
@@ -64,7 +64,9 @@ async function visit(url, { storage = null } = {}) {
       const frame = e.initiator.stack?.callFrames?.[0] ?? null;
       initiators.set(new URL(e.request.url).pathname + new URL(e.request.url).search, frame ? new URL(frame.url).pathname : e.initiator.type);
     });
+    if (route) await route(page);
     await page.goto(url);
+    if (act) await act(page);
     await waitForRun(page);
     await page.waitForFunction(() => document.documentElement.dataset.ready === 'true');
     const out = await page.evaluate(() => ({
@@ -125,4 +127,99 @@ test('the playground names the default preset as its first visit\'s', async () =
   assert.equal(named[1], defaultPreset);
   // boot.js runs before the stylesheet, so before the first frame.
   assert.ok(html.indexOf('js/boot.js') < html.indexOf('css/playground.css'));
+});
+
+const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
+
+/** slowly delays every request matching glob by ms. */
+const slowly = (glob, ms) => (page) => page.route(glob, async (r) => { await sleep(ms); await r.continue(); });
+
+test('an answer boot.js received is used when the page\'s modules run late', async () => {
+  // A slow device: app.js runs after boot.js's time limit has passed.
+  const v = await visit(server.url, { route: slowly('**/js/app.js', 2500) });
+  assert.match(v.status, /run by the server while the simulator loads/);
+  assert.deepEqual(v.requests.filter((u) => u.startsWith('/api/')), ['/api/presets/follow-twice']);
+});
+
+test('Ctrl+Enter before the answer waits for it; an edit makes it moot and the engine loads at once', async () => {
+  const loading = (page) => page.waitForFunction(() => document.getElementById('matrix').dataset.state === 'loading');
+  const again = await visit(server.url, {
+    route: slowly('**/api/presets/**', 1500),
+    act: async (page) => {
+      await loading(page);
+      await page.focus('#scenario');
+      await page.keyboard.press('Control+Enter');
+    },
+  });
+  assert.match(again.status, /run by the server while the simulator loads/, 'the answer on its way was used');
+  assert.deepEqual(again.requests.filter((u) => u.startsWith('/api/')), ['/api/presets/follow-twice'], 'asked once');
+
+  // Times on this process's clock: when the answer was let go, and when
+  // the page asked for the module.
+  let answeredAt = Infinity;
+  let wasmAt = Infinity;
+  const edited = await visit(server.url, {
+    route: async (page) => {
+      page.on('request', (r) => { if (new URL(r.url()).pathname === '/httpplay.wasm') wasmAt = Math.min(wasmAt, performance.now()); });
+      await page.route('**/api/presets/**', async (r) => {
+        await sleep(1500);
+        answeredAt = performance.now();
+        await r.continue();
+      });
+    },
+    act: async (page) => {
+      await loading(page);
+      await page.focus('#scenario');
+      await page.keyboard.press('Control+End');
+      await page.keyboard.type('\nGET /users/ann\n');
+    },
+  });
+  assert.ok(wasmAt < answeredAt, `the engine was asked for ${(wasmAt - answeredAt).toFixed(0)} ms after the moot answer`);
+  assert.doesNotMatch(edited.status, /by the server/);
+});
+
+test('an answer that is JSON but no result is left to the engine', async () => {
+  const v = await visit(server.url, {
+    route: (page) => page.route('**/api/presets/**', (r) => r.fulfill({ status: 200, contentType: 'application/json', body: '{"not": "a result"}' })),
+  });
+  assert.equal(v.state, 'ok');
+  assert.doesNotMatch(v.status, /by the server/);
+});
+
+test('the skip link and in-page fragments move the focus and keep the scenario and its link', async () => {
+  const fresh = await launchBrowser();
+  try {
+    const page = await fresh.context.newPage();
+    const link = `${server.url}#${fragmentFor({ text: '# Kept\nGET /users/ann\n', policies: ['strict'] })}`;
+    await page.goto(link);
+    await waitForRun(page);
+    const hash = await page.evaluate(() => location.hash);
+    await page.focus('.skip-link');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'matrix-region');
+    assert.equal(await page.evaluate(() => location.hash), hash, 'the address bar keeps the link');
+    // Typed into the address bar, the same fragment changes nothing either.
+    await page.evaluate(() => { location.hash = 'matrix-region'; });
+    await sleep(300);
+    assert.equal(await page.locator('#scenario').inputValue(), '# Kept\nGET /users/ann\n');
+    assert.equal(await page.locator('#notice').isVisible().catch(() => false), false, 'no notice about a bad link');
+  } finally {
+    await fresh.close();
+  }
+});
+
+test('the embed view fetches the engine once when boot.js runs late', async () => {
+  const fresh = await launchBrowser();
+  try {
+    const page = await fresh.context.newPage();
+    const seen = watchPage(page, server.url.replace(/\/$/, ''));
+    await slowly('**/js/boot.js', 800)(page);
+    await page.goto(`${server.url}embed#preset=delete-twice&policies=strict`);
+    await page.waitForFunction(() => document.getElementById('embed-matrix').dataset.state === 'ok');
+    await sleep(1200);
+    assert.equal(seen.requests.filter((u) => new URL(u).pathname === '/httpplay.wasm').length, 1, seen.requests.join('\n'));
+    assert.deepEqual(seen.errors, []);
+  } finally {
+    await fresh.close();
+  }
 });

@@ -81,10 +81,12 @@ const state = {
   hoverRow: null,
   // asked counts the questions to the server while the engine loads, so
   // that a late answer to an older one is dropped, and asking settles when
-  // the last one has; served is the key and status line of the matrix the
-  // server answered, while it is the one shown.
+  // the last one has; pending is the question on its way ({key, shown,
+  // moot}); served is the key and status line of the matrix the server
+  // answered, while it is the one shown.
   asked: 0,
   asking: null,
+  pending: null,
   served: null,
 };
 
@@ -122,6 +124,12 @@ async function main() {
   }
   enginePromise.then((engine) => {
     state.engine = engine;
+    if (engine.runsOn === 'server') {
+      // The footer's promise that scenarios stay in the page no longer holds.
+      document.getElementById('where-note')?.replaceChildren(
+        'This copy of the playground has no WebAssembly engine: scenarios are sent to the server that sent this page, which runs them. Links keep them after ',
+        h('code', {}, '#'), ', which browsers do not send; your draft stays in this browser.');
+    }
     // The server's matrix is the same engine's answer: running it again
     // would only take the main thread from a reader who may be using it.
     if (state.served?.key === runKey()) showStatus('ok', `${state.served.status}${engine.note ?? ''}`);
@@ -152,13 +160,21 @@ function painted() {
 // readLink decodes the fragment, turning a bad link into a notice instead
 // of a failure: a hostile link must not stop the page from working.
 async function readLink(hash) {
-  if (hash === '' || hash === '#') return null;
+  if (hash === '' || hash === '#' || isAnchor(hash)) return null;
   const { decodeState, LinkError } = await permalink();
   try {
     return await decodeState(hash);
   } catch (err) {
     return { error: err instanceof LinkError ? err.message : 'the link could not be read' };
   }
+}
+
+// isAnchor tells a fragment that names a place on the page (the skip
+// link's #matrix-region) from a link to a scenario, which always holds a
+// name=value pair.
+function isAnchor(hash) {
+  const id = hash.replace(/^#/, '');
+  return !id.includes('=') && document.getElementById(id) !== null;
 }
 
 // applyLink shows the state a link (or, on a first visit without one, the
@@ -314,11 +330,30 @@ function runKey() {
  * a preset's name and policy ids; any other text waits for the engine.
  * It resolves to whether it showed the server's matrix.
  */
-async function askServer({ link }) {
+function askServer({ link }) {
+  const key = runKey();
+  // The same question again (Ctrl+Enter on the untouched preset) waits
+  // for the answer already on its way rather than dropping it.
+  if (state.pending?.key === key) return state.pending.shown;
+  // Any other question makes the one on its way moot: whoever waits for
+  // it (the engine's start, on a first visit) need not wait any longer.
+  state.pending?.moot();
   const ticket = ++state.asked;
+  let moot;
+  const superseded = new Promise((settle) => { moot = () => settle(false); });
+  const shown = Promise.race([askOnce(ticket, key, link), superseded]);
+  const pending = { key, shown, moot };
+  state.pending = pending;
+  shown.finally(() => {
+    if (state.pending === pending) state.pending = null;
+  });
+  return shown;
+}
+
+/** askOnce is askServer's question, the ticket-th, about key. */
+async function askOnce(ticket, key, link) {
   const preset = state.presets.find((p) => p.text === editor.value);
   if (!preset) return false;
-  const key = runKey();
   const t0 = performance.now();
   const answer = await presetResult(preset.name, state.policies, earlyAnswer(preset.name, state.policies));
   if (answer === null || state.engine || ticket !== state.asked || runKey() !== key) return false;
@@ -676,9 +711,19 @@ function wireEvents() {
     }
   });
 
+  // The skip link moves the focus without touching the address bar,
+  // which holds the link to the scenario.
+  document.querySelector('.skip-link')?.addEventListener('click', (event) => {
+    event.preventDefault();
+    layout.showMatrix();
+    document.getElementById('matrix-region')?.focus();
+  });
+
   // Back and Forward, and fragments typed or pasted into the address bar.
   const follow = async () => {
     if (location.hash === state.writtenHash) return;
+    // The skip link moves the focus; the scenario and the draft stay.
+    if (isAnchor(location.hash)) return;
     state.writtenHash = location.hash;
     hideToast();
     await applyLink(await readLink(location.hash));

@@ -40,12 +40,19 @@
   if (first) {
     // Without policies the API answers under the default ones; the 2000 ms
     // are engine-api.js PRESET_WAIT.
+    // The body is read at once: the time limit is for the server to
+    // answer, and app.js may run long after that on a slow device, when
+    // an abort would throw away an answer already received.
     const response = fetch(`api/presets/${encodeURIComponent(preset)}`,
-      { headers: { Accept: 'application/json' }, signal: AbortSignal.timeout(2000) });
+      { headers: { Accept: 'application/json' }, signal: AbortSignal.timeout(2000) })
+      .then(async (res) => (res.status === 200 ? new Response(await res.text(), { status: 200, headers: res.headers }) : res));
     response.catch(() => {});
     globalThis.httpplayFirst = { preset, response };
   }
-  let compiled = null;
+  // engine.js may have begun a compile already, where this script loads
+  // async (the embed view) and ran late: that one is used.
+  const started = globalThis.httpplayCompile;
+  let compiled = started ? started() : null;
   const compile = () => {
     compiled ??= fetch(url).then((res) => {
       if (!res.ok) throw new Error(`loading ${url}: ${res.status} ${res.statusText}`);

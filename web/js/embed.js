@@ -28,6 +28,11 @@ async function main() {
     return fail(`This embed link could not be read (${err.message}).`);
   }
   const engine = await enginePromise;
+  if (engine.runsOn === 'server') {
+    const foot = document.querySelector('.embed-foot');
+    const home = foot?.querySelector('a');
+    if (home) foot.replaceChildren('Simulated by ', home, ' on the server that sent this page · hover a cell for its situation');
+  }
   const catalog = engine.policies();
   let text = link?.text;
   if (link?.preset) text = engine.presets().find((p) => p.name === link.preset)?.text;

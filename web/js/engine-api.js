@@ -34,8 +34,8 @@ const PRESET_WAIT = 2000;
  * under the given policies (GET api/presets/{name}) and resolves to
  * {json, result} as Engine.run returns it, or to null where the server
  * cannot answer it: a static host without the API, a network error, an
- * empty policy list, a run past the API's bounds, or no answer within
- * PRESET_WAIT. The server runs the same engine, so the answer is the one
+ * empty policy list, a run past the API's bounds, an answer that is not a
+ * result, or no answer within PRESET_WAIT. The server runs the same engine, so the answer is the one
  * Engine.run would give. asked, when given, is the response to the same
  * question that is already on its way (boot.js asks early on a first
  * visit), used instead of asking again.
@@ -48,7 +48,11 @@ export async function presetResult(name, policies, asked = null) {
       { headers: { Accept: 'application/json' }, signal: AbortSignal.timeout(PRESET_WAIT) }));
     if (res.status !== 200 || !(res.headers.get('Content-Type') || '').startsWith('application/json')) return null;
     const json = await res.text();
-    return { json, result: JSON.parse(json) };
+    const result = JSON.parse(json);
+    // Another application on that path (a proxy, a catch-all route) may
+    // answer JSON that is no result: the engine answers instead.
+    if (!Array.isArray(result?.steps) || !Array.isArray(result?.policies)) return null;
+    return { json, result };
   } catch {
     return null;
   }
@@ -69,6 +73,8 @@ async function getJSON(url) {
 export class ApiEngine {
   /** note is what the page adds to its status line after a run. */
   note = ' · run by the server: this copy of the playground has no WebAssembly engine';
+  /** runsOn says where scenarios go, for the pages' notes about it. */
+  runsOn = 'server';
 
   #policies;
   #presets;

@@ -38,7 +38,13 @@ async function start(url, after) {
   // boot.js has started loading the module long before this one ran,
   // unless it holds that for after the first matrix.
   await after?.catch(() => {});
-  const compiling = globalThis.httpplayCompile?.() ?? compile(url);
+  let compiling = globalThis.httpplayCompile?.();
+  if (!compiling) {
+    // boot.js has not run (the embed view loads it async): a boot.js
+    // that runs later must take this compile, not fetch the module again.
+    compiling = compile(url);
+    globalThis.httpplayCompile = () => compiling;
+  }
   compiling.catch(() => {}); // awaited below
   // wasm_exec.js is a classic script that only assigns globalThis.Go, so
   // it loads as a module too, and only when the engine starts: it has no
