@@ -39,10 +39,9 @@
   }
   if (first) {
     // Without policies the API answers under the default ones; the 2000 ms
-    // are engine-api.js PRESET_WAIT.
-    // The body is read at once: the time limit is for the server to
-    // answer, and app.js may run long after that on a slow device, when
-    // an abort would throw away an answer already received.
+    // are engine-api.js PRESET_WAIT, a limit for the server to answer. The
+    // body is read at once, since app.js may run long after that on a slow
+    // device, when an abort would throw away an answer already received.
     const response = fetch(`api/presets/${encodeURIComponent(preset)}`,
       { headers: { Accept: 'application/json' }, signal: AbortSignal.timeout(2000) })
       .then(async (res) => (res.status === 200 ? new Response(await res.text(), { status: 200, headers: res.headers }) : res));
