@@ -140,20 +140,24 @@ test-go:
 test-wasm:
 	GOOS=js GOARCH=wasm $(GO) test -count=1 -exec="$(WASM_EXEC)" ./simulator/... ./wasm/...
 
+# FUZZ runs one fuzz target (tests/fuzz.sh TARGET PACKAGE).
+FUZZ = GO='$(GO)' FUZZTIME='$(FUZZTIME)' FUZZMINIMIZE='$(FUZZMINIMIZE)' bash tests/fuzz.sh
+
 ## fuzz: a short run of each fuzz target: the scenario parser and runner, the runner under a
-## tight budget, the API, Accept-Encoding, Markdown rendering and the policy server (FUZZTIME=10m make fuzz for a long run)
+## tight budget, the API, Accept-Encoding, Markdown rendering and the policy server (FUZZTIME=10m make fuzz for a long run);
+## tests/fuzz.sh runs each once more after Go 1.26's fuzz deadline race, never after a finding
 fuzz:
-	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINIMIZE) ./simulator
-	$(GO) test -run='^$$' -fuzz='^FuzzRunBudget$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINIMIZE) ./simulator
-	$(GO) test -run='^$$' -fuzz='^FuzzIndentJSON$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINIMIZE) ./simulator
-	$(GO) test -run='^$$' -fuzz='^FuzzResponseJSON$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINIMIZE) ./simulator
-	$(GO) test -run='^$$' -fuzz='^FuzzWithID$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINIMIZE) ./simulator
-	$(GO) test -run='^$$' -fuzz='^FuzzWithoutID$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINIMIZE) ./simulator
-	$(GO) test -run='^$$' -fuzz='^FuzzSameShape$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINIMIZE) ./simulator
-	$(GO) test -run='^$$' -fuzz='^FuzzRun$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINIMIZE) ./internal/api
-	$(GO) test -run='^$$' -fuzz='^FuzzAcceptEncoding$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINIMIZE) ./internal/static
-	$(GO) test -run='^$$' -fuzz='^FuzzRender$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINIMIZE) .
-	$(GO) test -run='^$$' -fuzz='^FuzzServeHTTP$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINIMIZE) ./policyserver
+	$(FUZZ) FuzzParse ./simulator
+	$(FUZZ) FuzzRunBudget ./simulator
+	$(FUZZ) FuzzIndentJSON ./simulator
+	$(FUZZ) FuzzResponseJSON ./simulator
+	$(FUZZ) FuzzWithID ./simulator
+	$(FUZZ) FuzzWithoutID ./simulator
+	$(FUZZ) FuzzSameShape ./simulator
+	$(FUZZ) FuzzRun ./internal/api
+	$(FUZZ) FuzzAcceptEncoding ./internal/static
+	$(FUZZ) FuzzRender .
+	$(FUZZ) FuzzServeHTTP ./policyserver
 
 ## bench-load: many concurrent heavy API runs against the native server on 127.0.0.1 (bounded:
 ## LOAD_FLAGS='-clients 100 -duration 10s -requests 3000'); BASE_BIN=old/httpplay compares with another build
