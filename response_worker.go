@@ -5,6 +5,7 @@ package main
 import (
 	"bytes"
 	"net/http"
+	"sync"
 	"syscall/js"
 )
 
@@ -33,6 +34,17 @@ func withRawResponse(next http.Handler) http.Handler {
 			return
 		}
 		buf := &bufferedResponse{header: w.Header(), status: http.StatusOK}
+		if b, ok := responseBodies.Get().(*bytes.Buffer); ok {
+			buf.body = b
+		} else {
+			buf.body = new(bytes.Buffer)
+		}
+		defer func() {
+			if buf.body.Cap() <= maxPooledBody {
+				buf.body.Reset()
+				responseBodies.Put(buf.body)
+			}
+		}()
 		next.ServeHTTP(buf, r)
 		w.WriteHeader(buf.status)
 		if r.Method == http.MethodHead || buf.body.Len() == 0 {
@@ -41,11 +53,23 @@ func withRawResponse(next http.Handler) http.Handler {
 			raw.WriteRawJSBody(js.Null())
 			return
 		}
-		body := js.Global().Get("Uint8Array").New(buf.body.Len())
+		body := uint8Array.New(buf.body.Len())
 		js.CopyBytesToJS(body, buf.body.Bytes())
 		raw.WriteRawJSBody(body)
 	})
 }
+
+// responseBodies holds the buffers answers are written into, so that an
+// answer does not leave a buffer of its size behind as garbage: the
+// collector runs on the one thread that also serves the requests.
+// maxPooledBody keeps a rare huge one from staying.
+var responseBodies sync.Pool
+
+const maxPooledBody = 1 << 20
+
+// uint8Array is JavaScript's Uint8Array constructor, looked up once: each
+// lookup makes a js.Value, whose finalizer the runtime has to register.
+var uint8Array = js.Global().Get("Uint8Array")
 
 // bufferedResponse is the http.ResponseWriter the API writes into on the
 // Worker. Its header map is the runtime writer's own, so headers need no
@@ -54,7 +78,7 @@ type bufferedResponse struct {
 	header      http.Header
 	status      int
 	wroteHeader bool
-	body        bytes.Buffer
+	body        *bytes.Buffer
 }
 
 func (b *bufferedResponse) Header() http.Header { return b.header }

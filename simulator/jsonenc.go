@@ -2,6 +2,7 @@ package simulator
 
 import (
 	"encoding/json"
+	"runtime"
 	"strconv"
 	"unicode/utf8"
 )
@@ -63,6 +64,49 @@ func appendObject[V any](b []byte, m map[string]V, value func([]byte, V) []byte)
 
 const hexDigits = "0123456789abcdef"
 
+// plainEnd returns the index of the first byte of s from i on that is not
+// plain (jsonPlain), or len(s).
+//
+// In WebAssembly it first tests eight bytes at a time in one uint64, which
+// is three times faster there than a byte at a time (BenchmarkPlainEnd),
+// for 8.6% of a run's time in a Worker; natively the lookup table alone is
+// faster. The eight loads are written out because there is no load of a
+// uint64 from a string without package unsafe; in WebAssembly they cost
+// about the same as one.
+func plainEnd(s string, i int) int {
+	if runtime.GOARCH == "wasm" {
+		i = plainWordsEnd(s, i)
+	}
+	for i < len(s) && jsonPlain[s[i]] {
+		i++
+	}
+	return i
+}
+
+// plainWordsEnd skips, from i on, whole groups of eight plain bytes.
+func plainWordsEnd(s string, i int) int {
+	for i+8 <= len(s) {
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		if notPlain8(x) {
+			break
+		}
+		i += 8
+	}
+	return i
+}
+
+// notPlain8 reports whether one of the eight bytes of x is not plain: a
+// control character, a byte of a multi-byte character, or one of " \ < >
+// &. It is the classic test for a zero byte ((v - 0x01..) &^ v & 0x80..),
+// applied to x itself for the bytes under 0x20 and to x xor each of the
+// five bytes for those.
+func notPlain8(x uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	q, b, l, g, a := x^(ones*'"'), x^(ones*'\\'), x^(ones*'<'), x^(ones*'>'), x^(ones*'&')
+	return (x|(x-ones*0x20)&^x|(q-ones)&^q|(b-ones)&^b|(l-ones)&^l|(g-ones)&^g|(a-ones)&^a)&highs != 0
+}
+
 // jsonPlain marks the bytes a JSON string holds as they are: ASCII but
 // for control characters, quote, backslash and the three encoding/json
 // escapes for HTML. Bytes of multi-byte characters are not plain, so that
@@ -102,17 +146,15 @@ var jsonEscapes = func() (t [utf8.RuneSelf]string) {
 // appendJSONString quotes s the way encoding/json does, escaping <, > and
 // & too, so that output does not change when either encoder is used.
 //
-// Runs of plain bytes are skipped by a loop of their own, with no call in
-// it: Go compiles such a loop to WebAssembly far tighter than one that may
-// append, and most strings of a result need no escape at all (four times
-// faster in WebAssembly, the same natively).
+// Runs of plain bytes are skipped by plainEnd, apart from the appends:
+// most strings of a result need no escape at all, and Go compiles a loop
+// that may append to WebAssembly far less tightly (four times slower
+// there, the same natively).
 func appendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start, i := 0, 0
 	for {
-		for i < len(s) && jsonPlain[s[i]] {
-			i++
-		}
+		i = plainEnd(s, i)
 		if i == len(s) {
 			break
 		}

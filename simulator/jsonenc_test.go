@@ -270,3 +270,65 @@ func TestColumnAndPropertiesJSONMatchMarshal(t *testing.T) {
 		})
 	}
 }
+
+// TestPlainWordsEnd holds the eight-byte test of WebAssembly's plainEnd to
+// the lookup table, for every byte value at every place of a word, on
+// every platform (natively plainEnd does not use it).
+func TestPlainWordsEnd(t *testing.T) {
+	t.Parallel()
+	for c := range 256 {
+		for at := range 8 {
+			word := []byte("abcdefgh" + "ijklmnop")
+			word[at] = byte(c)
+			want := 16
+			if !jsonPlain[c] {
+				want = 0
+			}
+			if got := plainWordsEnd(string(word), 0); got != want {
+				t.Errorf("byte %#x at %d: plainWordsEnd = %d, want %d", c, at, got, want)
+			}
+		}
+	}
+	for _, tc := range []struct {
+		s    string
+		from int
+		want int
+	}{
+		{"", 0, 0},
+		{"short", 0, 0},
+		{"0123456789abcdef", 0, 16},
+		{"0123456789abcdef", 3, 11},
+		{"0123456789abcde\"", 0, 8},
+		{"01234567\u00a7abcdefgh", 0, 8},
+		{"0123456789abcdefgh\x1f", 0, 16},
+	} {
+		if got := plainWordsEnd(tc.s, tc.from); got != tc.want {
+			t.Errorf("plainWordsEnd(%q, %d) = %d, want %d", tc.s, tc.from, got, tc.want)
+		}
+	}
+}
+
+// BenchmarkPlainEnd scans a trace line with no escape in it, as most
+// strings of a result are: in WebAssembly, where plainEnd tests eight
+// bytes at a time, against the lookup table alone.
+func BenchmarkPlainEnd(b *testing.B) {
+	line := strings.Repeat("no member of /users/alice/following has this identity ", 4)
+	b.Run("plainEnd", func(b *testing.B) {
+		for b.Loop() {
+			if plainEnd(line, 0) != len(line) {
+				b.Fatal("stopped early")
+			}
+		}
+	})
+	b.Run("table", func(b *testing.B) {
+		for b.Loop() {
+			i := 0
+			for i < len(line) && jsonPlain[line[i]] {
+				i++
+			}
+			if i != len(line) {
+				b.Fatal("stopped early")
+			}
+		}
+	})
+}

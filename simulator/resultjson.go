@@ -17,17 +17,26 @@ import (
 // race results, rarer, still go through encoding/json and are indented in
 // place.
 func (r *Result) JSON() []byte {
-	var w indentWriter
+	var b []byte
 	if p, ok := resultBuffers.Get().(*[]byte); ok {
-		w.b = (*p)[:0]
+		b = (*p)[:0]
 	}
-	w.result(r)
-	w.b = append(w.b, '\n')
-	out := append(make([]byte, 0, len(w.b)), w.b...)
-	if cap(w.b) <= maxPooledBuffer {
-		resultBuffers.Put(&w.b)
+	b = r.AppendJSON(b)
+	out := append(make([]byte, 0, len(b)), b...)
+	if cap(b) <= maxPooledBuffer {
+		resultBuffers.Put(&b)
 	}
 	return out
+}
+
+// AppendJSON appends to dst the bytes JSON returns and returns the
+// extended buffer. A server that sends result after result can write each
+// into the buffer of the one before, sparing the copy JSON makes and the
+// garbage of a result's size that copy leaves at every request.
+func (r *Result) AppendJSON(dst []byte) []byte {
+	w := indentWriter{b: dst}
+	w.result(r)
+	return append(w.b, '\n')
 }
 
 // resultBuffers holds the buffers a result is written into before it is

@@ -183,6 +183,24 @@ func ExampleRun() {
 	// DELETE /notes/1 404 204
 }
 
+// A server writes result after result into one buffer with AppendJSON:
+// the bytes are those of JSON.
+func ExampleResult_AppendJSON() {
+	var buf []byte
+	for _, scenario := range []string{"GET /notes/1", "PUT /notes/1\n{}"} {
+		res, err := Run(scenario, Options{Policies: []string{"strict"}})
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		buf = res.AppendJSON(buf[:0])
+		fmt.Println(bytes.Equal(buf, res.JSON()), res.Steps[0].Results["strict"].Status)
+	}
+	// Output:
+	// true 404
+	// true 201
+}
+
 func ExampleError() {
 	_, err := Run("GET /a\nlet x = cookie id", Options{File: "demo.http"})
 	fmt.Println(err)
