@@ -1,7 +1,6 @@
 package simulator
 
 import (
-	"fmt"
 	"strconv"
 )
 
@@ -117,7 +116,7 @@ func (s *server) decisionEntries(out []TraceEntry, ch *chosen, status int) []Tra
 	}
 	entry := TraceEntry{Step: "status", Detail: detail, Cite: ch.Cite, URL: url}
 	if ch.Why == "" {
-		entry.Detail += fmt.Sprintf(": chosen by policy %s (rule %q), with no citation", ch.owner.ID, ch.key)
+		entry.Detail += ": chosen by policy " + ch.owner.ID + " (rule " + strconv.Quote(ch.key) + "), with no citation"
 	}
 	return append(out, entry)
 }

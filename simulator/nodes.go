@@ -444,7 +444,7 @@ var nodeConditionRequired = &node{
 			return pass
 		}
 		q.d.sit = PreconditionRequired
-		q.d.detail = fmt.Sprintf("%s of %s must be conditional: send If-Match with the ETag from a GET (currently %s)", q.req.method, q.req.target, etag(q.cur))
+		q.d.detail = q.req.method + " of " + q.req.target + " must be conditional: send If-Match with the ETag from a GET (currently " + etag(q.cur) + ")"
 		return decide(q.d.detail)
 	},
 }
