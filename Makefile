@@ -136,9 +136,9 @@ $(STATICCHECK):
 test-go:
 	$(GO) test -race -count=1 ./...
 
-## test-wasm: the simulator's tests again, and the browser glue's, under GOOS=js GOARCH=wasm in Node
+## test-wasm: the simulator's tests again, the browser glue's and the Worker's goroutine reuse, under GOOS=js GOARCH=wasm in Node
 test-wasm:
-	GOOS=js GOARCH=wasm $(GO) test -count=1 -exec="$(WASM_EXEC)" ./simulator/... ./wasm/...
+	GOOS=js GOARCH=wasm $(GO) test -count=1 -exec="$(WASM_EXEC)" ./simulator/... ./wasm/... ./internal/warmstack
 
 # FUZZ runs one fuzz target (tests/fuzz.sh TARGET PACKAGE).
 FUZZ = GO='$(GO)' FUZZTIME='$(FUZZTIME)' FUZZMINIMIZE='$(FUZZMINIMIZE)' bash tests/fuzz.sh

@@ -9,6 +9,7 @@ import (
 	"syscall/js"
 
 	"github.com/httpplay/httpplay/internal/api"
+	"github.com/httpplay/httpplay/internal/warmstack"
 	"github.com/httpplay/httpplay/policyserver"
 	"github.com/syumai/workers"
 )
@@ -53,7 +54,7 @@ func entry() int {
 		return mock.open(policy, session, args[1].String()) == nil
 	}))
 	binding.Set("sandboxMaxBody", policyserver.DefaultMaxBodyBytes)
-	workers.ServeNonBlock(withWarmStacks(withRawResponse(withStreamBody(withDrainedBody(mountSandboxes(mock, api.New(api.Options{})))))))
+	workers.ServeNonBlock(warmstack.New(withRawResponse(withStreamBody(withDrainedBody(mountSandboxes(mock, api.New(api.Options{})))))))
 	workers.Ready()
 	select {}
 }
