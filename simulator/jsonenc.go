@@ -51,7 +51,8 @@ func appendJSON(b []byte, v any) []byte {
 // appendObject writes a map as a JSON object with sorted keys.
 func appendObject[V any](b []byte, m map[string]V, value func([]byte, V) []byte) []byte {
 	b = append(b, '{')
-	for i, k := range sortedKeys(m) {
+	var keys [8]string
+	for i, k := range appendSortedKeys(keys[:0], m) {
 		if i > 0 {
 			b = append(b, ',')
 		}

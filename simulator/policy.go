@@ -41,7 +41,14 @@ type Rule struct {
 	url        string // the link to Cite, made once when the rule is read
 	// namesAllow: a header template names {allow} or {accept-patch}.
 	namesAllow bool
+	// headerList is Headers as a list, made once when the rule is read:
+	// ranging over the map for every response cost a random number and an
+	// iterator each time.
+	headerList []headerTemplate
 }
+
+// headerTemplate is one member of a Rule's Headers.
+type headerTemplate struct{ name, tmpl string }
 
 // Policy maps situations to rules. A policy names a base and overrides
 // only what it changes; lookups fall back through the chain of bases.
@@ -609,8 +616,11 @@ func parseRule(p *Policy, key string, v gjson.Result) (Rule, error) {
 	}
 	r.statusLine = statusLine(r.Status, r.Why)
 	r.url = citeURL(r.Cite)
-	for _, tmpl := range r.Headers {
+	r.headerList = nil // a base's, copied with its rule above
+	for _, name := range sortedKeys(r.Headers) {
+		tmpl := r.Headers[name]
 		r.namesAllow = r.namesAllow || strings.Contains(tmpl, "{allow}") || strings.Contains(tmpl, "{accept-patch}")
+		r.headerList = append(r.headerList, headerTemplate{name, tmpl})
 	}
 	return r, nil
 }

@@ -18,9 +18,9 @@ func (s *server) render(req *request, d *detection, ch *chosen, status int, item
 			d.acceptPatch = acceptPatch
 		}
 	}
-	for name, tmpl := range ch.Headers {
-		if val, ok := expand(tmpl, d, subject); ok {
-			resp.Headers[name] = val
+	for _, h := range ch.headerList {
+		if val, ok := expand(h.tmpl, d, subject); ok {
+			resp.Headers[h.name] = val
 		}
 	}
 	var body, ctype string

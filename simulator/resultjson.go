@@ -193,7 +193,8 @@ func (w *indentWriter) stringMap(m map[string]string) {
 		return
 	}
 	w.open('{')
-	for _, k := range sortedKeys(m) {
+	var keys [8]string
+	for _, k := range appendSortedKeys(keys[:0], m) {
 		w.key(k)
 		w.quoted(m[k])
 	}
@@ -256,7 +257,8 @@ func (w *indentWriter) step(s *Step) {
 		w.null()
 	} else {
 		w.open('{')
-		for _, id := range sortedKeys(s.Results) {
+		var ids [16]string
+		for _, id := range appendSortedKeys(ids[:0], s.Results) {
 			w.key(id)
 			resp := s.Results[id]
 			w.response(&resp)
