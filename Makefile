@@ -153,6 +153,7 @@ fuzz:
 	$(FUZZ) FuzzResponseJSON ./simulator
 	$(FUZZ) FuzzWithID ./simulator
 	$(FUZZ) FuzzWithoutID ./simulator
+	$(FUZZ) FuzzPlainWordsEnd ./simulator
 	$(FUZZ) FuzzSameShape ./simulator
 	$(FUZZ) FuzzRun ./internal/api
 	$(FUZZ) FuzzAcceptEncoding ./internal/static

@@ -332,3 +332,55 @@ func BenchmarkPlainEnd(b *testing.B) {
 		}
 	})
 }
+
+// plainWordsEndByTable is plainWordsEnd written with the lookup table: the
+// index after the last whole group of eight plain bytes from i on.
+func plainWordsEndByTable(s string, i int) int {
+	for i+8 <= len(s) {
+		for _, c := range []byte(s[i : i+8]) {
+			if !jsonPlain[c] {
+				return i
+			}
+		}
+		i += 8
+	}
+	return i
+}
+
+// TestNotPlain8Pairs tries every pair of byte values at every pair of
+// places in a word of plain bytes: a borrow from one byte into the next is
+// where a word test like notPlain8 would go wrong, if anywhere.
+func TestNotPlain8Pairs(t *testing.T) {
+	t.Parallel()
+	for a := range 256 {
+		for b := range 256 {
+			for i := range 8 {
+				for j := i + 1; j < 8; j++ {
+					word := []byte("abcdefgh")
+					word[i], word[j] = byte(a), byte(b)
+					var x uint64
+					for k := range 8 {
+						x |= uint64(word[k]) << (8 * k)
+					}
+					if want := !jsonPlain[a] || !jsonPlain[b]; notPlain8(x) != want {
+						t.Fatalf("bytes %#x at %d and %#x at %d: notPlain8 = %v, want %v", a, i, b, j, !want, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// FuzzPlainWordsEnd holds WebAssembly's eight-byte scan to the lookup
+// table natively, where plainEnd itself does not use it.
+func FuzzPlainWordsEnd(f *testing.F) {
+	for _, s := range []string{"", "0123456789abcdef", "0123456789abcde\"", "01234567\u00a7abcdefgh", "<>&\\\"\x00\x1f\x7f\x80\xff  ~~~~~~~~"} {
+		f.Add(s, 0)
+	}
+	f.Fuzz(func(t *testing.T, s string, from int) {
+		from = min(max(from, 0), len(s))
+		if got, want := plainWordsEnd(s, from), plainWordsEndByTable(s, from); got != want {
+			t.Errorf("plainWordsEnd(%q, %d) = %d, want %d", s, from, got, want)
+		}
+	})
+}

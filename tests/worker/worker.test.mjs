@@ -152,6 +152,37 @@ describe('one long-lived Go instance', () => {
       assertSameAnswer({ w: w[i], n: n[i] }, `concurrent request ${i}`);
     }
   });
+
+  test('bodies of declared and undeclared length, in one chunk or many, are read whole', async () => {
+    // body_worker.go ends a body at its Content-Length without awaiting the
+    // stream's end, and reads one without a Content-Length to the end: a
+    // body cut short, or read on past its end, would answer differently.
+    const padded = (n) => {
+      let s = 'GET /users\n';
+      const line = `# ${'x'.repeat(1021)}\n`;
+      while (s.length + line.length <= n) s += line;
+      return s + `${'#'.repeat(n - s.length - 1)}\n`;
+    };
+    const streamed = (s, size) => new ReadableStream({
+      start(c) {
+        const bytes = new TextEncoder().encode(s);
+        for (let at = 0; at < bytes.length; at += size) c.enqueue(bytes.slice(at, at + size));
+        c.close();
+      },
+    });
+    const cases = {
+      'a declared body at the limit, in many chunks': [{ method: 'POST', headers: text, body: padded(64 * 1024) }, 200],
+      'a declared body of 0 bytes': [{ method: 'POST', headers: text, body: '' }, 422],
+      'a streamed body in chunks of 7 bytes': [() => ({ method: 'POST', headers: text, body: streamed('GET /users\n\nPOST /users\n{"id": "a"}\n', 7), duplex: 'half' }), 200],
+      'a streamed body at the limit': [() => ({ method: 'POST', headers: text, body: streamed(padded(64 * 1024), 4096), duplex: 'half' }), 200],
+    };
+    for (const [name, [init, status]] of Object.entries(cases)) {
+      const make = typeof init === 'function' ? init : () => init;
+      const [w, n] = await Promise.all([request(worker.base, '/api/run', make()), request(native.base, '/api/run', make())]);
+      assert.equal(w.status, status, `${name}: ${w.body.toString().slice(0, 400)}`);
+      assertSameAnswer({ w, n }, name);
+    }
+  });
 });
 
 describe('limits and errors behave the same', () => {
