@@ -20,8 +20,10 @@ func withStreamBody(next http.Handler) http.Handler {
 		if raw, ok := r.Body.(interface{ GetRawJSBody() js.Value }); ok {
 			body := &streamBody{stream: raw.GetRawJSBody(), left: -1}
 			// syumai/workers makes ContentLength 0 when the header is
-			// missing (a chunked upload) as well as when it says 0.
-			if r.ContentLength > 0 || r.Header.Get("Content-Length") == "0" {
+			// missing (a chunked upload) as well as when it says 0. With
+			// Transfer-Encoding too, the length is not the body's (RFC 9112
+			// §6.3), so the body is read to its end.
+			if (r.ContentLength > 0 || r.Header.Get("Content-Length") == "0") && r.Header.Get("Transfer-Encoding") == "" {
 				body.left = r.ContentLength
 			}
 			r.Body = body
@@ -74,9 +76,12 @@ type streamBody struct {
 // one when it is used up. Once the declared length has arrived the body
 // is at its end without awaiting the stream's own end: an await is a
 // round trip between Go and the runtime, and a small body usually comes
-// in one chunk, so this halves what reading it costs. The runtime frames
-// the body by that length (HTTP/1.1 Content-Length), so nothing can
-// follow it.
+// in one chunk, so this halves what reading it costs. Nothing can follow
+// that length: the runtime frames a client's body by it (HTTP/1.1
+// Content-Length), and the requests worker/worker.mjs makes itself for a
+// sandbox (its send and its replay) carry the client's headers with the
+// very bytes that arrived under them. A body that turns out longer is
+// read on to its end.
 func (b *streamBody) Read(p []byte) (int, error) {
 	for len(b.buf) == 0 {
 		if b.err != nil {

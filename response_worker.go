@@ -44,6 +44,9 @@ func withRawResponse(next http.Handler) http.Handler {
 				buf.body.Reset()
 				responseBodies.Put(buf.body)
 			}
+			// A write after the answer (none is made today) panics rather
+			// than lands in another request's answer.
+			buf.body = nil
 		}()
 		next.ServeHTTP(buf, r)
 		w.WriteHeader(buf.status)

@@ -5,8 +5,12 @@ package warmstack
 
 import (
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
+	"os"
 	"runtime"
+	"runtime/debug"
 )
 
 // Handler serves each request on a goroutine that has served one before,
@@ -20,11 +24,16 @@ import (
 // Concurrent requests each get a goroutine of their own, so none waits
 // for another; at most MaxIdle are kept when the load falls. A panic in
 // the handler is raised again on the request's own goroutine with the
-// same value (its stack trace is the one thing lost), as is a
-// runtime.Goexit, and a goroutine that ended so is not kept.
+// same value, as is a runtime.Goexit, and a goroutine that ended so is not
+// kept. The trace of the re-raised panic shows only this package, so the
+// stack where the panic happened is written to standard error first
+// (workerd's console), but for http.ErrAbortHandler, which net/http's
+// convention keeps quiet.
 type Handler struct {
 	next http.Handler
 	idle chan *server
+	// panics receives the stacks of panics, os.Stderr but in tests.
+	panics io.Writer
 }
 
 // MaxIdle bounds the goroutines a Handler keeps: more than the requests
@@ -34,7 +43,7 @@ const MaxIdle = 8
 
 // New returns a Handler that serves next.
 func New(next http.Handler) *Handler {
-	return &Handler{next: next, idle: make(chan *server, MaxIdle)}
+	return &Handler{next: next, idle: make(chan *server, MaxIdle), panics: os.Stderr}
 }
 
 // ServeHTTP hands the request to an idle goroutine, or a new one, and
@@ -45,7 +54,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case s = <-h.idle:
 	default:
 		s = &server{jobs: make(chan job), done: make(chan any)}
-		go s.serve(h.next)
+		go s.serve(h.next, h.panics)
 	}
 	s.jobs <- job{w, r}
 	switch p := <-s.done; p {
@@ -80,9 +89,9 @@ type job struct {
 }
 
 // serve answers requests until jobs is closed, or until one panics.
-func (s *server) serve(next http.Handler) {
+func (s *server) serve(next http.Handler, panics io.Writer) {
 	for j := range s.jobs {
-		if !s.serveOne(next, j) {
+		if !s.serveOne(next, j, panics) {
 			return
 		}
 	}
@@ -91,12 +100,16 @@ func (s *server) serve(next http.Handler) {
 // serveOne answers one request and reports whether it returned normally.
 // The goroutine ends when it did not, so the request's own goroutine is
 // told what happened: the value of a panic, or errGoexit.
-func (s *server) serveOne(next http.Handler, j job) (ok bool) {
+func (s *server) serveOne(next http.Handler, j job, panics io.Writer) (ok bool) {
 	defer func() {
 		if !ok {
 			p := recover()
-			if p == nil {
+			switch p {
+			case nil:
 				p = errGoexit
+			case http.ErrAbortHandler:
+			default:
+				fmt.Fprintf(panics, "panic serving %s %s: %v\n\n%s\n", j.r.Method, j.r.URL.Path, p, debug.Stack())
 			}
 			s.done <- p
 		}

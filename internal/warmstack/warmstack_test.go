@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -107,6 +108,42 @@ func TestPanicReachesTheCaller(t *testing.T) {
 	}
 	if got := len(h.idle); got != 1 {
 		t.Errorf("%d goroutines kept, want 1: the one that panicked is not", got)
+	}
+}
+
+// whereItBroke panics the way a bug does.
+//
+//go:noinline
+func whereItBroke() {
+	var m map[string]int
+	m["x"] = 1
+}
+
+// TestPanicStackIsWritten: the trace of the re-raised panic names only
+// this package, so the stack where it happened must be written out.
+func TestPanicStackIsWritten(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		handler func()
+		logged  bool
+	}{
+		{"a bug", whereItBroke, true},
+		{"http.ErrAbortHandler", func() { panic(http.ErrAbortHandler) }, false},
+	} {
+		h := New(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { tc.handler() }))
+		var log bytes.Buffer
+		h.panics = &log
+		func() {
+			defer func() { _ = recover() }()
+			h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("PUT", "/notes/1", nil))
+		}()
+		switch got := log.String(); {
+		case tc.logged && (!strings.Contains(got, "whereItBroke") || !strings.Contains(got, "PUT /notes/1")):
+			t.Errorf("%s: wrote %q, want the request and a stack naming whereItBroke", tc.name, got)
+		case !tc.logged && got != "":
+			t.Errorf("%s: wrote %q, want nothing", tc.name, got)
+		}
 	}
 }
 
