@@ -9,8 +9,14 @@
 // package, without wrangler); and wrangler dev, what `make dev` runs, which
 // puts its own proxy in front of workerd. Next to each Worker host runs a
 // JavaScript Worker with a constant answer, its floor: what a request
-// costs there before Go does anything. Numbers are printed, never
-// asserted: they depend on the machine.
+// costs there before Go does anything. Next to each latency is the CPU time
+// a request cost the server's processes, on Linux (from /proc; n/a
+// elsewhere): for native the Go server with its collector's threads, for
+// workerd the isolate and the runtime's own threads (V8 compiling and
+// collecting, the HTTP), and for wrangler dev its proxy too. It is less
+// disturbed by a shared machine than latency, and an upper bound of what
+// Cloudflare's CPU limit counts, which is the isolate's thread alone.
+// Numbers are printed, never asserted: they depend on the machine.
 //
 // With BASELINE=DIR (another checkout, e.g. of the main branch, with
 // node_modules or a link to this one's) its Worker is built with its own
@@ -135,16 +141,19 @@ try {
   for (const [what, req] of Object.entries(requests)) {
     const line = [...targets.filter((t) => !req.mock || t.mock), ...(req.floor ? floors : [])].map((t) => ({ ...t, times: [] }));
     for (let i = 0; i < WARMUP + N; i++) {
+      if (i === WARMUP) for (const t of line) t.cpu0 = t.server.cpuMs();
       for (const t of line) {
         const ms = await timed(t.server.base, req.at ? { path: req.path, init: req.at(i) } : req);
         if (i >= WARMUP) t.times.push(ms);
       }
     }
+    for (const t of line) t.cpu = t.cpu0 === null ? null : (t.server.cpuMs() - t.cpu0) / N;
     console.log(what);
     for (const t of line) {
       const s = t.times.sort((a, b) => a - b);
+      const cpu = t.cpu === null ? 'n/a' : `${t.cpu.toFixed(2)} ms`;
       console.log(`  ${t.name.padEnd(22)} p50 ${pct(s, 50).toFixed(2).padStart(6)} ms  p99 ${pct(s, 99).toFixed(2).padStart(6)} ms` +
-        `  (min ${s[0].toFixed(2)}, max ${s[s.length - 1].toFixed(2)})`);
+        `  (min ${s[0].toFixed(2)}, max ${s[s.length - 1].toFixed(2)})  CPU ${cpu.padStart(8)} a request`);
     }
   }
 } finally {

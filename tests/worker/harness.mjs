@@ -3,7 +3,8 @@
 // (workerd from the npm package, offline) and `httpplay serve` on free
 // loopback ports. Every process started here is stopped by its own id.
 
-import { spawn, execFile } from 'node:child_process';
+import { spawn, execFile, execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { join, resolve, dirname } from 'node:path';
@@ -62,6 +63,7 @@ async function start(name, command, args, env, base, timeoutMs, { cwd = ROOT, re
   const proc = {
     base,
     output: () => output,
+    cpuMs: () => groupCPUms(child.pid),
     async stop() {
       process.removeListener('exit', onExit);
       if (child.exitCode === null && child.signalCode === null) {
@@ -93,6 +95,39 @@ async function start(name, command, args, env, base, timeoutMs, { cwd = ROOT, re
     }
     await new Promise((ok) => setTimeout(ok, 250));
   }
+}
+
+/** clockTicks is the kernel's clock ticks a second, which /proc counts CPU time in. */
+let clockTicks = null;
+
+/**
+ * groupCPUms is the CPU time, user and system, in ms, that the processes of
+ * process group pgid have used so far (a server and whatever it started:
+ * wrangler dev runs two workerd processes), or null where there is no
+ * Linux /proc. It reads only running processes, which is what a benchmark
+ * of long-running servers needs.
+ */
+function groupCPUms(pgid) {
+  let pids;
+  try {
+    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+    clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK']).toString()) || 100;
+  } catch {
+    return null;
+  }
+  let ticks = 0;
+  for (const pid of pids) {
+    let stat;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    // The fields after the command name, which may hold spaces and parentheses.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(f[2]) === pgid) ticks += Number(f[11]) + Number(f[12]);
+  }
+  return (ticks * 1000) / clockTicks;
 }
 
 /**
