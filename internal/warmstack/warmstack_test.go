@@ -111,12 +111,12 @@ func TestPanicReachesTheCaller(t *testing.T) {
 	}
 }
 
-// whereItBroke panics the way a bug does.
+// whereItBroke panics the way a bug does, with a runtime error.
 //
 //go:noinline
 func whereItBroke() {
-	var m map[string]int
-	m["x"] = 1
+	var counts []int
+	counts[len(counts)]++
 }
 
 // TestPanicStackIsWritten: the trace of the re-raised panic names only
