@@ -2,6 +2,7 @@ package simulator
 
 import (
 	"strconv"
+	atomics "sync/atomic"
 )
 
 // ruleQuery is what selects a rule: the situation, the method, and the
@@ -50,9 +51,18 @@ func ruleKeys(q ruleQuery) []string {
 	return append(keys, name)
 }
 
-// ruleKeys is the package function, remembered per query: by a number
-// for the methods the graph tells apart, which is cheaper to look up than
-// the query itself, and by the query for any other method.
+// ruleKeyTable holds the rule keys of every query for the methods the
+// graph tells apart, by the number runCache.ruleKeys gives it, for every
+// run of the process: they depend on the query alone, and making them
+// anew for each run was 4% of a run's allocations. At most
+// numSituations<<6 entries, each made once (or twice, by two goroutines
+// at once, alike); callers never change them.
+var ruleKeyTable [numSituations << 6]atomics.Pointer[[]string]
+
+// ruleKeys is the package function, remembered: by a number for the
+// methods the graph tells apart, which is cheaper to look up than the
+// query itself, in ruleKeyTable, and by the query, for the run, for any
+// other method.
 func (c *runCache) ruleKeys(q ruleQuery) []string {
 	m := methodIndex(q.method)
 	if m == len(graphMethods) {
@@ -73,11 +83,14 @@ func (c *runCache) ruleKeys(q ruleQuery) []string {
 	if q.unique {
 		n |= 4
 	}
-	if v, ok := c.keyNums[n]; ok {
-		return v
+	if q.sit < 0 || q.sit >= numSituations {
+		return ruleKeys(q)
+	}
+	if p := ruleKeyTable[n].Load(); p != nil {
+		return *p
 	}
 	v := ruleKeys(q)
-	c.keyNums[n] = v
+	ruleKeyTable[n].Store(&v)
 	return v
 }
 

@@ -12,7 +12,10 @@ import (
 // encoding/json but without reflection: bodies are encoded for every
 // policy and every request, and this is the hot path of a run.
 func mustJSON(v any) string {
-	return string(appendJSON(nil, v))
+	// A buffer on the stack holds most bodies: grown from nothing, each
+	// doubling was an allocation.
+	var buf [256]byte
+	return string(appendJSON(buf[:0], v))
 }
 
 func appendJSON(b []byte, v any) []byte {

@@ -249,7 +249,7 @@ func (s *server) listing(req *request, coll string) string {
 // attributes, since the id is never an attribute.
 func (s *server) jsonapiResource(path, body string) string {
 	attrs := s.cache.withoutID(body)
-	var w jsonWriter
+	w := newJSONWriter()
 	if strings.HasPrefix(attrs, "{") && attrs != "{}" {
 		w.raw("attributes", attrs)
 	}
@@ -260,7 +260,7 @@ func (s *server) jsonapiResource(path, body string) string {
 // kubernetesSuccess is the Status object Kubernetes returns for a DELETE
 // it carried out.
 func kubernetesSuccess(d *detection) string {
-	var w jsonWriter
+	w := newJSONWriter()
 	w.str("apiVersion", "v1").open("details").str("kind", resourceKind(d.subject)).str("name", lastSegment(d.subject)).close()
 	w.str("kind", "Status").raw("metadata", "{}").str("status", "Success")
 	return w.done()

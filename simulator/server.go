@@ -48,8 +48,6 @@ type runCache struct {
 	noID   map[string]string
 	segs   map[string][]string
 	keys   map[ruleQuery][]string
-	// keyNums holds the rule keys of queries by number (see ruleKeys).
-	keyNums map[uint32][]string
 	// unique holds uniqueFields by collection.
 	unique map[string][]string
 	// declared remembers which paths a declaration names: the scenario's
@@ -70,7 +68,7 @@ type canonical struct {
 }
 
 func newRunCache() *runCache {
-	return &runCache{canon: map[string]canonical{}, noID: map[string]string{}, segs: map[string][]string{}, keys: map[ruleQuery][]string{}, keyNums: map[uint32][]string{}, unique: map[string][]string{}, declared: map[string]bool{}, sitLines: map[situationNode]string{}, fallbacks: map[[2]*Policy]string{}, budget: -1}
+	return &runCache{canon: map[string]canonical{}, noID: map[string]string{}, segs: map[string][]string{}, keys: map[ruleQuery][]string{}, unique: map[string][]string{}, declared: map[string]bool{}, sitLines: map[situationNode]string{}, fallbacks: map[[2]*Policy]string{}, budget: -1}
 }
 
 // withoutID drops the id member, to compare two representations apart
