@@ -201,33 +201,32 @@ func (w *indentWriter) stringMap(m map[string]string) {
 	w.close('}')
 }
 
+// writeArray writes items as an array, each by one, or null when items is
+// nil, as encoding/json does. It is for the result's own arrays, written
+// once a result: the per-response ones keep their loops, where a method
+// value for each response would cost an allocation.
+func writeArray[T any](w *indentWriter, items []T, one func(*T)) {
+	if items == nil {
+		w.null()
+		return
+	}
+	w.open('[')
+	for i := range items {
+		w.member()
+		one(&items[i])
+	}
+	w.close(']')
+}
+
 func (w *indentWriter) result(r *Result) {
 	w.open('{')
 	w.str("title", r.Title)
 	w.field("policies")
 	w.stringList(r.Policies)
 	w.field("columns")
-	if r.Columns == nil {
-		w.null()
-	} else {
-		w.open('[')
-		for i := range r.Columns {
-			w.member()
-			w.column(&r.Columns[i])
-		}
-		w.close(']')
-	}
+	writeArray(w, r.Columns, w.column)
 	w.field("steps")
-	if r.Steps == nil {
-		w.null()
-	} else {
-		w.open('[')
-		for i := range r.Steps {
-			w.member()
-			w.step(&r.Steps[i])
-		}
-		w.close(']')
-	}
+	writeArray(w, r.Steps, w.step)
 	if len(r.Properties) > 0 {
 		w.field("properties")
 		w.open('{')
