@@ -20,15 +20,31 @@ type answer struct {
 }
 
 // handle answers one request atomically. Nothing keeps the detection
-// once the request is answered, so it is allocated with its query.
+// or its query once the request is answered (the response copies what it
+// needs, and a trace is a slice of its own), so the server's scratch
+// holds them: a run handles each step several times over for the
+// analysis, and an allocation for each was a twelfth of a run's.
 func (s *server) handle(req *request, v view) answer {
-	w := &struct {
-		d detection
-		q query
-	}{d: detection{lean: v != viewFull}}
+	w := &s.scratch
+	if w.inUse {
+		// A handle within a handle, or one after a panic left the
+		// scratch marked: it gets one of its own.
+		w = new(handleScratch)
+	}
+	*w = handleScratch{d: detection{lean: v != viewFull}, inUse: true}
 	w.q = query{req: req, d: &w.d}
 	s.detectWith(&w.q)
-	return s.respond(req, &w.d, v)
+	a := s.respond(req, &w.d, v)
+	w.inUse = false
+	return a
+}
+
+// handleScratch is the detection and query of the request a server is
+// handling.
+type handleScratch struct {
+	d     detection
+	q     query
+	inUse bool
 }
 
 // respond runs the stages after detection on a detected situation.

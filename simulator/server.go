@@ -17,6 +17,8 @@ type server struct {
 	decls  *declarations
 	w      *world
 	cache  *runCache
+	// scratch is handle's (pipeline.go).
+	scratch handleScratch
 }
 
 func newServer(p *Policy, d *declarations, c *runCache) *server {
