@@ -72,12 +72,16 @@ const progressEvery = 100 * time.Millisecond
 // is fixed up front so that which line goes past it does not depend on
 // how the columns were scheduled.
 type budget struct {
-	ctx      context.Context
-	start    time.Time
-	timeout  time.Duration
-	soft     time.Time // the deadline
-	raceEnd  time.Time // races stop here, to report what they found by the deadline
-	hard     time.Time // every other loop stops here with an error
+	ctx     context.Context
+	start   time.Time
+	timeout time.Duration
+	soft    time.Time // the deadline
+	// raceEnd and hard are times since start, read with time.Since: that
+	// reads the monotonic clock alone, where time.Now reads the wall
+	// clock too, and each reading is a call into JavaScript in the
+	// WebAssembly hosts (a few microseconds under workerd).
+	raceEnd  time.Duration // races stop here, to report what they found by the deadline
+	hard     time.Duration // every other loop stops here with an error
 	maxValue int
 	colBytes int // result bytes each column may spend
 	maxBytes int
@@ -132,8 +136,8 @@ func newBudget(ctx context.Context, opts Options) *budget {
 	if d, ok := ctx.Deadline(); ok && d.Before(b.soft) {
 		b.soft = d
 	}
-	b.raceEnd = b.soft.Add(-raceReserve(b.timeout))
-	b.hard = b.soft.Add(deadlineGrace(b.timeout))
+	b.raceEnd = b.soft.Sub(b.start) - raceReserve(b.timeout)
+	b.hard = b.soft.Sub(b.start) + deadlineGrace(b.timeout)
 	return b
 }
 
@@ -148,7 +152,7 @@ func (b *budget) setColumns(n int) {
 // The clock is read on every call rather than through ctx.Done: under
 // GOOS=js a busy loop never lets the timer behind a context deadline run.
 func (b *budget) raceStop() string {
-	if b.ctx.Err() != nil || !time.Now().Before(b.raceEnd) {
+	if b.ctx.Err() != nil || time.Since(b.start) >= b.raceEnd {
 		return LimitDeadline
 	}
 	return ""
@@ -177,7 +181,7 @@ func (b *budget) check() error {
 	if err := b.ctx.Err(); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
-	if b.ctx.Err() != nil || !time.Now().Before(b.hard) {
+	if b.ctx.Err() != nil || time.Since(b.start) >= b.hard {
 		return b.deadlineError()
 	}
 	return nil
