@@ -210,5 +210,6 @@ test-worker: $(NODE_DEPS)
 	node --test --test-concurrency=1 tests/worker/
 
 ## bench-worker: Worker module gzip size next to the browser's; /api/run p50/p99 on workerd and natively
+## (BENCH_N requests after BENCH_WARMUP, 300 each by default; BENCH_STARTS fresh isolates; BASELINE=DIR)
 bench-worker: $(NODE_DEPS)
 	node tests/worker/bench.mjs
