@@ -136,8 +136,17 @@ func newBudget(ctx context.Context, opts Options) *budget {
 	if d, ok := ctx.Deadline(); ok && d.Before(b.soft) {
 		b.soft = d
 	}
-	b.raceEnd = b.soft.Sub(b.start) - raceReserve(b.timeout)
-	b.hard = b.soft.Sub(b.start) + deadlineGrace(b.timeout)
+	// Sub saturates, but the sums would wrap for a timeout near the
+	// longest Duration (or a deadline centuries away): they saturate too.
+	left := b.soft.Sub(b.start)
+	b.raceEnd = left - raceReserve(b.timeout)
+	if b.raceEnd > left {
+		b.raceEnd = math.MinInt64
+	}
+	b.hard = left + deadlineGrace(b.timeout)
+	if b.hard < left {
+		b.hard = math.MaxInt64
+	}
 	return b
 }
 
