@@ -25,7 +25,10 @@ type answer struct {
 // holds them: a run handles each step several times over for the
 // analysis, and an allocation for each was a twelfth of a run's.
 func (s *server) handle(req *request, v view) answer {
-	w := &s.scratch
+	if s.scratch == nil {
+		s.scratch = new(handleScratch)
+	}
+	w := s.scratch
 	if w.inUse {
 		// A handle within a handle, or one after a panic left the
 		// scratch marked: it gets one of its own.
@@ -40,7 +43,8 @@ func (s *server) handle(req *request, v view) answer {
 }
 
 // handleScratch is the detection and query of the request a server is
-// handling.
+// handling. Between two requests it still holds the last one's, which
+// live no longer than the server: a run's, or one request's in live.go.
 type handleScratch struct {
 	d     detection
 	q     query

@@ -17,8 +17,11 @@ type server struct {
 	decls  *declarations
 	w      *world
 	cache  *runCache
-	// scratch is handle's (pipeline.go).
-	scratch handleScratch
+	// scratch is handle's (pipeline.go), made at its first request. It
+	// is a pointer so that the copies of a server that races make for
+	// every state they explore stay small; a copy that handles a request
+	// shares it with the original, one at a time.
+	scratch *handleScratch
 }
 
 func newServer(p *Policy, d *declarations, c *runCache) *server {
