@@ -23,7 +23,7 @@ type answer struct {
 // or its query once the request is answered (the response copies what it
 // needs, and a trace is a slice of its own), so the server's scratch
 // holds them: a run handles each step several times over for the
-// analysis, and an allocation for each was a twelfth of a run's.
+// analysis, and an allocation for each was one in fourteen of a run's.
 func (s *server) handle(req *request, v view) answer {
 	if s.scratch == nil {
 		s.scratch = new(handleScratch)
